@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from providers.models import Contract, Intelligence, Provider, Service, check_contract_services
+from qaf.api import ScopedModelSerializer
+
+
+class ProviderSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "companies_house_number",
+            "regulator_provider_id",
+            "address",
+            "postcode",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "sponsorship_licence",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+        normalised_by_clean = ("postcode", "companies_house_number")
+
+
+class ServiceSerializer(ScopedModelSerializer):
+    market_risk = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "provider",
+            "name",
+            "address",
+            "postcode",
+            "local_authority_area",
+            "out_of_area",
+            "host_authority",
+            "service_type",
+            "client_group",
+            "capacity",
+            "council_funded_people",
+            "regulated",
+            "regulator",
+            "regulator_id",
+            "regulator_rating",
+            "rating_safe",
+            "rating_effective",
+            "rating_caring",
+            "rating_responsive",
+            "rating_well_led",
+            "last_inspection_date",
+            "registered_manager",
+            "market_risk",
+            "market_risk_reasons",
+            "commissioning_status",
+            "lead_officer",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["commissioning_status", "version", "created_at", "updated_at"]
+        normalised_by_clean = ("postcode", "regulator_id")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # A service stays with its provider: moving it is a new registration.
+            fields["provider"].read_only = True
+        return fields
+
+
+class ContractSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "reference",
+            "provider",
+            "services",
+            "start_date",
+            "end_date",
+            "annual_value",
+            "framework",
+            "specification_notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+        normalised_by_clean = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        provider = attrs.get("provider") or getattr(self.instance, "provider", None)
+        services = attrs.get("services")
+        if services is None and self.instance is not None:
+            services = list(self.instance.services.all())
+        try:
+            check_contract_services(provider, services or [])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+class IntelligenceSerializer(ScopedModelSerializer):
+    author = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = Intelligence
+        fields = [
+            "id",
+            "service",
+            "provider",
+            "kind",
+            "date",
+            "source",
+            "summary",
+            "severity",
+            "status",
+            "serious_unresolved",
+            "feedback",
+            "outcome",
+            "confidential",
+            "author",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at"]
+        normalised_by_clean = ("confidential",)

@@ -1,0 +1,204 @@
+"""Filters shared by the list pages and the API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters as df
+from django import forms
+from django.db.models import Q
+
+from providers.models import (
+    ClientGroup,
+    CommissioningStatus,
+    Contract,
+    Intelligence,
+    IntelligenceKind,
+    IntelligenceStatus,
+    Provider,
+    Regulator,
+    RegulatorRating,
+    Service,
+    ServiceType,
+    Severity,
+    SponsorshipLicence,
+)
+from qaf.scoping import ScopedQuerySet
+
+
+class ScopedFilterSet(df.FilterSet):
+    """Related-object filters offer only what the requesting user can see."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = getattr(request, "user", None)
+        for flt in self.filters.values():
+            qs = getattr(flt, "queryset", None)
+            if user is not None and isinstance(qs, ScopedQuerySet):
+                flt.queryset = qs.visible_to(user)
+
+
+def _search(fields):
+    def method(queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+    return method
+
+
+class ProviderFilter(ScopedFilterSet):
+    q = df.CharFilter(
+        label="Search",
+        method=lambda qs, n, v: _search(
+            ["name", "regulator_provider_id", "companies_house_number", "postcode"]
+        )(qs, n, v),
+        help_text="Name, CQC provider id, Companies House number or postcode",
+    )
+    sponsorship_licence = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        choices=SponsorshipLicence.choices,
+        label="Sponsorship licence",
+    )
+
+    class Meta:
+        model = Provider
+        fields = ["q", "sponsorship_licence"]
+
+
+class ServiceFilter(ScopedFilterSet):
+    q = df.CharFilter(
+        label="Search",
+        method=lambda qs, n, v: _search(["name", "provider__name", "postcode", "regulator_id"])(
+            qs, n, v
+        ),
+        help_text="Service or provider name, postcode or regulator id",
+    )
+    provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), label="Provider")
+    service_type = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=ServiceType.choices, label="Service type"
+    )
+    client_group = df.ChoiceFilter(
+        choices=ClientGroup.choices, label="Client group", empty_label="Any"
+    )
+    regulator = df.ChoiceFilter(choices=Regulator.choices, empty_label="Any")
+    regulator_rating = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        choices=RegulatorRating.choices,
+        label="Regulator rating",
+    )
+    commissioning_status = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple,
+        choices=CommissioningStatus.choices,
+        label="Commissioning status",
+    )
+    regulated = df.BooleanFilter()
+    out_of_area = df.BooleanFilter(label="Out of area")
+    registered_manager = df.BooleanFilter(label="Registered manager in post")
+    market_risk = df.BooleanFilter(
+        label="Market risk",
+        method="filter_market_risk",
+    )
+    local_authority_area = df.CharFilter(lookup_expr="iexact", label="Area")
+
+    class Meta:
+        model = Service
+        fields = [
+            "q",
+            "provider",
+            "service_type",
+            "client_group",
+            "regulator",
+            "regulator_rating",
+            "commissioning_status",
+            "regulated",
+            "out_of_area",
+            "registered_manager",
+            "market_risk",
+            "local_authority_area",
+        ]
+
+    def filter_market_risk(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return (
+            queryset.exclude(market_risk_reasons=[])
+            if value
+            else queryset.filter(market_risk_reasons=[])
+        )
+
+
+class ContractFilter(ScopedFilterSet):
+    q = df.CharFilter(
+        label="Search",
+        method=lambda qs, n, v: _search(["reference", "provider__name", "framework"])(qs, n, v),
+        help_text="Reference, provider or framework",
+    )
+    provider = df.ModelChoiceFilter(queryset=Provider.objects.all())
+    service = df.ModelChoiceFilter(
+        field_name="services", queryset=Service.objects.all(), label="Service"
+    )
+    live_on = df.DateFilter(method="filter_live_on", label="Live on date")
+
+    class Meta:
+        model = Contract
+        fields = ["q", "provider", "service", "live_on"]
+
+    def filter_live_on(self, queryset, name, value):
+        return queryset.filter(start_date__lte=value).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=value)
+        )
+
+
+class IntelligenceFilter(ScopedFilterSet):
+    q = df.CharFilter(
+        label="Search",
+        method=lambda qs, n, v: _search(["summary", "source", "service__name", "provider__name"])(
+            qs, n, v
+        ),
+        help_text="Words in the summary or source, or a service or provider name",
+    )
+    kind = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=IntelligenceKind.choices
+    )
+    status = df.ChoiceFilter(choices=IntelligenceStatus.choices, empty_label="Any")
+    severity = df.MultipleChoiceFilter(
+        widget=forms.CheckboxSelectMultiple, choices=Severity.choices
+    )
+    service = df.ModelChoiceFilter(
+        queryset=Service.objects.all(),
+        method="filter_service",
+        label="Service (with its provider-wide entries)",
+    )
+    provider = df.ModelChoiceFilter(
+        queryset=Provider.objects.all(),
+        method="filter_provider",
+        label="Provider (with its services' entries)",
+    )
+    date_from = df.DateFilter(field_name="date", lookup_expr="gte", label="From")
+    date_to = df.DateFilter(field_name="date", lookup_expr="lte", label="To")
+    confidential = df.BooleanFilter()
+
+    class Meta:
+        model = Intelligence
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "severity",
+            "service",
+            "provider",
+            "date_from",
+            "date_to",
+            "confidential",
+        ]
+
+    def filter_service(self, queryset, name, value):
+        return queryset.applying_to(value) if value else queryset
+
+    def filter_provider(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(provider=value) | Q(service__provider=value))

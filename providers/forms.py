@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django import forms
+
+from providers.models import (
+    Contract,
+    Intelligence,
+    MarketRisk,
+    Provider,
+    Service,
+    check_contract_services,
+)
+from qaf.models import User
+from qaf.scoping import ScopedQuerySet
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form whose choices of related objects are only those the user can see, so an id
+    of another organisation typed into a request is "not one of the available choices"."""
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if isinstance(queryset, ScopedQuerySet):
+                field.queryset = queryset.visible_to(user)
+
+
+def _staff_choices():
+    return User.objects.filter(is_active=True, provider__isnull=True).exclude(roles=[])
+
+
+class ProviderForm(ScopedModelForm):
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "companies_house_number",
+            "regulator_provider_id",
+            "address",
+            "postcode",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "sponsorship_licence",
+            "notes",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class ServiceForm(ScopedModelForm):
+    market_risk_reasons = forms.MultipleChoiceField(
+        label="Market risk",
+        choices=MarketRisk.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply. Leave blank if the service is not of strategic "
+        "importance.",
+    )
+
+    class Meta:
+        model = Service
+        fields = [
+            "provider",
+            "name",
+            "service_type",
+            "client_group",
+            "address",
+            "postcode",
+            "local_authority_area",
+            "out_of_area",
+            "host_authority",
+            "capacity",
+            "council_funded_people",
+            "regulated",
+            "regulator",
+            "regulator_id",
+            "regulator_rating",
+            "rating_safe",
+            "rating_effective",
+            "rating_caring",
+            "rating_responsive",
+            "rating_well_led",
+            "last_inspection_date",
+            "registered_manager",
+            "market_risk_reasons",
+            "lead_officer",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_officer"].queryset = _staff_choices()
+        if self.instance.pk:
+            # Moving a service to another provider is not an edit: it is a new registration.
+            self.fields["provider"].disabled = True
+
+
+class ContractForm(ScopedModelForm):
+    class Meta:
+        model = Contract
+        fields = [
+            "reference",
+            "provider",
+            "services",
+            "start_date",
+            "end_date",
+            "annual_value",
+            "framework",
+            "specification_notes",
+        ]
+        widgets = {
+            "services": forms.SelectMultiple(attrs={"size": 8}),
+            "specification_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"services": "The provider's services this contract covers"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = self.fields["services"].queryset.select_related(
+            "provider"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_contract_services(cleaned.get("provider"), cleaned.get("services") or [])
+        except forms.ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
+
+
+class IntelligenceForm(ScopedModelForm):
+    class Meta:
+        model = Intelligence
+        fields = [
+            "service",
+            "provider",
+            "kind",
+            "date",
+            "source",
+            "summary",
+            "severity",
+            "status",
+            "serious_unresolved",
+            "feedback",
+            "outcome",
+            "confidential",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
+        labels = {"provider": "Provider (for provider-wide entries)"}
+        help_texts = {
+            "service": "Leave blank for an entry about the whole provider",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = self.fields["service"].queryset.select_related("provider")
+        self.fields["service"].label_from_instance = lambda s: f"{s.name} ({s.provider.name})"
+
+    def save(self, commit=True):
+        if not self.instance.pk:
+            self.instance.author = self.user
+        return super().save(commit)

@@ -1,0 +1,144 @@
+"""Tables of the register (django-tables2): the list pages and their CSV/XLSX exports."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from providers.models import Contract, Intelligence, Provider, Service
+
+
+class DateColumn(tables.DateColumn):
+    """en-GB dates on the page ("14 Mar 2022") and ISO dates in exports."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", "j M Y")
+        super().__init__(*args, **kwargs)
+
+    def value(self, value):
+        return value.isoformat() if value else ""
+
+
+class ProviderTable(tables.Table):
+    name = tables.Column(linkify=True)
+    service_count = tables.Column(
+        "Services",
+        attrs={
+            "td": {"class": "govuk-table__cell--numeric"},
+            "th": {"class": "govuk-table__header--numeric"},
+        },
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "regulator_provider_id",
+            "postcode",
+            "sponsorship_licence",
+            "service_count",
+        ]
+        empty_text = "No providers match. Clear the filters or add a provider."
+
+
+class ServiceTable(tables.Table):
+    name = tables.Column(linkify=True)
+    provider = tables.Column(linkify=True, order_by=("provider__name",))
+    last_inspection_date = DateColumn(verbose_name="Last inspected")
+
+    class Meta:
+        model = Service
+        fields = [
+            "name",
+            "provider",
+            "service_type",
+            "local_authority_area",
+            "regulator_rating",
+            "last_inspection_date",
+            "commissioning_status",
+        ]
+        empty_text = "No services match. Clear the filters or add a service."
+
+
+class ServiceExportTable(ServiceTable):
+    """Exports carry every register field, not only those that fit on the page."""
+
+    class Meta(ServiceTable.Meta):
+        fields = [
+            "id",
+            "name",
+            "provider",
+            "service_type",
+            "client_group",
+            "address",
+            "postcode",
+            "local_authority_area",
+            "out_of_area",
+            "host_authority",
+            "capacity",
+            "council_funded_people",
+            "regulated",
+            "regulator",
+            "regulator_id",
+            "regulator_rating",
+            "rating_safe",
+            "rating_effective",
+            "rating_caring",
+            "rating_responsive",
+            "rating_well_led",
+            "last_inspection_date",
+            "registered_manager",
+            "market_risk_reasons",
+            "commissioning_status",
+        ]
+
+
+class ContractTable(tables.Table):
+    reference = tables.Column(linkify=True)
+    provider = tables.Column(linkify=True, order_by=("provider__name",))
+    start_date = DateColumn()
+    end_date = DateColumn()
+    annual_value = tables.Column(
+        attrs={
+            "td": {"class": "govuk-table__cell--numeric"},
+            "th": {"class": "govuk-table__header--numeric"},
+        }
+    )
+
+    class Meta:
+        model = Contract
+        fields = ["reference", "provider", "framework", "start_date", "end_date", "annual_value"]
+        empty_text = "No contracts match. Clear the filters or add a contract."
+
+    def render_annual_value(self, value):
+        return f"£{value:,.2f}"
+
+
+class IntelligenceTable(tables.Table):
+    date = DateColumn(linkify=True)
+    kind = tables.Column()
+    subject = tables.Column(
+        "About", accessor="subject", order_by=("service__name", "provider__name")
+    )
+    summary = tables.Column(orderable=False)
+    status = tables.Column()
+    confidential = tables.BooleanColumn(yesno="Confidential,")
+
+    class Meta:
+        model = Intelligence
+        fields = ["date", "kind", "subject", "summary", "severity", "status", "confidential"]
+        empty_text = "No intelligence matches. Clear the filters or log new intelligence."
+
+    def render_summary(self, value):
+        text = value if len(value) <= 120 else value[:117].rstrip() + "…"
+        return text
+
+    def render_subject(self, record):
+        subject = record.subject
+        suffix = " (provider-wide)" if record.provider_id else ""
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>{}', subject.get_absolute_url(), subject, suffix
+        )
+
+    def value_subject(self, record):
+        return str(record.subject)

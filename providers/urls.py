@@ -1,0 +1,24 @@
+from django.urls import path
+
+from providers import views
+
+app_name = "providers"
+
+urlpatterns = [
+    path("providers/", views.ProviderList.as_view(), name="provider_list"),
+    path("providers/new/", views.ProviderCreate.as_view(), name="provider_create"),
+    path("providers/<int:pk>/", views.ProviderDetail.as_view(), name="provider_detail"),
+    path("providers/<int:pk>/edit/", views.ProviderEdit.as_view(), name="provider_edit"),
+    path("services/", views.ServiceList.as_view(), name="service_list"),
+    path("services/new/", views.ServiceCreate.as_view(), name="service_create"),
+    path("services/<int:pk>/", views.ServiceDetail.as_view(), name="service_detail"),
+    path("services/<int:pk>/edit/", views.ServiceEdit.as_view(), name="service_edit"),
+    path("contracts/", views.ContractList.as_view(), name="contract_list"),
+    path("contracts/new/", views.ContractCreate.as_view(), name="contract_create"),
+    path("contracts/<int:pk>/", views.ContractDetail.as_view(), name="contract_detail"),
+    path("contracts/<int:pk>/edit/", views.ContractEdit.as_view(), name="contract_edit"),
+    path("intelligence/", views.IntelligenceList.as_view(), name="intelligence_list"),
+    path("intelligence/new/", views.IntelligenceCreate.as_view(), name="intelligence_create"),
+    path("intelligence/<int:pk>/", views.IntelligenceDetail.as_view(), name="intelligence_detail"),
+    path("intelligence/<int:pk>/edit/", views.IntelligenceEdit.as_view(), name="intelligence_edit"),
+]

@@ -1,0 +1,23 @@
+"""Every resource of /api/v1/ registers on this one router (SPEC §9 names, kebab-case)."""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from providers.api.views import (
+    ContractViewSet,
+    IntelligenceViewSet,
+    ProviderViewSet,
+    ServiceViewSet,
+)
+
+router = DefaultRouter()
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("services", ServiceViewSet, basename="service")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("intelligence", IntelligenceViewSet, basename="intelligence")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,77 @@
+"""Template context for every page: the council's branding and the service navigation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_staff_member", False))
+
+
+def _is_provider(user: Any) -> bool:
+    return bool(getattr(user, "is_provider_user", False))
+
+
+def _is_admin(user: Any) -> bool:
+    has_role = getattr(user, "has_role", None)
+    return bool(has_role and has_role("admin"))
+
+
+def _own_provider(user: Any) -> dict[str, Any]:
+    return {"pk": user.provider_id}
+
+
+# The service navigation, in order: (label, URL name, who sees it, URL kwargs from the user).
+# An item whose URL does not exist (yet) is left out, so apps can add routes independently.
+NavItem = tuple[str, str, Callable[[Any], bool], Callable[[Any], dict[str, Any]] | None]
+NAV_ITEMS: list[NavItem] = [
+    ("Home", "home", lambda user: _is_staff(user) or _is_provider(user), None),
+    ("Providers", "providers:provider_list", _is_staff, None),
+    ("Services", "providers:service_list", _is_staff, None),
+    ("Contracts", "providers:contract_list", _is_staff, None),
+    ("Intelligence", "providers:intelligence_list", _is_staff, None),
+    ("Our services", "providers:service_list", _is_provider, None),
+    ("Our organisation", "providers:provider_detail", _is_provider, _own_provider),
+    ("Administration", "admin:index", _is_admin, None),
+]
+
+
+def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
+    """The navigation items this request's user may see, each with ``label``, ``url`` and
+    ``active`` (the current page is inside the item's URL; Home only on an exact match)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for label, url_name, visible_to, url_kwargs in NAV_ITEMS:
+        if not visible_to(user):
+            continue
+        try:
+            url = reverse(url_name, kwargs=url_kwargs(user) if url_kwargs else None)
+        except NoReverseMatch:
+            continue
+        matches = request.path == url if url_name == "home" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": matches})
+    # When URLs nest (/providers/ and /providers/services/) only the closest item is current.
+    matching = [item for item in items if item["active"]]
+    if len(matching) > 1:
+        closest = max(matching, key=lambda item: len(item["url"]))
+        for item in matching:
+            item["active"] = item is closest
+    return items
+
+
+def qaf(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "council_name": settings.COUNCIL_NAME,
+        "service_name": settings.COUNCIL_SERVICE_NAME,
+        # Optional phase banner ("Beta"); off unless a QAF_PHASE setting is added.
+        "service_phase": getattr(settings, "QAF_PHASE", ""),
+        "nav_items": nav_items(request),
+    }

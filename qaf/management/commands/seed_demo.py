@@ -1,0 +1,60 @@
+"""``manage.py seed_demo``: the demo council of SPEC §9, idempotently.
+
+Each app contributes a ``demo.seed(context)`` step, run in order inside one transaction; a step
+creates what is missing and leaves what exists alone, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from providers import demo as providers_demo
+from qaf import demo as people_demo
+
+DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
+
+STEPS = [people_demo.seed_staff, providers_demo.seed, people_demo.seed_provider_users]
+
+
+class Command(BaseCommand):
+    help = "Create a realistic demo council and the demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default=DEFAULT_PASSWORD, help="Password for every demo user"
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off (never on a live system)",
+        )
+
+    def handle(self, *args, password: str, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates users with a known password, so it refuses to run when "
+                "DEBUG is off. Use --force only on a demo or test system."
+            )
+        context = {
+            "password": password,
+            "today": timezone.localdate(),
+            "random": random.Random(2026),  # the same demo every time
+            "created": {},
+        }
+        with transaction.atomic():
+            for step in STEPS:
+                step(context)
+        created = {k: v for k, v in context["created"].items() if v}
+        if created:
+            summary = ", ".join(f"{n} {k}" for k, n in created.items())
+            self.stdout.write(self.style.SUCCESS(f"Created {summary}."))
+        else:
+            self.stdout.write("The demo data was already in place: nothing changed.")
+        self.stdout.write(f"\nDemo logins (password: {password})")
+        for username, description in people_demo.DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {description}")

@@ -1,0 +1,90 @@
+"""People (SPEC §1): one user model for council staff, partners and provider users."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Quality officer"
+    MANAGER = "manager", "Quality manager"
+    BOARD = "board", "Board member"
+    PARTNER = "partner", "Partner (read-only)"
+    ADMIN = "admin", "Administrator"
+
+
+# Roles that may change the register and log intelligence. A manager can do all an officer can.
+CASEWORK_ROLES = frozenset({Role.OFFICER, Role.MANAGER})
+STAFF_ROLES = frozenset(Role)
+
+
+class User(AbstractUser):
+    """A person. Staff hold one or more roles; a provider user belongs to one provider instead.
+
+    The two are exclusive: a provider user holds no staff role (enforced by the database).
+    """
+
+    roles = ArrayField(
+        models.CharField(max_length=16, choices=Role.choices),
+        default=list,
+        blank=True,
+        help_text="A member of council staff may hold several roles.",
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="Set for provider users only: the one organisation they act for.",
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__isnull=True) | models.Q(roles=[]),
+                name="provider_user_has_no_staff_role",
+                violation_error_message="A provider user cannot also hold a council staff role.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.provider_id and self.roles:
+            raise ValidationError(
+                {"roles": "A provider user cannot also hold a council staff role."}
+            )
+        unknown = set(self.roles) - set(Role.values)
+        if unknown:
+            raise ValidationError({"roles": f"Unknown role: {', '.join(sorted(unknown))}."})
+
+    def has_role(self, *names: str) -> bool:
+        """True when the user is active and holds any of the named roles."""
+        return self.is_active and any(name in self.roles for name in names)
+
+    @property
+    def is_provider_user(self) -> bool:
+        return self.is_active and self.provider_id is not None
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.is_active and bool(self.roles)
+
+    @property
+    def role_labels(self) -> list[str]:
+        if self.provider_id:
+            return ["Provider user"]
+        return [Role(r).label for r in self.roles if r in Role.values]

@@ -1,0 +1,101 @@
+"""The one scoping rule (STYLE habit 4) and the one permission table.
+
+Two questions, asked in this order by every page, API view, download and export:
+
+1. ``can(user, action, model)``: may this kind of user do this kind of thing at all? The
+   answer depends on roles only; "no" is a 403 (it reveals nothing about any object).
+2. ``Model.objects.visible_to(user)``: which rows exist for this user? Provider users see
+   only their own organisation (and never confidential intelligence); everything else is 404.
+
+Later issues register their models in ``POLICY`` and give them a ``ScopedQuerySet``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from qaf.models import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from qaf.models import User
+
+# Pseudo-role for a member of a provider organisation.
+PROVIDER = "provider"
+
+_STAFF_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.BOARD, Role.PARTNER, Role.ADMIN})
+_EVERYONE = _STAFF_READERS | {PROVIDER}
+_CASEWORK = frozenset({Role.OFFICER, Role.MANAGER})
+_REGISTER_EDITORS = _CASEWORK | {Role.ADMIN}
+
+# model label -> action -> the roles allowed. Actions: view, add, change, delete, export.
+POLICY: dict[str, dict[str, frozenset[str]]] = {
+    "providers.provider": {
+        "view": _EVERYONE,
+        "add": _REGISTER_EDITORS,
+        "change": _REGISTER_EDITORS,
+        "export": _STAFF_READERS,
+    },
+    "providers.service": {
+        "view": _EVERYONE,
+        "add": _REGISTER_EDITORS,
+        "change": _REGISTER_EDITORS,
+        "export": _EVERYONE,
+    },
+    "providers.contract": {
+        "view": _EVERYONE,
+        "add": _REGISTER_EDITORS,
+        "change": _REGISTER_EDITORS,
+        "export": _STAFF_READERS,
+    },
+    "providers.intelligence": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "change": _CASEWORK,
+        "export": _STAFF_READERS,
+    },
+}
+
+
+def roles_of(user: User | AnonymousUser) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.provider_id:
+        return frozenset({PROVIDER})
+    return frozenset(user.roles)
+
+
+def can(user: User | AnonymousUser, action: str, model: type[models.Model] | str) -> bool:
+    label = model if isinstance(model, str) else model._meta.label_lower
+    allowed = POLICY.get(label, {}).get(action, frozenset())
+    return bool(roles_of(user) & allowed)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows which rows a user may see.
+
+    Subclasses name ``provider_field``, the lookup from the row to its provider's id, and may
+    override ``for_provider_user`` when provider users see less than "everything of theirs".
+    """
+
+    provider_field: str = "provider_id"
+
+    def visible_to(self, user: User | AnonymousUser) -> ScopedQuerySet:
+        roles = roles_of(user)
+        if not roles:
+            return self.none()
+        if PROVIDER in roles:
+            return self.for_provider_user(user)
+        return self
+
+    def restrict(self, user: User | AnonymousUser, action: str = "view") -> ScopedQuerySet:
+        """Rows the user may see, or none when the user may not do ``action`` at all."""
+        if not can(user, action, self.model):
+            return self.none()
+        return self.visible_to(user)
+
+    def for_provider_user(self, user: User) -> ScopedQuerySet:
+        return self.filter(**{self.provider_field: user.provider_id})

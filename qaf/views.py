@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from providers.models import Intelligence, Provider, Service
+from qaf.celery import app as celery_app
+from qaf.scoping import can
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request):
+    user = request.user
+    services = Service.objects.visible_to(user)
+    context = {
+        "service_count": services.count(),
+        "provider_count": Provider.objects.visible_to(user).count(),
+        "can_add_intelligence": can(user, "add", Intelligence),
+    }
+    if user.is_provider_user:
+        context["my_services"] = services.order_by("name")[:20]
+    elif user.is_staff_member:
+        context["my_caseload"] = services.filter(lead_officer=user).order_by("name")[:20]
+        context["recent_intelligence"] = (
+            Intelligence.objects.visible_to(user)
+            .select_related("service", "provider")
+            .order_by("-date", "-pk")[:10]
+        )
+    return render(request, "home.html", context)
+
+
+def accessibility(request):
+    return render(request, "accessibility.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any failure means "down"; the reason goes to the log
+        logger.exception("healthz: database check failed")
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            return True
+    except Exception:
+        logger.exception("healthz: broker check failed")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, else 503; no login, no details leaked."""
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    healthy = all(checks.values())
+    body = {
+        "status": "ok" if healthy else "error",
+        **{name: "ok" if ok else "error" for name, ok in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

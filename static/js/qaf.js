@@ -1,0 +1,21 @@
+// QAF page behaviour: start GOV.UK Frontend's components, and start them again inside content
+// that htmx swaps in. Loaded as a module by templates/base.html, which names the GOV.UK
+// Frontend bundle in this script's data-govuk-frontend attribute (its URL carries the version).
+const script = document.querySelector("script[data-govuk-frontend]");
+const { initAll } = await import(script.dataset.govukFrontend);
+
+// Components already started raise InitError when a scope is searched again: expected here.
+const onError = (error) => {
+  if (error?.name !== "InitError") console.error(error);
+};
+
+initAll({ onError });
+
+// htmx:load fires on each element that htmx adds. initAll looks only at the scope's
+// descendants, so search from the parent: the new element may itself be a component.
+document.addEventListener("htmx:load", (event) => {
+  const element = event.detail?.elt;
+  if (element && element !== document.body) {
+    initAll({ scope: element.parentElement ?? element, onError });
+  }
+});

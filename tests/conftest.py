@@ -1,0 +1,140 @@
+"""Named people of the test stories (STYLE habit 11).
+
+- Sunrise Care Ltd runs Sunrise House and Sunrise Lodge; Pat (provider_pat) works there.
+- Oak Lodge Ltd runs Oak Lodge; Quinn (provider_quinn) works there.
+- Olivia and Owen are quality officers, Maya and Mo managers, Bea sits on the board,
+  Pia is a partner from the safeguarding team (read-only), Alex administers the system.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from providers.models import IntelligenceKind, IntelligenceStatus
+from qaf.models import Role
+from tests.factories import (
+    IntelligenceFactory,
+    ProviderFactory,
+    ServiceFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def sunrise(db):
+    return ProviderFactory(name="Sunrise Care Ltd")
+
+
+@pytest.fixture
+def oak_lodge(db):
+    return ProviderFactory(name="Oak Lodge Ltd")
+
+
+@pytest.fixture
+def sunrise_house(sunrise):
+    return ServiceFactory(provider=sunrise, name="Sunrise House")
+
+
+@pytest.fixture
+def sunrise_lodge(sunrise):
+    return ServiceFactory(provider=sunrise, name="Sunrise Lodge")
+
+
+@pytest.fixture
+def oak_lodge_home(oak_lodge):
+    return ServiceFactory(provider=oak_lodge, name="Oak Lodge")
+
+
+def _staff(username, first, roles):
+    return UserFactory(username=username, first_name=first, roles=roles)
+
+
+@pytest.fixture
+def officer_olivia(db):
+    return _staff("olivia", "Olivia", [Role.OFFICER])
+
+
+@pytest.fixture
+def officer_owen(db):
+    return _staff("owen", "Owen", [Role.OFFICER])
+
+
+@pytest.fixture
+def manager_maya(db):
+    return _staff("maya", "Maya", [Role.MANAGER])
+
+
+@pytest.fixture
+def manager_mo(db):
+    return _staff("mo", "Mo", [Role.MANAGER])
+
+
+@pytest.fixture
+def board_bea(db):
+    return _staff("bea", "Bea", [Role.BOARD])
+
+
+@pytest.fixture
+def partner_pia(db):
+    return _staff("pia", "Pia", [Role.PARTNER])
+
+
+@pytest.fixture
+def admin_alex(db):
+    return _staff("alex", "Alex", [Role.ADMIN])
+
+
+@pytest.fixture
+def provider_pat(sunrise):
+    return UserFactory(username="pat", first_name="Pat", roles=[], provider=sunrise)
+
+
+@pytest.fixture
+def provider_quinn(oak_lodge):
+    return UserFactory(username="quinn", first_name="Quinn", roles=[], provider=oak_lodge)
+
+
+@pytest.fixture
+def safeguarding_at_sunrise(sunrise_house, officer_olivia):
+    return IntelligenceFactory(
+        service=sunrise_house,
+        kind=IntelligenceKind.SAFEGUARDING_ENQUIRY,
+        status=IntelligenceStatus.OPEN,
+        confidential=True,
+        author=officer_olivia,
+        summary="Organisational enquiry into pressure care",
+    )
+
+
+@pytest.fixture
+def meeting_at_sunrise(sunrise_house, officer_olivia):
+    return IntelligenceFactory(
+        service=sunrise_house,
+        kind=IntelligenceKind.CONTRACT_MEETING,
+        author=officer_olivia,
+        summary="Quarterly contract meeting",
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: a test client logged in as ``user``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for():
+    """``api_for(user)``: a DRF client authenticated as ``user`` (session-less)."""
+
+    def make(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    return make

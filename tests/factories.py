@@ -1,0 +1,92 @@
+"""factory_boy factories for the rows that tests do not care to name."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+
+from providers.models import (
+    Contract,
+    Intelligence,
+    IntelligenceKind,
+    Provider,
+    Regulator,
+    RegulatorRating,
+    Service,
+    ServiceType,
+)
+from qaf.models import Role, User
+
+PASSWORD = "correct-horse-battery"  # noqa: S105
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@council.example")
+    roles = factory.LazyFunction(lambda: [Role.OFFICER])
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Provider {n} Ltd")
+    regulator_provider_id = factory.Sequence(lambda n: f"1-{200000000 + n}")
+    postcode = "BA1 1AA"
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    provider = factory.SubFactory(ProviderFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    service_type = ServiceType.CARE_HOME
+    regulated = True
+    regulator = Regulator.CQC
+    regulator_id = factory.Sequence(lambda n: f"1-{3000000000 + n}")
+    regulator_rating = RegulatorRating.GOOD
+    last_inspection_date = date(2025, 3, 14)
+    capacity = 40
+    council_funded_people = 10
+    local_authority_area = "Northfield"
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"C-{n:05d}")
+    provider = factory.SubFactory(ProviderFactory)
+    start_date = date(2024, 4, 1)
+    framework = "Residential Framework"
+
+    @factory.post_generation
+    def services(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            obj.services.set(extracted)
+
+
+class IntelligenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Intelligence
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = IntelligenceKind.CONTRACT_MEETING
+    date = date(2026, 10, 1)
+    summary = factory.Sequence(lambda n: f"Contract meeting note {n}")
