@@ -24,8 +24,18 @@ from providers.models import (
 from qaf.scoping import ScopedQuerySet
 
 
+def _checkboxes():
+    return forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"})
+
+
 class ScopedFilterSet(df.FilterSet):
     """Related-object filters offer only what the requesting user can see."""
+
+    @property
+    def form(self):
+        form = super().form
+        form.mark_optional = False  # every filter is optional: saying so on each is noise
+        return form
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -58,7 +68,7 @@ class ProviderFilter(ScopedFilterSet):
         help_text="Name, CQC provider id, Companies House number or postcode",
     )
     sponsorship_licence = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple,
+        widget=_checkboxes(),
         choices=SponsorshipLicence.choices,
         label="Sponsorship licence",
     )
@@ -78,19 +88,19 @@ class ServiceFilter(ScopedFilterSet):
     )
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), label="Provider")
     service_type = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=ServiceType.choices, label="Service type"
+        widget=_checkboxes(), choices=ServiceType.choices, label="Service type"
     )
     client_group = df.ChoiceFilter(
         choices=ClientGroup.choices, label="Client group", empty_label="Any"
     )
     regulator = df.ChoiceFilter(choices=Regulator.choices, empty_label="Any")
     regulator_rating = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple,
+        widget=_checkboxes(),
         choices=RegulatorRating.choices,
         label="Regulator rating",
     )
     commissioning_status = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple,
+        widget=_checkboxes(),
         choices=CommissioningStatus.choices,
         label="Commissioning status",
     )
@@ -160,13 +170,9 @@ class IntelligenceFilter(ScopedFilterSet):
         ),
         help_text="Words in the summary or source, or a service or provider name",
     )
-    kind = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=IntelligenceKind.choices
-    )
+    kind = df.MultipleChoiceFilter(widget=_checkboxes(), choices=IntelligenceKind.choices)
     status = df.ChoiceFilter(choices=IntelligenceStatus.choices, empty_label="Any")
-    severity = df.MultipleChoiceFilter(
-        widget=forms.CheckboxSelectMultiple, choices=Severity.choices
-    )
+    severity = df.MultipleChoiceFilter(widget=_checkboxes(), choices=Severity.choices)
     service = df.ModelChoiceFilter(
         queryset=Service.objects.all(),
         method="filter_service",

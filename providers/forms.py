@@ -10,11 +10,12 @@ from providers.models import (
     Service,
     check_contract_services,
 )
+from qaf.forms import FieldsetsMixin
 from qaf.models import User
 from qaf.scoping import ScopedQuerySet
 
 
-class ScopedModelForm(forms.ModelForm):
+class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
     """A model form whose choices of related objects are only those the user can see, so an id
     of another organisation typed into a request is "not one of the available choices"."""
 
@@ -32,6 +33,17 @@ def _staff_choices():
 
 
 class ProviderForm(ScopedModelForm):
+    fieldsets = [
+        (
+            "Organisation",
+            ["name", "companies_house_number", "regulator_provider_id", "sponsorship_licence"],
+        ),
+        (
+            "Address and contact",
+            ["address", "postcode", "contact_name", "contact_email", "contact_phone"],
+        ),
+    ]
+
     class Meta:
         model = Provider
         fields = [
@@ -53,6 +65,41 @@ class ProviderForm(ScopedModelForm):
 
 
 class ServiceForm(ScopedModelForm):
+    fieldsets = [
+        (
+            "About the service",
+            [
+                "provider",
+                "name",
+                "service_type",
+                "client_group",
+                "capacity",
+                "council_funded_people",
+                "lead_officer",
+            ],
+        ),
+        (
+            "Where it is",
+            ["address", "postcode", "local_authority_area", "out_of_area", "host_authority"],
+        ),
+        (
+            "Regulation",
+            [
+                "regulated",
+                "regulator",
+                "regulator_id",
+                "regulator_rating",
+                "rating_safe",
+                "rating_effective",
+                "rating_caring",
+                "rating_responsive",
+                "rating_well_led",
+                "last_inspection_date",
+                "registered_manager",
+            ],
+        ),
+        ("Market risk", ["market_risk_reasons"]),
+    ]
     market_risk_reasons = forms.MultipleChoiceField(
         label="Market risk",
         choices=MarketRisk.choices,

@@ -44,7 +44,10 @@ class ProviderTable(tables.Table):
 class ServiceTable(tables.Table):
     name = tables.Column(linkify=True)
     provider = tables.Column(linkify=True, order_by=("provider__name",))
+    service_type = tables.Column("Type")
+    regulator_rating = tables.Column("Rating")
     last_inspection_date = DateColumn(verbose_name="Last inspected")
+    commissioning_status = tables.Column("Placements")
 
     class Meta:
         model = Service

@@ -102,7 +102,9 @@ def govuk_field_context(field: BoundField) -> dict[str, Any]:
         "hint_id": hint_id,
         "error_id": error_id,
         "described_by": described_by,
-        "optional": not field.field.required and kind != "checkbox",
+        "optional": not field.field.required
+        and kind != "checkbox"
+        and getattr(field.form, "mark_optional", True),
     }
     attrs: dict[str, Any] = {}
     if described_by and kind not in {"radios", "checkboxes"}:
@@ -178,3 +180,26 @@ def _options(field: BoundField, kind: str) -> list[dict[str, Any]]:
             }
         )
     return options
+
+
+class FieldsetsMixin:
+    """Group a long form's fields under headings: ``fieldsets = [("Legend", ["a", "b"])]``.
+
+    ``forms/form.html`` draws each group as a GOV.UK fieldset; fields not named in any group
+    come last, without a heading.
+    """
+
+    fieldsets: list[tuple[str, list[str]]] = []
+
+    def fieldset_groups(self) -> list[tuple[str, list[BoundField]]]:
+        named = {name for _, names in self.fieldsets for name in names}
+        groups = [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in self.fieldsets
+        ]
+        rest = [
+            self[name] for name in self.fields if name not in named and not self[name].is_hidden
+        ]
+        if rest:
+            groups.append(("", rest))
+        return [(legend, fields) for legend, fields in groups if fields]

@@ -250,3 +250,32 @@ def test_intelligence_list_filter_by_service_includes_provider_wide_entries(
     )
     records = {row.record for row in response.context["table"].page.object_list}
     assert records == {own, wide}
+
+
+def test_dates_are_en_gb_even_when_the_browser_asks_for_us_english(
+    client_for, officer_olivia, sunrise_house
+):
+    client = client_for(officer_olivia)
+    url = reverse("providers:service_edit", args=[sunrise_house.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert 'value="14/03/2025"' in page
+    detail = client.get(sunrise_house.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en-US")
+    assert "14 March 2025" in detail.content.decode()
+
+
+def test_administrator_manages_users_and_roles_in_the_admin(client, admin_alex, provider_pat):
+    admin_alex.is_staff = admin_alex.is_superuser = True
+    admin_alex.save()
+    client.force_login(admin_alex)
+    page = client.get(reverse("admin:qaf_user_change", args=[provider_pat.pk]))
+    assert page.status_code == 200
+    data = {
+        "username": "pat", "first_name": "Pat", "last_name": "Jones", "email": "pat@x.example",
+        "roles": ["officer"], "provider": provider_pat.provider_id, "is_active": "on",
+        "date_joined_0": "01/01/2026", "date_joined_1": "09:00:00",
+    }
+    response = client.post(reverse("admin:qaf_user_change", args=[provider_pat.pk]), data)
+    assert response.status_code == 200  # refused: a provider user cannot hold a staff role
+    assert "cannot also hold a council staff role" in response.content.decode()
+    provider_pat.refresh_from_db()
+    assert provider_pat.roles == []
