@@ -22,6 +22,7 @@ from providers.models import (
     SponsorshipLicence,
 )
 from qaf.scoping import ScopedQuerySet
+from risk.models import RagRating
 
 
 def _checkboxes():
@@ -112,6 +113,14 @@ class ServiceFilter(ScopedFilterSet):
         method="filter_market_risk",
     )
     local_authority_area = df.CharFilter(lookup_expr="iexact", label="Area")
+    # The risk result (risk.ServiceRisk): the dashboard links here with these.
+    risk_rating = df.MultipleChoiceFilter(
+        field_name="risk__rating",
+        widget=_checkboxes(),
+        choices=RagRating.choices,
+        label="Risk rating",
+    )
+    review_overdue = df.BooleanFilter(field_name="risk__review_overdue", label="Review overdue")
 
     class Meta:
         model = Service
@@ -128,6 +137,8 @@ class ServiceFilter(ScopedFilterSet):
             "registered_manager",
             "market_risk",
             "local_authority_area",
+            "risk_rating",
+            "review_overdue",
         ]
 
     def filter_market_risk(self, queryset, name, value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from qaf.models import VersionedModel
 from qaf.scoping import ScopedQuerySet
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -46,17 +48,6 @@ companies_house_validator = RegexValidator(
 def validate_not_future(value: date) -> None:
     if value and value > timezone.localdate():
         raise ValidationError("The date must be today or in the past", code="future_date")
-
-
-class VersionedModel(models.Model):
-    """A row edited by people: ``version`` lets an edit detect that someone saved first."""
-
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 # --- Provider ---------------------------------------------------------------------------
@@ -584,3 +575,86 @@ class Intelligence(VersionedModel):
             errors["serious_unresolved"] = "Only complaints are marked serious and unresolved"
         if errors:
             raise ValidationError(errors)
+
+
+# --- Imports ----------------------------------------------------------------------------
+
+
+class ImportKind(models.TextChoices):
+    CQC = "cqc", "CQC care directory or CQC ratings file"
+    REGISTER = "register", "The council's register (providers, services and contracts)"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+def import_upload_to(job: ImportJob, filename: str) -> str:
+    # A generated name: the uploader's file name is kept only as text, never as a path.
+    return f"imports/{uuid.uuid4().hex}.{job.file_format or 'dat'}"
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    def for_provider_user(self, user) -> ImportJobQuerySet:
+        return self.none()
+
+
+class ImportJob(models.Model):
+    """An uploaded CQC or register file, imported by a Celery task (providers.tasks)."""
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    file = models.FileField(upload_to=import_upload_to, max_length=200)
+    file_format = models.CharField(max_length=8, help_text="csv or xlsx, from the content")
+    original_name = models.CharField(max_length=255, blank=True)
+    detected = models.CharField(
+        max_length=16, blank=True, help_text="cqc_directory, cqc_ratings or register"
+    )
+    partial = models.BooleanField(
+        "Import the valid rows even if some rows are rejected", default=False
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    rejected_rows = models.JSONField(
+        default=list, blank=True, help_text="[{row, reason, values: {column: value}}]"
+    )
+    columns = models.JSONField(default=list, blank=True, help_text="The file's header row")
+    saved = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.original_name or self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:job_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.finished else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -14,6 +14,7 @@ from qaf.generic import (
     ScopedUpdateView,
 )
 from qaf.scoping import can
+from risk.explain import risk_context
 
 # --- Providers --------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ class ServiceDetail(ScopedDetailView):
 
     model = Service
     template_name = "providers/service_detail.html"
-    select_related = ("provider", "lead_officer")
+    select_related = ("provider", "lead_officer", "risk__policy_version")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -99,6 +100,7 @@ class ServiceDetail(ScopedDetailView):
         )
         context["contracts"] = Contract.objects.visible_to(user).filter(services=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
+        context.update(risk_context(self.object))
         return context
 
 

@@ -32,6 +32,7 @@ def _own_provider(user: Any) -> dict[str, Any]:
 NavItem = tuple[str, str, Callable[[Any], bool], Callable[[Any], dict[str, Any]] | None]
 NAV_ITEMS: list[NavItem] = [
     ("Home", "home", lambda user: _is_staff(user) or _is_provider(user), None),
+    ("Dashboard", "risk:dashboard", _is_staff, None),
     ("Providers", "providers:provider_list", _is_staff, None),
     ("Services", "providers:service_list", _is_staff, None),
     ("Contracts", "providers:contract_list", _is_staff, None),

@@ -9,6 +9,17 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+class VersionedModel(models.Model):
+    """A row edited by people: ``version`` lets an edit detect that someone saved first."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 class Role(models.TextChoices):
     OFFICER = "officer", "Quality officer"
     MANAGER = "manager", "Quality manager"

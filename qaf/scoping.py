@@ -57,6 +57,14 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "change": _CASEWORK,
         "export": _STAFF_READERS,
     },
+    # The risk matrix and schedules: staff read them; the administrator edits them.
+    "risk.policyversion": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
+    # Nightly job runs: staff see them; managers (and the administrator) run them by hand.
+    "risk.jobrun": {"view": _STAFF_READERS, "run": frozenset({Role.MANAGER, Role.ADMIN})},
+    # The Quality & Risk dashboard: every staff role reads and downloads it; it changes nothing.
+    "risk.dashboard": {"view": _STAFF_READERS, "export": _STAFF_READERS},
+    # Pseudo-model: the CQC and register imports (upload pages, their jobs and reports).
+    "providers.import": {"run": frozenset({Role.MANAGER, Role.ADMIN})},
 }
 
 

@@ -201,10 +201,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+QAF_NIGHTLY_HOUR = env.int("QAF_NIGHTLY_HOUR", default=2)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "qaf.tasks.heartbeat", "schedule": crontab(minute="*/15")},
+    # SPEC §8: every night at 02:00 Europe/London (CELERY_TIMEZONE), by default.
+    "nightly": {"task": "risk.nightly", "schedule": crontab(hour=QAF_NIGHTLY_HOUR, minute=0)},
 }
-QAF_NIGHTLY_HOUR = env.int("QAF_NIGHTLY_HOUR", default=2)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -256,7 +258,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Every login is in axes' tables (Django admin); the log gets warnings only.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Forms render as GOV.UK Frontend components (templates/forms/).

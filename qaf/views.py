@@ -28,7 +28,14 @@ def home(request):
     if user.is_provider_user:
         context["my_services"] = services.order_by("name")[:20]
     elif user.is_staff_member:
-        context["my_caseload"] = services.filter(lead_officer=user).order_by("name")[:20]
+        context["notifications"] = (
+            user.notifications.filter(read_at__isnull=True)
+            .select_related("service")
+            .order_by("due_date")[:20]
+        )
+        context["my_caseload"] = (
+            services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]
+        )
         context["recent_intelligence"] = (
             Intelligence.objects.visible_to(user)
             .select_related("service", "provider")

@@ -1,1 +1,195 @@
-# Models arrive with their issue (see the open issues); the app exists so the layout is fixed.
+"""Risk results, their history, the versioned policy (matrix + schedules), job runs, and
+notifications (SPEC §4, §5, §8)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+
+from risk.matrix import DEFAULT_MATRIX
+from risk.schedules import DEFAULT_SCHEDULES
+
+
+class RagRating(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+class PolicyVersion(models.Model):
+    """One immutable version of the risk matrix and the schedule rules.
+
+    An administrator's edit saves a new version (never changes an old one) and every service is
+    re-rated with it; each result names the version it was computed with.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    matrix = models.JSONField()
+    schedules = models.JSONField()
+    note = models.TextField(blank=True, help_text="What changed and why")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+    @classmethod
+    def current(cls) -> PolicyVersion:
+        latest = cls.objects.order_by("-number").first()
+        if latest is None:
+            with transaction.atomic():
+                latest, _ = cls.objects.get_or_create(
+                    number=1,
+                    defaults={
+                        "matrix": DEFAULT_MATRIX,
+                        "schedules": DEFAULT_SCHEDULES,
+                        "note": "SPEC §4 and §5 defaults",
+                    },
+                )
+        return latest
+
+
+class ServiceRisk(models.Model):
+    """The latest risk result and schedule of one service: written only when it changes."""
+
+    service = models.OneToOneField(
+        "providers.Service", on_delete=models.CASCADE, primary_key=True, related_name="risk"
+    )
+    rating = models.CharField(max_length=8, choices=RagRating.choices)
+    score = models.PositiveIntegerField()
+    factors = models.JSONField(help_text="[{factor, rag, reason}] in matrix order")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    evaluated_on = models.DateField(help_text="The day this result was last changed")
+    next_review_due = models.DateField()
+    never_reviewed = models.BooleanField(default=True)
+    review_overdue = models.BooleanField(default=False)
+    follow_up_due = models.DateField(null=True, blank=True)
+    follow_up_overdue = models.BooleanField(default=False)
+    minimum_contact_met = models.BooleanField(default=False)
+    information_request_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    information_request_due = models.DateField(null=True, blank=True)
+    direct_monitoring = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["rating", "score"]),
+            models.Index(fields=["next_review_due"]),
+            models.Index(fields=["review_overdue"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.rating}"
+
+
+class RatingChange(models.Model):
+    """A change of a service's overall rating: from, to, when, which factors changed."""
+
+    service = models.ForeignKey(
+        "providers.Service", on_delete=models.CASCADE, related_name="rating_changes"
+    )
+    date = models.DateField()
+    from_rating = models.CharField(max_length=8, choices=RagRating.choices, blank=True)
+    to_rating = models.CharField(max_length=8, choices=RagRating.choices)
+    changed_factors = models.JSONField(default=list)
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["date"]), models.Index(fields=["service", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.from_rating or 'unrated'} -> {self.to_rating}"
+
+    @property
+    def worsened(self) -> bool:
+        order = {"": -1, "green": 0, "amber": 1, "red": 2}
+        return order[self.to_rating] > order[self.from_rating]
+
+
+class JobRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another run held the lock)"
+
+    name = models.CharField(max_length=60)
+    for_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict)
+    errors = models.TextField(blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the nightly schedule",
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.for_date}: {self.status}"
+
+
+class Notification(models.Model):
+    """A message on a user's home page (and by email), created once per (user, subject, due)."""
+
+    class Kind(models.TextChoices):
+        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
+        REVIEW_OVERDUE = "review_overdue", "Review overdue"
+        FOLLOW_UP_DUE_SOON = "follow_up_due_soon", "Follow-up review due soon"
+        FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up review overdue"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    due_date = models.DateField()
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "service", "kind", "due_date"], name="notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def last_full_run_date():
+    """The date of the latest successful nightly run: every stored result was checked then."""
+    return (
+        JobRun.objects.filter(name="nightly", status=JobRun.Status.SUCCEEDED)
+        .order_by("-for_date")
+        .values_list("for_date", flat=True)
+        .first()
+    )
+
+
+def computed_for(risk: ServiceRisk, last_full_run=None):
+    """A result is unchanged since ``evaluated_on`` and was re-checked by each later full run."""
+    if last_full_run and last_full_run > risk.evaluated_on:
+        return last_full_run
+    return risk.evaluated_on

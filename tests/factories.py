@@ -90,3 +90,16 @@ class IntelligenceFactory(factory.django.DjangoModelFactory):
     kind = IntelligenceKind.CONTRACT_MEETING
     date = date(2026, 10, 1)
     summary = factory.Sequence(lambda n: f"Contract meeting note {n}")
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A final review by default (what the risk matrix reads)."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = "full"
+    status = "final"
+    rating = "green"
+    completed_on = date(2025, 9, 1)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from providers.models import Contract, Intelligence, Provider, Service, check_contract_services
 from qaf.api import ScopedModelSerializer
+from risk.models import ServiceRisk, computed_for, last_full_run_date
 
 
 class ProviderSerializer(ScopedModelSerializer):
@@ -30,8 +32,37 @@ class ProviderSerializer(ScopedModelSerializer):
         normalised_by_clean = ("postcode", "companies_house_number")
 
 
+class RiskFactorSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    rag = serializers.ChoiceField(choices=["green", "amber", "red", "n/a"])
+    reason = serializers.CharField()
+
+
+class RiskSerializer(serializers.Serializer):
+    """SPEC §9's risk object, exactly."""
+
+    rating = serializers.ChoiceField(choices=["green", "amber", "red"])
+    score = serializers.IntegerField()
+    computed_for = serializers.DateField()
+    factors = RiskFactorSerializer(many=True)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    next_review_due = serializers.DateField()
+    never_reviewed = serializers.BooleanField()
+    review_overdue = serializers.BooleanField()
+    follow_up_due = serializers.DateField(allow_null=True)
+    follow_up_overdue = serializers.BooleanField()
+    minimum_contact_met = serializers.BooleanField()
+    information_request_months = serializers.IntegerField(allow_null=True)
+    information_request_due = serializers.DateField(allow_null=True)
+    direct_monitoring = serializers.BooleanField()
+
+
 class ServiceSerializer(ScopedModelSerializer):
     market_risk = serializers.BooleanField(read_only=True)
+    risk = serializers.SerializerMethodField()
+    schedule = serializers.SerializerMethodField()
 
     class Meta:
         model = Service
@@ -63,12 +94,44 @@ class ServiceSerializer(ScopedModelSerializer):
             "market_risk_reasons",
             "commissioning_status",
             "lead_officer",
+            "risk",
+            "schedule",
             "version",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["commissioning_status", "version", "created_at", "updated_at"]
         normalised_by_clean = ("postcode", "regulator_id")
+
+    def _risk_of(self, service: Service):
+        try:
+            return service.risk
+        except ServiceRisk.DoesNotExist:
+            return None
+
+    @extend_schema_field(RiskSerializer(allow_null=True))
+    def get_risk(self, service: Service):
+        risk = self._risk_of(service)
+        if risk is None:
+            return None
+        if "last_full_run" not in self.context:
+            self.context["last_full_run"] = last_full_run_date()
+        return {
+            "rating": risk.rating,
+            "score": risk.score,
+            "computed_for": computed_for(risk, self.context["last_full_run"]).isoformat(),
+            "factors": [
+                {"factor": f["factor"], "rag": f["rag"], "reason": f["reason"]}
+                for f in risk.factors
+            ],
+        }
+
+    @extend_schema_field(ScheduleSerializer(allow_null=True))
+    def get_schedule(self, service: Service):
+        risk = self._risk_of(service)
+        if risk is None:
+            return None
+        return ScheduleSerializer(risk).data
 
     def get_fields(self):
         fields = super().get_fields()

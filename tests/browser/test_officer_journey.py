@@ -109,21 +109,28 @@ def test_officer_walks_the_register_and_logs_intelligence(
     assert page.title().startswith("Error: ")
     axe_check(page)
     shoot(page, "desktop-intelligence-form-errors")
-    summary.get_by_role("link").first.click()
-    first_target = summary.get_by_role("link").first.get_attribute("href")
-    expect(page.locator(first_target)).to_be_focused()
+    # Each error links to its field, and following a link puts the cursor in that field.
+    targets = summary.get_by_role("link").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    assert {"#id_kind", "#id_date", "#id_summary"} <= set(targets), targets
+    for target in targets:
+        expect(page.locator(target)).to_have_count(1)
+    summary.locator('a[href="#id_date"]').click()
+    expect(page.locator("#id_date")).to_be_focused()
 
     # Then a valid complaint, the date typed the British way.
     when = _last_month_20th()
     page.get_by_label("Kind").select_option(label="Complaint")
     page.get_by_label("Status").select_option(label="Open")
-    page.get_by_label("Date", exact=True).fill(when.strftime("%d/%m/%Y"))
+    page.get_by_label("Date", exact=True).press_sequentially(when.strftime("%d/%m/%Y"))
     page.get_by_label("Summary").fill("Family says medication rounds were missed twice last week")
     page.get_by_role("button", name="Save").click()
 
     expect(page).to_have_url(re.compile(rf"/services/{register.pk}/$"))
     banner = page.locator(".govuk-notification-banner--success")
     expect(banner).to_contain_text(f"Intelligence logged: Complaint on {when:%d %B %Y}")
+    expect(banner).to_be_focused()
     row = page.get_by_role("main").locator("tr", has_text="medication rounds were missed")
     expect(row).to_contain_text("Complaint")
     expect(row).to_contain_text("Open")

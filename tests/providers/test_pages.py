@@ -270,9 +270,15 @@ def test_administrator_manages_users_and_roles_in_the_admin(client, admin_alex, 
     page = client.get(reverse("admin:qaf_user_change", args=[provider_pat.pk]))
     assert page.status_code == 200
     data = {
-        "username": "pat", "first_name": "Pat", "last_name": "Jones", "email": "pat@x.example",
-        "roles": ["officer"], "provider": provider_pat.provider_id, "is_active": "on",
-        "date_joined_0": "01/01/2026", "date_joined_1": "09:00:00",
+        "username": "pat",
+        "first_name": "Pat",
+        "last_name": "Jones",
+        "email": "pat@x.example",
+        "roles": ["officer"],
+        "provider": provider_pat.provider_id,
+        "is_active": "on",
+        "date_joined_0": "01/01/2026",
+        "date_joined_1": "09:00:00",
     }
     response = client.post(reverse("admin:qaf_user_change", args=[provider_pat.pk]), data)
     assert response.status_code == 200  # refused: a provider user cannot hold a staff role

@@ -1,0 +1,103 @@
+"""Celery tasks of the register: running an uploaded import (providers.imports)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery import shared_task
+from django.db import connections
+from django.utils import timezone
+
+from providers.imports import ImportFileError, run_import
+from providers.models import ImportJob, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 1.0  # seconds between progress writes
+
+
+class _ProgressWriter:
+    """Writes a job's progress through a connection of its own, committed at once.
+
+    The import runs in one transaction on the task's connection: progress written there would
+    stay invisible to the page that polls it until the very end.
+    """
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.connection = None
+        self.last = 0.0
+
+    def __call__(self, processed: int, total: int) -> None:
+        now = time.monotonic()
+        if processed < total and now - self.last < PROGRESS_INTERVAL:
+            return
+        self.last = now
+        if self.connection is None:
+            self.connection = connections.create_connection("default")
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} "  # noqa: S608 - the table name is ours
+                "SET processed_rows = %s, total_rows = %s WHERE id = %s",
+                [processed, total, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def process_import(job_id: int) -> str:
+    """Run one ImportJob and record its outcome; returns the final status.
+
+    Safe to run again: a job already done or failed is left alone, and one interrupted while
+    running saved nothing (the import is one transaction), so it simply runs again.
+    """
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.finished:
+        return job.status
+    job.status = ImportStatus.RUNNING
+    job.started_at = timezone.now()
+    job.processed_rows = 0
+    job.save(update_fields=["status", "started_at", "processed_rows"])
+    progress = _ProgressWriter(job.pk)
+    try:
+        with job.file.open("rb") as source:
+            result = run_import(
+                job.kind,
+                source,
+                partial=job.partial,
+                user=job.created_by,
+                progress=progress,
+                file_format=job.file_format,
+            )
+    except ImportFileError as exc:
+        job.status = ImportStatus.FAILED
+        job.error = str(exc)
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        job.status = ImportStatus.FAILED
+        job.error = (
+            "The import stopped because of an unexpected error, and saved nothing. "
+            "Try again, or ask the system administrator to look at the log."
+        )
+    else:
+        job.status = ImportStatus.DONE
+        job.detected = result.file_kind
+        job.total_rows = result.total
+        job.processed_rows = result.total
+        job.counts = result.counts()
+        job.rejected_rows = [rejected.as_dict() for rejected in result.rejected]
+        job.columns = result.columns
+        job.saved = result.saved
+    finally:
+        progress.close()
+    job.finished_at = timezone.now()
+    job.save()
+    return job.status
+
+
+@shared_task(name="providers.run_import")
+def run_import_job(job_id: int) -> str:
+    return process_import(job_id)

@@ -1,0 +1,29 @@
+"""What the service page shows about a service's rating: each factor in plain words, the
+version of the matrix, the schedule, and the history of rating changes."""
+
+from __future__ import annotations
+
+from providers.models import Service
+from risk.matrix import FACTOR_LABELS
+from risk.models import RatingChange, ServiceRisk, computed_for, last_full_run_date
+
+HISTORY_ROWS = 20
+
+
+def risk_context(service: Service) -> dict:
+    try:
+        risk = service.risk
+    except ServiceRisk.DoesNotExist:
+        return {"risk": None}
+    factors = [{**f, "label": FACTOR_LABELS.get(f["factor"], f["factor"])} for f in risk.factors]
+    changes = list(
+        RatingChange.objects.filter(service=service).order_by("-date", "-pk")[:HISTORY_ROWS]
+    )
+    for change in changes:
+        change.factor_labels = [FACTOR_LABELS.get(f, f) for f in change.changed_factors]
+    return {
+        "risk": risk,
+        "risk_factors": factors,
+        "risk_computed_for": computed_for(risk, last_full_run_date()),
+        "rating_changes": changes,
+    }

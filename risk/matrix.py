@@ -1,0 +1,306 @@
+"""The Quality Risk Matrix (SPEC §4, source 000 Appendix A) as a pure function.
+
+``evaluate(facts, matrix, today)`` takes plain data and returns a ``RiskResult``: one RAG per
+factor with a reason in plain words, the overall RAG (the worst applicable factor) and the score
+(the sum of factor weights). Nothing here touches the database, so every factor and boundary is
+tested with plain values and a fixed ``today``.
+
+The factors are code; their thresholds, RAG mappings, weights and on/off switches are data
+(``matrix``, a dict as stored in ``risk.models.PolicyVersion.matrix``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+GREEN, AMBER, RED, NA = "green", "amber", "red", "n/a"
+SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
+
+FACTORS = (
+    "regulator_rating",
+    "inspection_age",
+    "sponsorship_licence",
+    "safeguarding_enquiry",
+    "registered_manager",
+    "review_outcome",
+    "review_age",
+    "safeguarding_audit",
+    "safeguarding_audit_age",
+)
+
+FACTOR_LABELS = {
+    "regulator_rating": "Regulator rating",
+    "inspection_age": "Time since the last inspection",
+    "sponsorship_licence": "Sponsorship licence (provider)",
+    "safeguarding_enquiry": "Organisational safeguarding enquiry",
+    "registered_manager": "Registered manager",
+    "review_outcome": "Latest QA review outcome",
+    "review_age": "Time since the last QA review",
+    "safeguarding_audit": "Safeguarding audit outcome",
+    "safeguarding_audit_age": "Time since the last safeguarding audit",
+}
+
+RATING_WORDS = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+    "not_rated": "Not rated",
+}
+LICENCE_WORDS = {
+    "not_held": "not held",
+    "active": "active",
+    "suspended": "suspended",
+    "revoked": "revoked",
+}
+
+DEFAULT_WEIGHTS = {GREEN: 0, AMBER: 1, RED: 3}
+
+# SPEC §4's table, exactly. The gaps of the source table (2-3 and 4-5 years for review age) are
+# closed towards Amber.
+DEFAULT_MATRIX: dict[str, dict[str, Any]] = {
+    "regulator_rating": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "mapping": {
+            "outstanding": GREEN,
+            "good": GREEN,
+            "requires_improvement": AMBER,
+            "inadequate": RED,
+        },
+    },
+    "inspection_age": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "amber_years": 3,
+        "never_inspected": AMBER,
+    },
+    "sponsorship_licence": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "mapping": {"not_held": GREEN, "active": GREEN, "suspended": RED, "revoked": RED},
+    },
+    "safeguarding_enquiry": {"enabled": True, "weights": DEFAULT_WEIGHTS, "open": RED},
+    "registered_manager": {"enabled": True, "weights": DEFAULT_WEIGHTS, "not_in_post": AMBER},
+    "review_outcome": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "mapping": {GREEN: GREEN, AMBER: AMBER, RED: RED},
+    },
+    "review_age": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "amber_years": 2,
+        "red_years": 5,
+        "never_reviewed": AMBER,
+    },
+    "safeguarding_audit": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "mapping": {"satisfactory": GREEN, "not_satisfactory": AMBER},
+    },
+    "safeguarding_audit_age": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "amber_years": 1,
+        "never_audited": AMBER,
+    },
+}
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What the matrix needs to know about one service (gathered in bulk by risk.recompute)."""
+
+    regulated: bool
+    regulator: str = ""
+    regulator_rating: str = "not_rated"
+    last_inspection_date: date | None = None
+    registered_manager: bool = True
+    sponsorship_licence: str = "not_held"
+    open_safeguarding_enquiry: bool = False
+    latest_review_date: date | None = None
+    latest_review_rating: str | None = None
+    latest_audit_date: date | None = None
+    latest_audit_outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class FactorResult:
+    factor: str
+    rag: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"factor": self.factor, "rag": self.rag, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    rating: str
+    score: int
+    factors: tuple[FactorResult, ...] = field(default_factory=tuple)
+
+    def factor(self, name: str) -> FactorResult | None:
+        return next((f for f in self.factors if f.factor == name), None)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (29 February falls back to 28 February)."""
+    return day - relativedelta(years=years)
+
+
+def is_within_years(event: date, today: date, years: int) -> bool:
+    """ "Less than N years before today": after the same day N years earlier (SPEC §4)."""
+    return event > years_before(today, years)
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _regulator_rating(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    if not facts.regulated:
+        return NA, "Not regulated"
+    if facts.regulator_rating == "not_rated" or facts.regulator_rating not in cfg["mapping"]:
+        return NA, f"Not yet rated by {facts.regulator or 'the regulator'}"
+    words = RATING_WORDS.get(facts.regulator_rating, facts.regulator_rating)
+    return cfg["mapping"][facts.regulator_rating], f"Rated {words} by {facts.regulator}"
+
+
+def _inspection_age(facts: ServiceFacts, cfg: dict, today: date) -> tuple[str, str]:
+    if not facts.regulated:
+        return NA, "Not regulated"
+    years = cfg["amber_years"]
+    regulator = facts.regulator or "regulator"
+    if facts.last_inspection_date is None:
+        return cfg["never_inspected"], f"Regulated but never inspected by the {regulator}"
+    when = long_date(facts.last_inspection_date)
+    if is_within_years(facts.last_inspection_date, today, years):
+        return (
+            GREEN,
+            f"Last {regulator} inspection {when} is less than {_plural(years, 'year')} ago",
+        )
+    return AMBER, f"Last {regulator} inspection {when} is {_plural(years, 'year')} ago or more"
+
+
+def _sponsorship_licence(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    licence = facts.sponsorship_licence
+    rag = cfg["mapping"].get(licence, GREEN)
+    return (
+        rag,
+        f"The provider's Home Office sponsorship licence is {LICENCE_WORDS.get(licence, licence)}",
+    )
+
+
+def _safeguarding_enquiry(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    if facts.open_safeguarding_enquiry:
+        return cfg[
+            "open"
+        ], "An organisational safeguarding enquiry is open on the service or its provider"
+    return GREEN, "No organisational safeguarding enquiry is open"
+
+
+def _registered_manager(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    if not facts.regulated:
+        return NA, "Not regulated"
+    if facts.registered_manager:
+        return GREEN, "A registered manager is in post"
+    return cfg["not_in_post"], "No registered manager is in post"
+
+
+def _review_outcome(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    if facts.latest_review_date is None or facts.latest_review_rating is None:
+        return NA, "No final QA review yet"
+    rag = cfg["mapping"].get(facts.latest_review_rating, AMBER)
+    return rag, (
+        f"The latest QA review ({long_date(facts.latest_review_date)}) was rated "
+        f"{facts.latest_review_rating.capitalize()}"
+    )
+
+
+def _review_age(facts: ServiceFacts, cfg: dict, today: date) -> tuple[str, str]:
+    if facts.latest_review_date is None:
+        return cfg["never_reviewed"], "No final QA review yet"
+    when = long_date(facts.latest_review_date)
+    amber, red = cfg["amber_years"], cfg["red_years"]
+    if is_within_years(facts.latest_review_date, today, amber):
+        return GREEN, f"The latest QA review {when} is less than {_plural(amber, 'year')} ago"
+    # "More than N years": before the same day N years earlier; that day itself is Amber.
+    if facts.latest_review_date < years_before(today, red):
+        return RED, f"The latest QA review {when} is more than {_plural(red, 'year')} ago"
+    return AMBER, f"The latest QA review {when} is {amber} to {_plural(red, 'year')} ago"
+
+
+def _safeguarding_audit(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
+    if facts.latest_audit_date is None or not facts.latest_audit_outcome:
+        return NA, "No safeguarding audit recorded"
+    rag = cfg["mapping"].get(facts.latest_audit_outcome, AMBER)
+    outcome = facts.latest_audit_outcome.replace("_", " ")
+    return (
+        rag,
+        f"The latest safeguarding audit ({long_date(facts.latest_audit_date)}) was {outcome}",
+    )
+
+
+def _safeguarding_audit_age(facts: ServiceFacts, cfg: dict, today: date) -> tuple[str, str]:
+    if facts.latest_audit_date is None:
+        return cfg["never_audited"], "No safeguarding audit recorded"
+    years = cfg["amber_years"]
+    when = long_date(facts.latest_audit_date)
+    if is_within_years(facts.latest_audit_date, today, years):
+        return (
+            GREEN,
+            f"The latest safeguarding audit {when} is less than {_plural(years, 'year')} ago",
+        )
+    return AMBER, f"The latest safeguarding audit {when} is {_plural(years, 'year')} ago or more"
+
+
+_RULES: dict[str, Callable[..., tuple[str, str]]] = {
+    "regulator_rating": _regulator_rating,
+    "inspection_age": _inspection_age,
+    "sponsorship_licence": _sponsorship_licence,
+    "safeguarding_enquiry": _safeguarding_enquiry,
+    "registered_manager": _registered_manager,
+    "review_outcome": _review_outcome,
+    "review_age": _review_age,
+    "safeguarding_audit": _safeguarding_audit,
+    "safeguarding_audit_age": _safeguarding_audit_age,
+}
+_NEEDS_TODAY = {"inspection_age", "review_age", "safeguarding_audit_age"}
+
+
+def evaluate(facts: ServiceFacts, matrix: dict[str, dict[str, Any]], today: date) -> RiskResult:
+    """Rate one service: each enabled factor, the worst as overall, the weights summed."""
+    factors = []
+    score = 0
+    worst = GREEN
+    for name in FACTORS:
+        cfg = matrix.get(name) or DEFAULT_MATRIX[name]
+        if not cfg.get("enabled", True):
+            continue
+        rule = _RULES[name]
+        rag, reason = rule(facts, cfg, today) if name in _NEEDS_TODAY else rule(facts, cfg)
+        factors.append(FactorResult(name, rag, reason))
+        if rag == NA:
+            continue
+        score += int(cfg.get("weights", DEFAULT_WEIGHTS).get(rag, 0))
+        if SEVERITY[rag] > SEVERITY[worst]:
+            worst = rag
+    return RiskResult(rating=worst, score=score, factors=tuple(factors))
+
+
+def changed_factors(before: list[dict], after: list[dict]) -> list[str]:
+    """Names of the factors whose RAG differs between two stored factor lists."""
+    old = {f["factor"]: f["rag"] for f in before or []}
+    new = {f["factor"]: f["rag"] for f in after or []}
+    return [name for name in FACTORS if old.get(name) != new.get(name)]

@@ -1,0 +1,135 @@
+"""Schedules and deadlines (SPEC §5) as a pure function of a service's facts and the rules.
+
+Every number is a rule in ``DEFAULT_SCHEDULES``, stored with each policy version so that an
+administrator changes it without a deploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+DEFAULT_SCHEDULES: dict[str, Any] = {
+    # Next full QA review: months after the last final review, by the overall RAG.
+    "review_interval_months": {"green": 24, "amber": 12, "red": 6},
+    # Market-risk services (strategic importance) are reviewed at least this often.
+    "market_risk_max_months": 12,
+    # A focused follow-up review after a final review rated Amber or Red.
+    "follow_up_months": 6,
+    # Minimum contact: some recorded monitoring activity within this many months.
+    "minimum_contact_months": 12,
+    # Out-of-area services: information requested this often, by regulator rating (source 004).
+    "out_of_area_request_months": {
+        "inadequate": 3,
+        "requires_improvement": 6,
+        "good": 12,
+        "outstanding": 24,
+        "not_rated": 12,
+    },
+    # Out-of-area direct monitoring when council-funded people >= N or > P% of capacity.
+    "direct_monitoring_min_people": 5,
+    "direct_monitoring_capacity_percent": 25,
+    # Notifications: "due soon" this many days ahead.
+    "due_soon_days": 30,
+    # Deadlines used by the workflows.
+    "information_request_days": 28,
+    "provider_comment_days": 14,
+    "improvement_plan_days": 14,
+    "final_warning_months": 6,
+    "sustainability_review_months": 6,
+    "board_papers_days": 7,
+    "suspension_concern_months": 3,
+}
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    registered_on: date
+    overall_rating: str
+    market_risk: bool = False
+    latest_review_date: date | None = None
+    latest_review_rating: str | None = None
+    review_in_progress: bool = False
+    last_monitoring_date: date | None = None
+    out_of_area: bool = False
+    regulator_rating: str = "not_rated"
+    council_funded_people: int = 0
+    capacity: int | None = None
+    last_information_request_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    next_review_due: date
+    never_reviewed: bool
+    review_overdue: bool
+    follow_up_due: date | None
+    follow_up_overdue: bool
+    minimum_contact_met: bool
+    information_request_months: int | None
+    information_request_due: date | None
+    direct_monitoring: bool
+
+
+def add_months(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def schedule(facts: ScheduleFacts, rules: dict[str, Any], today: date) -> Schedule:
+    rules = {**DEFAULT_SCHEDULES, **(rules or {})}
+
+    # Never reviewed: due since the service came onto the register ("due now").
+    if facts.latest_review_date is None:
+        next_due = facts.registered_on
+    else:
+        months = int(rules["review_interval_months"].get(facts.overall_rating, 12))
+        if facts.market_risk:
+            months = min(months, int(rules["market_risk_max_months"]))
+        next_due = add_months(facts.latest_review_date, months)
+
+    follow_up_due = None
+    if facts.latest_review_date and facts.latest_review_rating in ("amber", "red"):
+        follow_up_due = add_months(facts.latest_review_date, int(rules["follow_up_months"]))
+
+    # SPEC §5: overdue when the due date has passed and no review is scheduled or in progress.
+    waiting = not facts.review_in_progress
+    review_overdue = next_due < today and waiting
+    follow_up_overdue = bool(follow_up_due and follow_up_due < today and waiting)
+
+    contact_since = today - relativedelta(months=int(rules["minimum_contact_months"]))
+    minimum_contact_met = bool(
+        facts.last_monitoring_date and facts.last_monitoring_date > contact_since
+    )
+
+    request_months = request_due = None
+    direct = False
+    if facts.out_of_area:
+        table = rules["out_of_area_request_months"]
+        request_months = int(table.get(facts.regulator_rating, table.get("not_rated", 12)))
+        last_contact = max(
+            (d for d in (facts.last_information_request_date, facts.latest_review_date) if d),
+            default=None,
+        )
+        request_due = (
+            add_months(last_contact, request_months) if last_contact else (facts.registered_on)
+        )
+        people = facts.council_funded_people or 0
+        share = int(rules["direct_monitoring_capacity_percent"])
+        direct = people >= int(rules["direct_monitoring_min_people"]) or bool(
+            facts.capacity and people * 100 > share * facts.capacity
+        )
+
+    return Schedule(
+        next_review_due=next_due,
+        never_reviewed=facts.latest_review_date is None,
+        review_overdue=review_overdue,
+        follow_up_due=follow_up_due,
+        follow_up_overdue=follow_up_overdue,
+        minimum_contact_met=minimum_contact_met,
+        information_request_months=request_months,
+        information_request_due=request_due,
+        direct_monitoring=direct,
+    )

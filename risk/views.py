@@ -1,0 +1,114 @@
+"""Risk pages: the policy (matrix and schedules) and its edit, job runs, notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from qaf.concurrency import StaleEdit
+from qaf.scoping import can
+from risk import services
+from risk.forms import PolicyForm
+from risk.matrix import FACTOR_LABELS, FACTORS
+from risk.models import JobRun, Notification, PolicyVersion
+from risk.schedules import DEFAULT_SCHEDULES
+
+
+def _require(user, action: str, label: str) -> None:
+    if not can(user, action, label):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+@login_required
+def policy_detail(request):
+    _require(request.user, "view", "risk.policyversion")
+    current = PolicyVersion.current()
+    rows = [(FACTOR_LABELS[f], current.matrix[f]) for f in FACTORS]
+    return render(
+        request,
+        "risk/policy_detail.html",
+        {
+            "policy": current,
+            "rows": rows,
+            "schedules": {**DEFAULT_SCHEDULES, **current.schedules},
+            "versions": PolicyVersion.objects.select_related("created_by")[:20],
+            "can_change": can(request.user, "change", "risk.policyversion"),
+        },
+    )
+
+
+@login_required
+def policy_edit(request):
+    _require(request.user, "change", "risk.policyversion")
+    current = PolicyVersion.current()
+    based_on = current
+    if request.method == "POST":
+        based_on = get_object_or_404(PolicyVersion, pk=request.POST.get("based_on"))
+    form = PolicyForm(request.POST or None, matrix=based_on.matrix, schedules=based_on.schedules)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_policy_changes():
+            form.add_error(None, "Nothing has changed: change a setting, or cancel.")
+        else:
+            matrix, schedules = form.to_policy()
+            try:
+                version = services.save_policy(
+                    matrix=matrix,
+                    schedules=schedules,
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                    based_on=based_on,
+                )
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Version {version.number} saved. Every service is being re-rated with it: "
+                    "the Jobs page shows the progress.",
+                )
+                return redirect("risk:policy")
+    return render(request, "risk/policy_form.html", {"form": form, "based_on": based_on})
+
+
+@login_required
+def job_runs(request):
+    _require(request.user, "view", "risk.jobrun")
+    page = Paginator(JobRun.objects.select_related("triggered_by"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "risk/job_runs.html",
+        {
+            "page": page,
+            "can_run": can(request.user, "run", "risk.jobrun"),
+            "running": JobRun.objects.filter(status=JobRun.Status.RUNNING).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_job_now(request):
+    _require(request.user, "run", "risk.jobrun")
+    from risk.tasks import nightly
+
+    transaction.on_commit(lambda: nightly.delay(triggered_by_id=request.user.pk))
+    messages.success(request, "The nightly job has been queued. Refresh this page to follow it.")
+    return redirect("risk:jobs")
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notice = get_object_or_404(Notification, pk=pk, user=request.user)
+    Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if request.htmx:
+        return render(request, "risk/notification_dismissed.html", {"notice": notice})
+    return redirect("home")

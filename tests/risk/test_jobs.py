@@ -1,0 +1,279 @@
+"""The nightly job: a real Celery worker on the real Redis broker, the advisory lock,
+notifications sent once, the jobs page, and the administrator's policy edit re-rating services."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+
+from qaf.celery import app as celery_app
+from risk.jobs import LOCK_IDS, NIGHTLY, notify, run_nightly
+from risk.models import JobRun, Notification, PolicyVersion, ServiceRisk
+from risk.recompute import recompute
+from tests.factories import ReviewFactory, ServiceFactory
+
+TODAY = date(2026, 11, 25)
+
+
+def _wait_for(predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real Celery worker thread consuming from the real Redis broker."""
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ):
+        yield
+
+
+def _other_session_holds_lock():
+    settings = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"],
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        **settings.get("OPTIONS", {}),
+    )
+    other = psycopg.connect(conninfo, autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[NIGHTLY]])
+    return other
+
+
+def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_second_time(
+    worker, officer_olivia
+):
+    for i in range(5):
+        ServiceFactory(lead_officer=officer_olivia, name=f"Home {i}")  # rated at once, today
+    from risk.tasks import nightly
+
+    later = date.today() + timedelta(days=30)  # never reviewed: overdue by then
+    nightly.delay(today=later.isoformat())
+    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").count() == 1)
+    first = JobRun.objects.get()
+    assert first.counts["services"] == 5
+    assert first.counts["changed"] == 5
+    assert ServiceRisk.objects.count() == 5
+    snapshot = list(ServiceRisk.objects.order_by("pk").values())
+    notices = Notification.objects.count()
+
+    nightly.delay(today=later.isoformat())
+    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").count() == 2)
+    second = JobRun.objects.order_by("-pk").first()
+    assert second.counts["changed"] == 0
+    assert second.counts["rating_changes"] == 0
+    assert second.counts["notifications"] == 0
+    assert list(ServiceRisk.objects.order_by("pk").values()) == snapshot
+    assert Notification.objects.count() == notices
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_concurrent_run_is_skipped_and_changes_nothing():
+    ServiceFactory()
+    before = list(ServiceRisk.objects.values())
+    later = date.today() + timedelta(days=30)
+    other = _other_session_holds_lock()
+    try:
+        run = run_nightly(later)
+    finally:
+        other.close()
+    assert run.status == JobRun.Status.SKIPPED
+    assert "in progress" in run.errors
+    assert list(ServiceRisk.objects.values()) == before
+    done = run_nightly(later)
+    assert done.status == JobRun.Status.SUCCEEDED
+    assert done.counts["changed"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_after_a_policy_edit_waits_for_the_lock_instead_of_skipping():
+    ServiceFactory()
+    other = _other_session_holds_lock()
+    result = {}
+
+    def run_in_thread():
+        try:
+            result["run"] = run_nightly(TODAY, wait=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=run_in_thread)
+    thread.start()
+    time.sleep(1)
+    assert thread.is_alive()  # waiting for the lock
+    other.close()
+    thread.join(timeout=30)
+    assert result["run"].status == JobRun.Status.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_is_recorded_and_leaves_results_intact(monkeypatch):
+    ServiceFactory()
+    run_nightly(TODAY)
+    before = list(ServiceRisk.objects.values())
+
+    import risk.jobs as jobs
+
+    def broken(today):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(jobs, "nightly_work", broken)
+    run = run_nightly(TODAY + timedelta(days=400))
+    assert run.status == JobRun.Status.FAILED
+    assert "the database went away" in run.errors
+    assert list(ServiceRisk.objects.values()) == before
+
+
+@pytest.mark.django_db
+def test_due_soon_and_overdue_notices_are_created_and_emailed_once(officer_olivia, officer_owen):
+    due_soon = ServiceFactory(lead_officer=officer_olivia, name="Due Soon House")
+    ReviewFactory(service=due_soon, rating="green", completed_on=date(2024, 12, 10))
+    overdue = ServiceFactory(lead_officer=officer_olivia, name="Overdue House")
+    ReviewFactory(service=overdue, rating="green", completed_on=date(2023, 1, 10))
+    fine = ServiceFactory(lead_officer=officer_owen, name="Fine House")
+    ReviewFactory(service=fine, rating="green", completed_on=date(2026, 6, 1))
+    recompute(today=TODAY)
+    # Green services with an Amber factor or two: make them Green so the 24-month rule applies.
+    first = notify(TODAY)
+    kinds = dict(Notification.objects.values_list("service__name", "kind"))
+    assert kinds.get("Overdue House") == "review_overdue"
+    assert "Fine House" not in kinds
+    assert first["emails"] == 1
+    assert mail.outbox[0].to == [officer_olivia.email]
+    assert "Overdue House" in mail.outbox[0].body
+    second = notify(TODAY)
+    assert second == {"notifications": 0, "emails": 0}
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_home_page_shows_my_notices_and_marks_them_read(client_for, officer_olivia):
+    service = ServiceFactory(lead_officer=officer_olivia, name="Overdue House")
+    tomorrow = date.today() + timedelta(days=1)  # never reviewed: overdue from tomorrow
+    recompute(today=tomorrow)
+    notify(tomorrow)
+    client = client_for(officer_olivia)
+    page = client.get("/").content.decode()
+    assert "Needs your attention" in page
+    assert "Overdue House" in page
+    notice = Notification.objects.get(service=service)
+    response = client.post(reverse("risk:notification_read", args=[notice.pk]))
+    assert response.status_code == 302
+    assert "Needs your attention" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_nobody_marks_another_users_notice(client_for, officer_olivia, officer_owen):
+    service = ServiceFactory(lead_officer=officer_olivia)
+    tomorrow = date.today() + timedelta(days=1)
+    recompute(today=tomorrow)
+    notify(tomorrow)
+    notice = Notification.objects.get(service=service)
+    response = client_for(officer_owen).post(reverse("risk:notification_read", args=[notice.pk]))
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_jobs_page_lists_runs_and_only_managers_run_now(
+    client, officer_olivia, manager_maya, provider_pat
+):
+    run_nightly(TODAY)
+    client.force_login(officer_olivia)
+    page = client.get(reverse("risk:jobs"))
+    assert page.status_code == 200
+    assert "Succeeded" in page.content.decode()
+    assert "Run now" not in page.content.decode()
+    assert client.post(reverse("risk:run_job")).status_code == 403
+    client.force_login(provider_pat)
+    assert client.get(reverse("risk:jobs")).status_code == 403
+
+
+def test_manager_runs_the_job_now_in_the_worker(worker, client, manager_maya):
+    ServiceFactory()
+    client.force_login(manager_maya)
+    response = client.post(reverse("risk:run_job"))
+    assert response.status_code == 302
+    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").exists())
+    assert JobRun.objects.get().triggered_by == manager_maya
+
+
+def _policy_post(client, **changes):
+    form = client.get(reverse("risk:policy_edit")).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    data.update(based_on=PolicyVersion.current().pk, note="Tighter inspection age", **changes)
+    return client.post(reverse("risk:policy_edit"), data)
+
+
+def test_administrator_edits_the_matrix_new_version_and_services_re_rated(
+    worker, client, admin_alex
+):
+    service = ServiceFactory(last_inspection_date=date.today() - timedelta(days=800))
+    ReviewFactory(service=service, completed_on=date.today() - timedelta(days=100))
+    recompute()
+    assert ServiceRisk.objects.get(pk=service.pk).factors[1]["rag"] == "green"
+    client.force_login(admin_alex)
+    response = _policy_post(client, inspection_age__amber_years=2)
+    assert response.status_code == 302
+    current = PolicyVersion.current()
+    assert current.number == 2
+    assert current.created_by == admin_alex
+    assert current.matrix["inspection_age"]["amber_years"] == 2
+    assert PolicyVersion.objects.get(number=1).matrix["inspection_age"]["amber_years"] == 3
+    assert _wait_for(lambda: ServiceRisk.objects.get(pk=service.pk).policy_version_id == current.pk)
+    risk = ServiceRisk.objects.get(pk=service.pk)
+    assert risk.factors[1] == {
+        "factor": "inspection_age",
+        "rag": "amber",
+        "reason": (
+            f"Last CQC inspection {service.last_inspection_date.day} "
+            f"{service.last_inspection_date:%B %Y} is 2 years ago or more"
+        ),
+    }
+
+
+@pytest.mark.django_db
+def test_policy_edit_validation_and_permissions(client, admin_alex, officer_olivia):
+    client.force_login(officer_olivia)
+    assert client.get(reverse("risk:policy")).status_code == 200
+    assert client.get(reverse("risk:policy_edit")).status_code == 403
+    client.force_login(admin_alex)
+    response = _policy_post(client, review_age__amber_years=5, review_age__red_years=4)
+    assert response.status_code == 200
+    assert "must be more years than the Amber threshold" in response.content.decode()
+    unchanged = _policy_post(client)
+    assert "Nothing has changed" in unchanged.content.decode()
+    bad = _policy_post(client, inspection_age__weight_red="lots")
+    assert "Enter a whole number" in bad.content.decode()
+    assert PolicyVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_two_administrators_editing_at_once_the_later_is_told(client, admin_alex):
+    client.force_login(admin_alex)
+    stale_form = client.get(reverse("risk:policy_edit")).context["form"]
+    data = {name: stale_form[name].value() for name in stale_form.fields}
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    based_on = PolicyVersion.current().pk
+    assert _policy_post(client, inspection_age__amber_years=2).status_code == 302
+    data.update(based_on=based_on, note="Mine", inspection_age__amber_years=4)
+    response = client.post(reverse("risk:policy_edit"), data)
+    assert response.status_code == 200
+    assert "after you opened this page" in response.content.decode()
+    assert PolicyVersion.current().matrix["inspection_age"]["amber_years"] == 2
