@@ -7,6 +7,7 @@ it all in place and creates nothing.
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -412,6 +413,25 @@ def _seed_intelligence(context, rng, today, services, providers) -> None:
                         IntelligenceKind.SAFEGUARDING_AUDIT,
                         IntelligenceKind.WHISTLEBLOWING,
                     },
+                    "author": author,
+                },
+            )
+            _count(context, "intelligence entries", created)
+    # Most services had their annual safeguarding audit within the year.
+    for service in services:
+        rng_audit = random.Random(f"audit:{service.name}")
+        if rng_audit.random() < 0.7:
+            _, created = Intelligence.objects.get_or_create(
+                service=service,
+                kind=IntelligenceKind.SAFEGUARDING_AUDIT,
+                summary="Annual safeguarding audit: policies, training records and referrals "
+                "checked.",
+                defaults={
+                    "date": today - timedelta(days=rng_audit.randint(10, 330)),
+                    "source": "Safeguarding team",
+                    "outcome": "satisfactory" if rng_audit.random() < 0.85 else "not_satisfactory",
+                    "severity": Severity.LOW,
+                    "confidential": True,
                     "author": author,
                 },
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from providers.models import Contract, Intelligence, Provider, Service
 
@@ -45,9 +46,13 @@ class ServiceTable(tables.Table):
     name = tables.Column(linkify=True)
     provider = tables.Column(linkify=True, order_by=("provider__name",))
     service_type = tables.Column("Type")
-    regulator_rating = tables.Column("Rating")
+    regulator_rating = tables.Column("Regulator")
     last_inspection_date = DateColumn(verbose_name="Last inspected")
     commissioning_status = tables.Column("Placements")
+    risk = tables.Column(
+        "Risk", accessor="risk__rating", order_by=("-risk__score",), default="Not rated"
+    )
+    next_review_due = DateColumn(accessor="risk__next_review_due", verbose_name="Review due")
 
     class Meta:
         model = Service
@@ -56,10 +61,30 @@ class ServiceTable(tables.Table):
             "provider",
             "service_type",
             "local_authority_area",
+            "risk",
             "regulator_rating",
-            "last_inspection_date",
+            "next_review_due",
             "commissioning_status",
         ]
+
+    def render_risk(self, record):
+        risk = record.risk
+        overdue = (
+            ' <strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+            if risk.review_overdue
+            else ""
+        )
+        return format_html(
+            '<strong class="govuk-tag qaf-rag qaf-rag--{}">{}</strong> {}{}',
+            risk.rating,
+            risk.get_rating_display(),
+            risk.score,
+            mark_safe(overdue),  # noqa: S308 - a constant
+        )
+
+    def value_risk(self, record):
+        risk = getattr(record, "risk", None)
+        return risk.rating if risk else ""
         empty_text = "No services match. Clear the filters or add a service."
 
 
@@ -93,6 +118,8 @@ class ServiceExportTable(ServiceTable):
             "registered_manager",
             "market_risk_reasons",
             "commissioning_status",
+            "risk",
+            "next_review_due",
         ]
 
 

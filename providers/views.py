@@ -75,7 +75,7 @@ class ServiceList(ScopedListView):
     add_label = "Add a service"
     add_url_name = "providers:service_create"
     hidden_filters = ("provider",)
-    select_related = ("provider",)
+    select_related = ("provider", "risk")
 
     def get_table_class(self):
         if self.request.GET.get(self.export_trigger_param):

@@ -1,4 +1,4 @@
-"""seed_demo as SPEC §9 describes it."""
+"""seed_demo as SPEC §9 describes it. Seeding takes seconds, so one story covers it all."""
 
 from __future__ import annotations
 
@@ -9,22 +9,13 @@ from django.core.management import CommandError, call_command
 
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import User
+from reviews.models import Review
+from risk.models import ServiceRisk
 
 pytestmark = pytest.mark.django_db
 
-USERNAMES = {
-    "admin",
-    "officer",
-    "officer2",
-    "manager",
-    "manager2",
-    "board",
-    "board2",
-    "board3",
-    "partner",
-    "provider_a",
-    "provider_b",
-}
+USERNAMES = {"admin", "officer", "officer2", "manager", "manager2", "board", "board2",
+             "board3", "partner", "provider_a", "provider_b"}
 
 
 def _seed(*args):
@@ -36,51 +27,52 @@ def _seed(*args):
 def _snapshot():
     return {
         model.__name__: (model.objects.count(), model.history.count())
-        for model in (User, Provider, Service, Contract, Intelligence)
+        for model in (User, Provider, Service, Contract, Intelligence, Review)
     }
 
 
-def test_seed_demo_builds_the_demo_council_and_prints_the_logins(settings):
+def test_seed_demo_builds_the_demo_council_once(settings, django_capture_on_commit_callbacks):
     settings.DEBUG = True
-    output = _seed("--password", "pw-for-tests-123")
+    with django_capture_on_commit_callbacks(execute=True):
+        output = _seed("--password", "pw-for-tests-123")
+
+    # The named users, printed with the password.
     assert set(User.objects.values_list("username", flat=True)) >= USERNAMES
-    assert Provider.objects.count() >= 30
-    assert Service.objects.count() >= 100
-    assert len(set(Service.objects.values_list("service_type", flat=True))) >= 6
-    assert len(set(Service.objects.values_list("regulator_rating", flat=True))) == 5
-    assert Intelligence.objects.filter(provider__isnull=False).exists()
     for username in USERNAMES:
         assert username in output
         assert User.objects.get(username=username).check_password("pw-for-tests-123")
     assert "pw-for-tests-123" in output
 
+    # A realistic council: 30+ providers, 100+ services of mixed types and ratings.
+    assert Provider.objects.count() >= 30
+    assert Service.objects.count() >= 100
+    assert len(set(Service.objects.values_list("service_type", flat=True))) >= 6
+    assert len(set(Service.objects.values_list("regulator_rating", flat=True))) == 5
+    assert Intelligence.objects.filter(provider__isnull=False).exists()
+    assert Review.objects.filter(status="final").count() >= 50
 
-def test_demo_provider_users_belong_to_two_organisations_with_several_services(settings):
-    settings.DEBUG = True
-    _seed()
-    a = User.objects.get(username="provider_a")
-    b = User.objects.get(username="provider_b")
+    # Two provider users of different organisations, each with several services.
+    a, b = User.objects.get(username="provider_a"), User.objects.get(username="provider_b")
     assert a.provider != b.provider
     assert Service.objects.filter(provider=a.provider).count() >= 2
     assert Service.objects.filter(provider=b.provider).count() >= 2
     assert not a.roles and not b.roles
 
+    # Every service rated, with all three ratings present.
+    assert ServiceRisk.objects.count() == Service.objects.count()
+    assert set(ServiceRisk.objects.values_list("rating", flat=True)) == {"green", "amber", "red"}
 
-def test_every_seeded_row_passes_the_models_own_validation(settings):
-    settings.DEBUG = True
-    _seed()
-    for model in (Provider, Service, Intelligence, Contract):
+    # Every row passes the models' own validation.
+    for model in (Provider, Service, Intelligence, Contract, Review):
         for obj in model.objects.all():
             obj.full_clean()
 
-
-def test_running_seed_demo_twice_changes_nothing(settings):
-    settings.DEBUG = True
-    _seed()
+    # A second run changes nothing, not even the history.
     before = _snapshot()
-    output = _seed()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _seed("--password", "pw-for-tests-123")
     assert _snapshot() == before
-    assert "nothing changed" in output
+    assert "nothing changed" in again
 
 
 def test_seed_demo_refuses_without_debug_unless_forced(settings):

@@ -15,10 +15,18 @@ from django.utils import timezone
 
 from providers import demo as providers_demo
 from qaf import demo as people_demo
+from reviews import demo as reviews_demo
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
 
-STEPS = [people_demo.seed_staff, providers_demo.seed, people_demo.seed_provider_users]
+# Ratings follow by themselves: every row saved here re-rates its service when the
+# transaction commits (risk.signals).
+STEPS = [
+    people_demo.seed_staff,
+    providers_demo.seed,
+    people_demo.seed_provider_users,
+    reviews_demo.seed,
+]
 
 
 class Command(BaseCommand):
