@@ -66,6 +66,7 @@ class ServiceTable(tables.Table):
             "next_review_due",
             "commissioning_status",
         ]
+        empty_text = "No services match. Clear the filters or add a service."
 
     def render_risk(self, record):
         risk = record.risk
@@ -85,7 +86,6 @@ class ServiceTable(tables.Table):
     def value_risk(self, record):
         risk = getattr(record, "risk", None)
         return risk.rating if risk else ""
-        empty_text = "No services match. Clear the filters or add a service."
 
 
 class ServiceExportTable(ServiceTable):
