@@ -658,3 +658,7 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.finished else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+# The evidence library lives in its own module; imported here so Django registers its models.
+from providers.evidence import DownloadLog, Evidence, ScanStatus  # noqa: E402, F401

@@ -1,0 +1,42 @@
+"""QA reviews (SPEC §6): toolkits, reviews, visit answers, information requests, reports."""
+
+from reviews.models.information import (
+    InformationRequest,
+    InformationRequestItem,
+    ItemStatus,
+    RequestStatus,
+)
+from reviews.models.report import CommentResponse, ReportComment
+from reviews.models.review import (
+    IN_PROGRESS,
+    Rag,
+    Review,
+    ReviewKind,
+    ReviewQuerySet,
+    ReviewStatus,
+)
+from reviews.models.toolkit import Domain, Question, Standard, Toolkit, ToolkitStatus
+from reviews.models.visit import Answer, Score, StandardNote
+
+__all__ = [
+    "IN_PROGRESS",
+    "Answer",
+    "CommentResponse",
+    "Domain",
+    "InformationRequest",
+    "InformationRequestItem",
+    "ItemStatus",
+    "Question",
+    "Rag",
+    "ReportComment",
+    "RequestStatus",
+    "Review",
+    "ReviewKind",
+    "ReviewQuerySet",
+    "ReviewStatus",
+    "Score",
+    "Standard",
+    "StandardNote",
+    "Toolkit",
+    "ToolkitStatus",
+]
