@@ -25,10 +25,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Playwright's sync API runs an asyncio loop in this thread; Django's ORM (used by the
-# factories and assertions in the tests) refuses to run inside one unless told otherwise.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -111,10 +107,16 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an asyncio loop running in this thread from here on, and
+    # Django's ORM (factories, refresh_from_db) refuses to run inside one unless told it may.
+    # Set only while Playwright runs, not at import: a subprocess that copies os.environ would
+    # inherit it, and `manage.py check --deploy` rejects it (tests/test_settings.py).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 class PageProblems:

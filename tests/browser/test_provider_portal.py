@@ -48,14 +48,23 @@ def test_provider_sees_only_their_own_services_and_no_confidential_intelligence(
     # Sunrise House: the contract meeting, but not the confidential safeguarding enquiry.
     page.get_by_role("link", name="Sunrise House").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sunrise House")
-    expect(main).to_contain_text("Quarterly contract meeting")
-    expect(main).not_to_contain_text("pressure care")
-    expect(main).not_to_contain_text("Safeguarding")
-    expect(main).not_to_contain_text("Confidential")
+    intelligence = main.get_by_role("table", name="Intelligence, newest first")
+    expect(intelligence.locator("tbody tr")).to_have_count(1)
+    expect(intelligence).to_contain_text("Quarterly contract meeting")
+    expect(intelligence).not_to_contain_text(safeguarding_at_sunrise.get_kind_display())
+    expect(intelligence).not_to_contain_text("Confidential")
+    expect(main).not_to_contain_text(safeguarding_at_sunrise.summary)
     expect(main.get_by_role("button", name="Edit service")).to_have_count(0)
     expect(main.get_by_role("button", name="Log intelligence")).to_have_count(0)
     axe_check(page)
     shoot(page, "desktop-service-provider")
+
+    # Nor in the service's full intelligence list.
+    main.get_by_role("link", name="All intelligence about this service").click()
+    expect(page.locator("#results")).to_contain_text("Quarterly contract meeting")
+    expect(page.locator("#results")).not_to_contain_text(safeguarding_at_sunrise.summary)
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    axe_check(page)
 
     menu.get_by_role("link", name="Our organisation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sunrise Care Ltd")
