@@ -99,3 +99,87 @@ class User(AbstractUser):
         if self.provider_id:
             return ["Provider user"]
         return [Role(r).label for r in self.roles if r in Role.values]
+
+
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from qaf.scoping import PROVIDER, roles_of
+
+        roles = roles_of(user)
+        if not roles:
+            return self.none()
+        if PROVIDER in roles:
+            return self.filter(
+                provider_id=user.provider_id, visible_to_provider=True, status=Document.Status.READY
+            )
+        return self
+
+
+class Document(models.Model):
+    """An issued document (SPEC §7): a PDF stored immutably with its date and recipients.
+
+    Rendered by a Celery task (qaf.pdf); once ready its file never changes. A correction is a
+    new document.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being produced"
+        READY = "ready", "Issued"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="documents"
+    )
+    service = models.ForeignKey(
+        "providers.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    template = models.CharField(max_length=200)
+    context = models.JSONField(
+        default=dict, blank=True, help_text="What the template needs besides the source object"
+    )
+    file = models.FileField(upload_to="documents/%Y/%m/", max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    visible_to_provider = models.BooleanField(default=False)
+    recipients = models.JSONField(default=list, blank=True)
+    issued_by = models.ForeignKey(
+        "qaf.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["source_type", "source_id"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("document_download", args=[self.pk])
+
+    @property
+    def source(self):
+        if not self.source_type_id:
+            return None
+        return self.source_type.get_object_for_this_type(pk=self.source_id)

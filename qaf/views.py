@@ -5,7 +5,7 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -79,3 +79,22 @@ def healthz(request):
         **{name: "ok" if ok else "error" for name, ok in checks.items()},
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+def document_download(request, pk: int):
+    """An issued PDF, as an attachment, to those who may see it (404 to everyone else)."""
+    from django.http import FileResponse, Http404
+
+    from qaf.models import Document
+
+    document = get_object_or_404(
+        Document.objects.visible_to(request.user).filter(status=Document.Status.READY), pk=pk
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file of this document is missing.") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=f"{document.title}.pdf", content_type="application/pdf"
+    )

@@ -167,6 +167,11 @@ class Review(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("reviews:review_detail", args=[self.pk])
 
+    def document_context(self) -> dict:
+        from reviews.documents import report_context
+
+        return report_context(self)
+
     @property
     def is_overridden(self) -> bool:
         return bool(self.rating and self.suggested_rating and self.rating != self.suggested_rating)

@@ -1,0 +1,109 @@
+"""PDFs with WeasyPrint, safely: no network, no file paths from content.
+
+The URL fetcher serves only files from our own static directories and ``data:`` URIs; anything
+else (http, file paths, a URL smuggled into a report's text) is refused, so a document cannot
+make the server fetch or read anything. Charts are SVG made on the server (qaf.charts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+STATIC_SCHEME = "qaf-static:"
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeURLFetcher(URLFetcher):
+        """Serves ``qaf-static:<path>`` from our static files and ``data:`` URIs; refuses
+        everything else."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(STATIC_SCHEME):
+                relative = url.removeprefix(STATIC_SCHEME).lstrip("/")
+                found = None if ".." in Path(relative).parts else finders.find(relative)
+                if found:
+                    path = Path(found)
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            logger.warning("PDF: refused to fetch %s", url[:200])
+            raise RefusedURL(url)
+
+    return SafeURLFetcher
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """Render a Django template to PDF bytes. Templates load our own assets with
+    ``qaf-static:css/pdf.css``-style URLs; nothing else is fetched."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        template,
+        {
+            "council_name": settings.COUNCIL_NAME,
+            "service_name": settings.COUNCIL_SERVICE_NAME,
+            "generated_at": timezone.localtime(),
+            **context,
+        },
+    )
+    return HTML(
+        string=html, base_url=STATIC_SCHEME + "/", url_fetcher=_fetcher_class()()
+    ).write_pdf()
+
+
+def render_document(document) -> None:
+    """Produce a pending Document's PDF once; a ready document is never rendered again."""
+    from qaf.models import Document
+
+    if document.status == Document.Status.READY:
+        return
+    try:
+        source = document.source
+        # A source object may add what its template needs (e.g. a review's scores).
+        extra = source.document_context() if hasattr(source, "document_context") else {}
+        context = {"document": document, "source": source, **extra, **document.context}
+        pdf = render_pdf(document.template, context)
+    except Exception as exc:
+        logger.exception("Document %s failed to render", document.pk)
+        Document.objects.filter(pk=document.pk).update(
+            status=Document.Status.FAILED, error=str(exc)[:2000]
+        )
+        raise
+    name = f"{document.kind}-{document.pk}.pdf"
+    document.file.save(name, ContentFile(pdf), save=False)
+    Document.objects.filter(
+        pk=document.pk,
+        status__in=[
+            Document.Status.PENDING,
+            Document.Status.FAILED,
+        ],
+    ).update(
+        file=document.file.name,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        status=Document.Status.READY,
+        rendered_at=timezone.now(),
+        error="",
+    )
