@@ -30,7 +30,10 @@ def _checkboxes():
 
 
 class ScopedFilterSet(df.FilterSet):
-    """Related-object filters offer only what the requesting user can see."""
+    """Related-object filters offer only what the requesting user can see; filters on
+    staff-only facts (``staff_only_filters``) do not exist for provider users."""
+
+    staff_only_filters: tuple[str, ...] = ()
 
     @property
     def form(self):
@@ -41,6 +44,9 @@ class ScopedFilterSet(df.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_provider_user", False):
+            for name in self.staff_only_filters:
+                self.filters.pop(name, None)
         for flt in self.filters.values():
             qs = getattr(flt, "queryset", None)
             if user is not None and isinstance(qs, ScopedQuerySet):
@@ -80,6 +86,9 @@ class ProviderFilter(ScopedFilterSet):
 
 
 class ServiceFilter(ScopedFilterSet):
+    # The council's risk rating is internal: it reflects confidential safeguarding facts.
+    staff_only_filters = ("risk_rating", "review_overdue")
+
     q = df.CharFilter(
         label="Search",
         method=lambda qs, n, v: _search(["name", "provider__name", "postcode", "regulator_id"])(

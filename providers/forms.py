@@ -26,6 +26,10 @@ class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if isinstance(queryset, ScopedQuerySet):
                 field.queryset = queryset.visible_to(user)
+            # GOV.UK style: say what to do ("Enter the name"), not "This field is required".
+            label = str(field.label or "").lower()
+            verb = "Choose" if getattr(field, "choices", None) is not None else "Enter"
+            field.error_messages["required"] = f"{verb} the {label}"
 
 
 def _staff_choices():

@@ -522,7 +522,8 @@ class Intelligence(VersionedModel):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name_plural = "intelligence"
+        verbose_name = "intelligence entry"
+        verbose_name_plural = "intelligence entries"
         constraints = [
             models.CheckConstraint(
                 condition=(Q(service__isnull=False) & Q(provider__isnull=True))

@@ -8,6 +8,11 @@ from django.utils.safestring import mark_safe
 
 from providers.models import Contract, Intelligence, Provider, Service
 
+HIDE_UNTIL_DESKTOP = {
+    "th": {"class": "qaf-hide-until-desktop"},
+    "td": {"class": "qaf-hide-until-desktop"},
+}
+
 
 class DateColumn(tables.DateColumn):
     """en-GB dates on the page ("14 Mar 2022") and ISO dates in exports."""
@@ -45,8 +50,9 @@ class ProviderTable(tables.Table):
 class ServiceTable(tables.Table):
     name = tables.Column(linkify=True)
     provider = tables.Column(linkify=True, order_by=("provider__name",))
-    service_type = tables.Column("Type")
-    regulator_rating = tables.Column("Regulator")
+    service_type = tables.Column("Type", attrs=HIDE_UNTIL_DESKTOP)
+    regulator_rating = tables.Column("Regulator", attrs=HIDE_UNTIL_DESKTOP)
+    local_authority_area = tables.Column("Area", attrs=HIDE_UNTIL_DESKTOP)
     last_inspection_date = DateColumn(verbose_name="Last inspected")
     commissioning_status = tables.Column("Placements")
     risk = tables.Column(

@@ -82,6 +82,17 @@ class ServiceList(ScopedListView):
             return tables.ServiceExportTable
         return super().get_table_class()
 
+    def get_table_kwargs(self):
+        if can(self.request.user, "view", "risk.servicerisk"):
+            return {}
+        return {"exclude": ("risk", "next_review_due")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.is_provider_user:
+            context["page_title"] = "Our services"
+        return context
+
 
 class ServiceDetail(ScopedDetailView):
     """The hub page of a service: later issues add ratings, reviews, plans and cases."""
@@ -100,7 +111,7 @@ class ServiceDetail(ScopedDetailView):
         )
         context["contracts"] = Contract.objects.visible_to(user).filter(services=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
-        context.update(risk_context(self.object))
+        context.update(risk_context(self.object, user))
         return context
 
 
@@ -171,6 +182,7 @@ class IntelligenceList(ScopedListView):
     filterset_class = filters.IntelligenceFilter
     add_label = "Log intelligence"
     add_url_name = "providers:intelligence_create"
+    page_title = "Intelligence"
     hidden_filters = ("provider", "service")
     select_related = ("service", "provider")
 
@@ -186,6 +198,7 @@ class IntelligenceCreate(ScopedCreateView):
     form_class = forms.IntelligenceForm
     template_name = "providers/form.html"
     success_message = "Intelligence logged: %(object)s"
+    form_title = "Log intelligence"
 
     def get_initial(self):
         return {

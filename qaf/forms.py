@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -203,3 +204,18 @@ class FieldsetsMixin:
         if rest:
             groups.append(("", rest))
         return [(legend, fields) for legend, fields in groups if fields]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with GOV.UK-style messages that never say which part was wrong."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. The password is case-sensitive.",
+        "inactive": "This account has been closed. Contact the QAF administrator.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

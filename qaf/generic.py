@@ -146,6 +146,11 @@ class ScopedListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         context["page_title"] = self.page_title or self.model._meta.verbose_name_plural.capitalize()
         context["add_label"] = self.add_label
         context["hidden_filters"] = self.hidden_filters
+        context["filters_active"] = any(
+            value
+            for key, value in self.request.GET.items()
+            if key not in {"page", "sort", self.export_trigger_param}
+        )
         context["add_url"] = reverse(self.add_url_name) if self.add_url_name else ""
         context["can_add"] = can(self.request.user, "add", self.model)
         context["can_export"] = can(self.request.user, "export", self.model)
@@ -169,6 +174,7 @@ class ScopedDetailView(ScopedMixin, DetailView):
 
 class _ScopedFormMixin(ScopedMixin):
     success_message = "%(object)s saved"
+    form_title = ""  # default: "Add a <model>"
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -182,7 +188,7 @@ class _ScopedFormMixin(ScopedMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         meta = self.model._meta
-        context["form_title"] = f"Add a {meta.verbose_name}"
+        context["form_title"] = self.form_title or f"Add a {meta.verbose_name}"
         context["cancel_url"] = reverse(f"{meta.app_label}:{meta.model_name}_list")
         return context
 

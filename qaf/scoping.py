@@ -57,6 +57,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "change": _CASEWORK,
         "export": _STAFF_READERS,
     },
+    # A service's risk rating and schedule are the council's internal view (they reflect
+    # confidential safeguarding facts): never shown to provider users.
+    "risk.servicerisk": {"view": _STAFF_READERS},
     # The risk matrix and schedules: staff read them; the administrator edits them.
     "risk.policyversion": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
     # Nightly job runs: staff see them; managers (and the administrator) run them by hand.

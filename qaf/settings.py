@@ -182,7 +182,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 # Uploaded files are private: never under STATIC_ROOT or served by URL, only through views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-MEDIA_URL = None
+# A prefix nothing serves (Django needs one): private files go out only through views.
+MEDIA_URL = "/private-media-not-served/"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

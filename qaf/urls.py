@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from qaf import views
 from qaf.api_urls import urlpatterns as api_v1
+from qaf.forms import SignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +14,9 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -4,13 +4,16 @@ version of the matrix, the schedule, and the history of rating changes."""
 from __future__ import annotations
 
 from providers.models import Service
+from qaf.scoping import can
 from risk.matrix import FACTOR_LABELS
 from risk.models import RatingChange, ServiceRisk, computed_for, last_full_run_date
 
 HISTORY_ROWS = 20
 
 
-def risk_context(service: Service) -> dict:
+def risk_context(service: Service, user) -> dict:
+    if not can(user, "view", "risk.servicerisk"):
+        return {"risk": None, "risk_hidden": True}
     try:
         risk = service.risk
     except ServiceRisk.DoesNotExist:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from providers.models import Contract, Intelligence, Provider, Service, check_contract_services
 from qaf.api import ScopedModelSerializer
+from qaf.scoping import can
 from risk.models import ServiceRisk, computed_for, last_full_run_date
 
 
@@ -104,6 +105,9 @@ class ServiceSerializer(ScopedModelSerializer):
         normalised_by_clean = ("postcode", "regulator_id")
 
     def _risk_of(self, service: Service):
+        request = self.context.get("request")
+        if request is None or not can(request.user, "view", "risk.servicerisk"):
+            return None  # internal to the council: null for provider users
         try:
             return service.risk
         except ServiceRisk.DoesNotExist:

@@ -19,3 +19,10 @@ document.addEventListener("htmx:load", (event) => {
     initAll({ scope: element.parentElement ?? element, onError });
   }
 });
+
+// Filter panels are collapsible on small screens (a <details>); on a desktop they start open.
+if (window.matchMedia("(min-width: 48.0625rem)").matches) {
+  for (const panel of document.querySelectorAll("details[data-qaf-open-on-desktop]")) {
+    panel.open = true;
+  }
+}

@@ -333,3 +333,35 @@ class TestRecomputedAtOnce:
             "rag": "red",
             "reason": "Rated Inadequate by CQC",
         }
+
+
+class TestRiskIsStaffOnly:
+    """The rating reflects confidential safeguarding facts: provider users never see it."""
+
+    def test_service_page(self, client_for, provider_pat, sunrise_house, officer_olivia):
+        IntelligenceFactory(service=sunrise_house, kind="safeguarding_enquiry", status="open",
+                            confidential=True)
+        recompute(today=TODAY)
+        page = client_for(provider_pat).get(sunrise_house.get_absolute_url()).content.decode()
+        assert "Risk rating" not in page
+        assert "safeguarding enquiry" not in page.lower()
+        staff = client_for(officer_olivia).get(sunrise_house.get_absolute_url()).content.decode()
+        assert "An organisational safeguarding enquiry is open" in staff
+
+    def test_api(self, api_for, provider_pat, sunrise_house):
+        recompute(today=TODAY)
+        body = api_for(provider_pat).get(f"/api/v1/services/{sunrise_house.pk}/").json()
+        assert body["risk"] is None
+        assert body["schedule"] is None
+
+    def test_list_filter_and_column(self, client_for, api_for, provider_pat, sunrise_house,
+                                    sunrise_lodge):
+        IntelligenceFactory(service=sunrise_house, kind="safeguarding_enquiry", status="open",
+                            confidential=True)
+        recompute(today=TODAY)
+        # Filtering by rating would reveal it: the filter does not exist for provider users.
+        listing = api_for(provider_pat).get("/api/v1/services/", {"risk_rating": "red"}).json()
+        assert listing["count"] == 2
+        page = client_for(provider_pat).get("/services/", {"risk_rating": "red"})
+        assert page.context["table"].paginator.count == 2
+        assert "qaf-rag--red" not in page.content.decode()
