@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("providers.urls")),
     path("", include("risk.urls")),
+    path("", include("reviews.urls")),
     path("imports/", include("providers.import_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

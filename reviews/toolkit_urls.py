@@ -1,0 +1,3 @@
+"""Toolkit pages (issue 4 item 1)."""
+
+urlpatterns: list = []
