@@ -91,6 +91,7 @@ def process_import(job_id: int) -> str:
         job.rejected_rows = [rejected.as_dict() for rejected in result.rejected]
         job.columns = result.columns
         job.saved = result.saved
+        job.error = result.warning
     finally:
         progress.close()
     job.finished_at = timezone.now()

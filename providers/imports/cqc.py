@@ -69,15 +69,15 @@ with set-based statements, and the services created or changed are re-rated when
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from providers.imports import bulk
 from providers.imports.files import (
     ImportFileError,
     ProgressCallback,
@@ -86,7 +86,7 @@ from providers.imports.files import (
     parse_date,
     read_table,
 )
-from providers.imports.result import ImportResult, import_lock
+from providers.imports.result import ImportResult, import_lock, one_transaction
 from providers.models import (
     POSTCODE_RE,
     Intelligence,
@@ -101,7 +101,7 @@ from providers.models import (
     normalise_postcode,
 )
 
-BATCH = 2000
+BATCH = 5000
 PROGRESS_EVERY = 2000
 SOURCE = "CQC"
 CHANGE_REASON = "CQC import"
@@ -314,11 +314,6 @@ def _map_service_type(text: str) -> str:
     return _type_cache[text]
 
 
-def _chunks(items: list, size: int = BATCH) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _published(day: date | None) -> str:
     return f" (published {day.day} {day:%B %Y})" if day else ""
 
@@ -362,13 +357,13 @@ class _Import:
         if self.result.blocked:
             self.result.created = self.result.updated = self.result.unchanged = 0
             return self.result
-        with transaction.atomic():
+        with one_transaction(self.result):
             service_ids = self.write()
             if service_ids:
                 from risk.signals import mark_services_dirty
 
                 mark_services_dirty(service_ids)
-        self.result.saved = True
+            self.result.saved = True
         return self.result
 
     def check_row(self, number: int, cells: list[Any]) -> None:
@@ -378,24 +373,19 @@ class _Import:
         raise NotImplementedError
 
     def _save_changes(self, changes: dict[int, dict[str, Any]]) -> None:
-        """Apply ``{service id: {field: value}}`` with bulk_update, with history rows."""
-        fields = sorted({name for values in changes.values() for name in values})
-        for ids in _chunks(sorted(changes)):
-            services = list(Service.objects.filter(pk__in=ids).order_by("pk"))
-            for service in services:
-                for name, value in changes[service.pk].items():
-                    setattr(service, name, value)
-                # An edit that started before the import is refused rather than undoing it.
-                service.version += 1
-                service.updated_at = self.now
-            Service.objects.bulk_update(services, [*fields, "version", "updated_at"])
-            Service.history.bulk_history_create(
-                services,
-                update=True,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-                default_date=self.now,
-            )
+        """Apply ``{service id: {field: value}}``, with a history row for each service."""
+        bulk.copy_update(Service, changes, now=self.now)
+        self._history(Service, list(changes), "~")
+
+    def _history(self, model, pks: list[int], history_type: str) -> None:
+        bulk.record_history(
+            model,
+            pks,
+            history_type=history_type,
+            user=self.user,
+            reason=CHANGE_REASON,
+            now=self.now,
+        )
 
 
 # --- Care directory ------------------------------------------------------------------------
@@ -506,40 +496,30 @@ class _DirectoryImport(_Import):
 
     def write(self) -> list[int]:
         if self.new_providers:
-            providers = Provider.objects.bulk_create(
+            provider_ids = bulk.copy_insert(
+                Provider,
                 [
-                    Provider(name=name, regulator_provider_id=pid)
-                    for pid, name in self.new_providers.items()
+                    {"name": name, "regulator_provider_id": cqc_id}
+                    for cqc_id, name in self.new_providers.items()
                 ],
-                batch_size=BATCH,
+                now=self.now,
             )
-            Provider.history.bulk_history_create(
-                providers,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-                default_date=self.now,
-            )
-            self.providers.update({p.regulator_provider_id: p.pk for p in providers})
-        ids: list[int] = []
-        for batch in _chunks(self.creates):
-            services = Service.objects.bulk_create(
-                [
-                    Service(
-                        provider_id=self.providers[provider_id],
-                        regulator=Regulator.CQC,
-                        regulator_id=location,
-                        **values,
-                    )
-                    for location, provider_id, values in batch
-                ]
-            )
-            Service.history.bulk_history_create(
-                services,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-                default_date=self.now,
-            )
-            ids.extend(s.pk for s in services)
+            self._history(Provider, provider_ids, "+")
+            self.providers.update(zip(self.new_providers, provider_ids, strict=True))
+        ids = bulk.copy_insert(
+            Service,
+            [
+                {
+                    "provider_id": self.providers[provider_id],
+                    "regulator": Regulator.CQC.value,
+                    "regulator_id": location,
+                    **values,
+                }
+                for location, provider_id, values in self.creates
+            ],
+            now=self.now,
+        )
+        self._history(Service, ids, "+")
         self._save_changes(self.changes)
         return ids + list(self.changes)
 
@@ -562,7 +542,7 @@ class _RatingsImport(_Import):
         }
         self.seen: dict[tuple[str, str], int] = {}
         self.changes: dict[int, dict[str, Any]] = {}
-        self.entries: list[Intelligence] = []
+        self.entries: list[dict[str, Any]] = []
 
     def check_row(self, number: int, cells: list[Any]) -> None:
         cell = self.cell
@@ -630,30 +610,24 @@ class _RatingsImport(_Import):
         self.changes.setdefault(service_id, {"regulated": True})[field] = rating
         labels = dict(RegulatorRating.choices)
         self.entries.append(
-            Intelligence(
-                service_id=service_id,
-                kind=IntelligenceKind.REGULATOR_INFORMATION,
-                date=published or self.today,
-                source=SOURCE,
-                summary=(
+            {
+                "service_id": service_id,
+                "kind": IntelligenceKind.REGULATOR_INFORMATION.value,
+                "date": published or self.today,
+                "source": SOURCE,
+                "summary": (
                     f"CQC {KEY_QUESTION_LABELS[field]}rating changed from {labels[old]} "
                     f"to {labels[rating]}{_published(published)}"
                 ),
-                severity=RATING_SEVERITY.get(rating, Severity.LOW),
-                author=self.user,
-            )
+                "severity": RATING_SEVERITY.get(rating, Severity.LOW).value,
+                "author_id": self.user.pk if self.user else None,
+            }
         )
         self.result.updated += 1
         self.result.rating_changes += 1
 
     def write(self) -> list[int]:
         self._save_changes(self.changes)
-        for batch in _chunks(self.entries):
-            entries = Intelligence.objects.bulk_create(batch)
-            Intelligence.history.bulk_history_create(
-                entries,
-                default_user=self.user,
-                default_change_reason=CHANGE_REASON,
-                default_date=self.now,
-            )
+        entry_ids = bulk.copy_insert(Intelligence, self.entries, now=self.now)
+        self._history(Intelligence, entry_ids, "+")
         return list(self.changes)

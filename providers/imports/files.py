@@ -191,18 +191,27 @@ def read_table(
     return Table(header=header, rows=data, file_format=file_format)
 
 
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
+
+
 def parse_date(value: Any) -> date:
-    """A date as people and spreadsheets write it: 14/03/2026, 14/3/2026 or 2026-03-14."""
+    """A date as people and spreadsheets write it: 14/03/2026, 14/3/2026 or 2026-03-14.
+
+    Regular expressions rather than ``strptime``: a CQC directory has 56,000 of them.
+    """
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if match := _UK_DATE.fullmatch(text):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        if match := _ISO_DATE.fullmatch(text):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        pass  # 31/02/2026: numbers in the right places, but no such day
     raise ValueError(f"{text!r} is not a date like 14/03/2026 or 2026-03-14")
 
 

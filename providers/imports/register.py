@@ -82,6 +82,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from providers.api.serializers import (
+    ContractSerializer,
+    ProviderSerializer,
+    ServiceSerializer,
+)
 from providers.imports.files import (
     ImportFileError,
     ProgressCallback,
@@ -89,7 +94,7 @@ from providers.imports.files import (
     parse_date,
     read_table,
 )
-from providers.imports.result import ImportResult, import_lock
+from providers.imports.result import ImportResult, import_lock, one_transaction
 from providers.models import (
     Contract,
     Provider,
@@ -104,52 +109,21 @@ RECORD_TYPES = ("provider", "service", "contract")
 LIST_SEPARATORS = re.compile(r"[;|\n]")
 CQC_ID = re.compile(cqc_id_validator.regex.pattern)
 
-PROVIDER_FIELDS = (
-    "name",
-    "regulator_provider_id",
-    "companies_house_number",
-    "address",
-    "postcode",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "sponsorship_licence",
-    "notes",
-)
-SERVICE_FIELDS = (
-    "name",
-    "address",
-    "postcode",
-    "service_type",
-    "client_group",
-    "local_authority_area",
-    "out_of_area",
-    "host_authority",
-    "capacity",
-    "council_funded_people",
-    "regulated",
-    "regulator",
-    "regulator_id",
-    "regulator_rating",
-    "rating_safe",
-    "rating_effective",
-    "rating_caring",
-    "rating_responsive",
-    "rating_well_led",
-    "last_inspection_date",
-    "registered_manager",
-    "market_risk_reasons",
-)
-CONTRACT_FIELDS = (
-    "reference",
-    "start_date",
-    "end_date",
-    "annual_value",
-    "framework",
-    "specification_notes",
-)
-# Columns that are references, not model fields.
-REFERENCE_COLUMNS = ("record_type", "provider", "services")
+# The columns are the API's writable field names (say it once: a field the API gains becomes a
+# column), less the references the import resolves itself and what it does not set.
+_NOT_COLUMNS = {"id", "provider", "services", "lead_officer"}
+
+
+def _api_fields(serializer) -> tuple[str, ...]:
+    read_only = set(serializer.Meta.read_only_fields) | {
+        name for name, field in serializer._declared_fields.items() if field.read_only
+    }
+    return tuple(f for f in serializer.Meta.fields if f not in read_only | _NOT_COLUMNS)
+
+
+PROVIDER_FIELDS = _api_fields(ProviderSerializer)
+SERVICE_FIELDS = _api_fields(ServiceSerializer)
+CONTRACT_FIELDS = _api_fields(ContractSerializer)
 COLUMNS = tuple(
     dict.fromkeys(
         [
@@ -310,7 +284,7 @@ def import_register(
 
     loader = _Loader(result, cell, user)
     done = len(result.rejected)
-    with import_lock(), transaction.atomic():
+    with import_lock(), one_transaction(result):
         for kind in RECORD_TYPES:
             handle: Callable[[list[Any]], str] = getattr(loader, kind)
             for number, cells in by_type[kind]:

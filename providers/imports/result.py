@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from providers.imports.files import cell_text
+
+logger = logging.getLogger(__name__)
 
 # One import at a time: a second waits for the first, so it validates against what the first
 # saved (pg_advisory_lock; any stable 64-bit number will do).
@@ -25,6 +28,26 @@ def import_lock() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK_ID])
+
+
+@contextmanager
+def one_transaction(result: ImportResult) -> Iterator[None]:
+    """The import's writes, all or nothing. The services they change are re-rated when the
+    transaction commits (``risk.signals``); should that fail, what was saved stays saved and
+    the result says so (the nightly recompute re-rates them)."""
+    state = {"committed": False}
+    try:
+        with transaction.atomic():
+            transaction.on_commit(lambda: state.update(committed=True))
+            yield
+    except Exception:
+        if not state["committed"]:
+            raise
+        logger.exception("An import was saved, but re-rating its services failed")
+        result.warning = (
+            "The changes were saved, but re-rating the services failed. The nightly "
+            "recompute will re-rate them."
+        )
 
 
 @dataclass
@@ -51,6 +74,7 @@ class ImportResult:
     saved: bool = False
     rejected: list[RejectedRow] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    warning: str = ""
 
     FILE_KINDS = {
         "cqc_directory": "CQC care directory",
@@ -109,4 +133,6 @@ class ImportResult:
             lines.append(f"Rating changes logged as intelligence: {self.rating_changes}")
         if self.rejected:
             lines.append("The valid rows were saved; the rejected rows were not.")
+        if self.warning:
+            lines.append(self.warning)
         return lines

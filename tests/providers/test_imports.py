@@ -165,6 +165,8 @@ def test_directory_again_is_unchanged_and_a_changed_row_updates_by_location_id()
     assert renamed.counts()["updated"] == 1
     meadow = Service.objects.get(regulator_id="1-4000000001")
     assert meadow.name == "Meadow View Care Home" and meadow.version == 2
+    latest = meadow.history.order_by("-history_id").first()
+    assert latest.history_type == "~" and latest.history_change_reason == "CQC import"
     assert Service.objects.filter(regulator_id="1-4000000001").count() == 1
 
 
@@ -247,6 +249,19 @@ def test_directory_header_may_carry_cqcs_office_use_suffix_and_a_title_line():
     result = import_cqc(io.BytesIO(data))
 
     assert result.file_kind == "cqc_directory" and result.counts()["created"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_re_rating_does_not_hide_that_the_import_was_saved(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the risk engine is down")
+
+    monkeypatch.setattr("risk.recompute.recompute", broken)
+
+    result = import_cqc(directory(directory_row()))
+
+    assert result.saved and "re-rating the services failed" in result.warning
+    assert Service.objects.filter(regulator_id="1-4000000001").exists()
 
 
 # --- CQC ratings ---------------------------------------------------------------------------
@@ -680,3 +695,15 @@ def test_only_managers_and_administrators_may_import(request, client_for, who, m
 
 def test_an_administrator_may_import(client_for, admin_alex):
     assert client_for(admin_alex).get(reverse("imports:job_list")).status_code == 200
+
+
+def test_the_register_example_in_the_documentation_imports():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "imports.md").read_text()
+    example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+
+    result = import_register(io.BytesIO(example.encode()))
+
+    assert not result.rejected and result.counts()["created"] == 4
+    assert Contract.objects.get(reference="C-WIL-1").services.count() == 2
