@@ -57,6 +57,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     """
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    scope_action: str | None = None  # set per workflow action (qaf.permissions)
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
 

@@ -10,12 +10,14 @@ from providers.api.views import (
     ProviderViewSet,
     ServiceViewSet,
 )
+from reviews.api.views import ReviewViewSet
 
 router = DefaultRouter()
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("services", ServiceViewSet, basename="service")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("intelligence", IntelligenceViewSet, basename="intelligence")
+router.register("reviews", ReviewViewSet, basename="review")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),

@@ -21,7 +21,7 @@ class RolePermission(BasePermission):
     """Role check for the view's model; rows outside the user's scope are 404 by the queryset.
 
     A workflow action declares its own: ``@action(..., scope_action="approve")`` is checked as
-    ``can(user, "approve", model)``.
+    ``can(user, "approve", model)`` (the viewset declares ``scope_action = None``).
     """
 
     message = "Your role does not allow this."
@@ -35,10 +35,8 @@ class RolePermission(BasePermission):
             model = queryset.model if queryset is not None else None
         if model is None:
             return False
-        action = None
-        handler = getattr(view, getattr(view, "action", "") or "", None)
-        kwargs = getattr(handler, "kwargs", {}) if handler else {}
-        action = kwargs.get("scope_action")
-        if action is None:
-            action = _METHOD_ACTIONS.get(request.method, "change")
+        # ``@action(..., scope_action="act")`` arrives as an attribute of the view instance.
+        action = getattr(view, "scope_action", None) or _METHOD_ACTIONS.get(
+            request.method, "change"
+        )
         return can(request.user, action, model)

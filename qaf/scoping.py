@@ -57,6 +57,13 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "change": _CASEWORK,
         "export": _STAFF_READERS,
     },
+    # QA reviews: officers and managers plan and carry them out ("act" = workflow steps).
+    "reviews.review": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "export": _STAFF_READERS,
+    },
     # A service's risk rating and schedule are the council's internal view (they reflect
     # confidential safeguarding facts): never shown to provider users.
     "risk.servicerisk": {"view": _STAFF_READERS},
@@ -68,6 +75,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "risk.dashboard": {"view": _STAFF_READERS, "export": _STAFF_READERS},
     # Pseudo-model: the CQC and register imports (upload pages, their jobs and reports).
     "providers.import": {"run": frozenset({Role.MANAGER, Role.ADMIN})},
+    # Review toolkits: every staff role reads them; the administrator makes and publishes
+    # new versions (SPEC §1).
+    "reviews.toolkit": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
 }
 
 

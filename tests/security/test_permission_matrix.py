@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from providers.models import IntelligenceKind
-from tests.factories import ContractFactory, IntelligenceFactory
+from tests.factories import ContractFactory, IntelligenceFactory, ReviewFactory
 
 ANON, OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER = (
     "anonymous",
@@ -83,6 +83,9 @@ API = [
     ),
     ("intelligence create", "intelligence", None, "post", CASEWORK, None),
     ("intelligence update", "intelligence", "intelligence", "patch", CASEWORK, "org"),
+    ("reviews list", "review", None, "get", EVERYONE, None),
+    ("review detail", "review", "review", "get", EVERYONE, "org"),
+    ("review create", "review", None, "post", CASEWORK, None),
 ]
 
 
@@ -111,6 +114,7 @@ def world(
             "confidential": IntelligenceFactory(
                 service=service, kind=IntelligenceKind.WHISTLEBLOWING, confidential=True
             ),
+            "review": ReviewFactory(service=service),
         }
 
     return {
@@ -171,6 +175,12 @@ def _payload(resource, world):
             "start_date": "2026-04-01",
             "services": [own["service"].pk],
         },
+        "review": {
+            "service": own["service"].pk,
+            "historic": True,
+            "completed_on": "2025-10-01",
+            "rating": "amber",
+        },
         "intelligence": {
             "service": own["service"].pk,
             "kind": "contract_meeting",
@@ -196,7 +206,7 @@ def test_api(world, api_for, client, row, which, role):
         url = reverse(f"api:{resource}-detail", args=[world[which][obj_key].pk])
     else:
         url = reverse(f"api:{resource}-list")
-    data = _payload(resource, world) if method == "post" else _UPDATES[resource]
+    data = _payload(resource, world) if method == "post" else _UPDATES.get(resource)
     if method == "get":
         response = api.get(url)
     else:

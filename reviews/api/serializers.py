@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from providers.models import Service
+from qaf.models import User
+from reviews.models import Rag, Review, ReviewKind
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A review as the API shows it; the visit date of an unannounced review is hidden from
+    provider users until the visit is recorded (SPEC §6)."""
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "service",
+            "kind",
+            "status",
+            "officer",
+            "announced",
+            "visit_date",
+            "visit_recorded_at",
+            "suggested_rating",
+            "rating",
+            "override_reason",
+            "draft_shared_on",
+            "comments_due",
+            "completed_on",
+            "sent_to_regulator_on",
+            "historic",
+            "cancelled_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and not instance.visit_date_visible_to(user):
+            data["visit_date"] = None
+        if user is not None and user.is_provider_user:
+            for internal in ("suggested_rating", "override_reason", "officer"):
+                data.pop(internal, None)
+            if instance.status not in ("with_provider", "final"):
+                data["rating"] = None
+        return data
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    """Plan a review, or (``historic: true``) record a final review from before QAF."""
+
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    kind = serializers.ChoiceField(choices=ReviewKind.choices, default=ReviewKind.FULL)
+    historic = serializers.BooleanField(default=False)
+    completed_on = serializers.DateField(required=False)
+    rating = serializers.ChoiceField(choices=Rag.choices, required=False)
+    announced = serializers.BooleanField(default=True)
+    visit_date = serializers.DateField(required=False, allow_null=True)
+    officer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(provider__isnull=True, is_active=True), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["service"].queryset = Service.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        if attrs["historic"]:
+            missing = {
+                f: "Required for a historic review."
+                for f in ("completed_on", "rating")
+                if not attrs.get(f)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class DraftSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rag.choices)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    actions_required = serializers.CharField(required=False, allow_blank=True, default="")
