@@ -202,6 +202,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+# Tests run their own worker: each test process gets a queue of its own, so parallel test
+# processes (pytest-xdist) and a developer's `make run` worker never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = (
+    f"qaf-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    if QAF_ENV == "test"
+    else env.str("CELERY_QUEUE", default="celery")
+)
 QAF_NIGHTLY_HOUR = env.int("QAF_NIGHTLY_HOUR", default=2)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "qaf.tasks.heartbeat", "schedule": crontab(minute="*/15")},
@@ -268,3 +275,19 @@ LOGGING = {
 
 # Forms render as GOV.UK Frontend components (templates/forms/).
 FORM_RENDERER = "qaf.forms.GovukFormRenderer"
+
+# Uploads (qaf.files) and the virus scan (qaf.virus), SPEC §10. Files wait, unserved, until
+# the scanner says they are clean; production scans with ClamAV (clamd) unless told otherwise.
+QAF_UPLOAD_MAX_BYTES = env.int("QAF_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+QAF_VIRUS_SCANNER = env.str("QAF_VIRUS_SCANNER", default="clamd" if PRODUCTION else "none")
+if QAF_VIRUS_SCANNER not in {"clamd", "none"}:
+    raise ImproperlyConfigured(
+        f"QAF_VIRUS_SCANNER must be clamd or none, not {QAF_VIRUS_SCANNER!r}"
+    )
+QAF_CLAMD_SOCKET = env.str("QAF_CLAMD_SOCKET", default="/var/run/clamav/clamd.ctl")
+QAF_CLAMD_TIMEOUT = env.float("QAF_CLAMD_TIMEOUT", default=60.0)
+# Files still waiting (clamd was down, a task was lost) are sent to the scanner again.
+CELERY_BEAT_SCHEDULE["evidence-scan"] = {
+    "task": "providers.scan_waiting_evidence",
+    "schedule": crontab(minute="*/15"),
+}
