@@ -138,14 +138,15 @@ def _text_width(text: str, size: float = 14) -> float:
 
 
 def _nice_step(maximum: int, ticks: int = 5) -> int:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving at most ``ticks`` steps."""
     if maximum <= 0:
         return 1
     raw = maximum / ticks
     magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    for factor in (1, 2, 5, 10):
-        step = int(factor * magnitude)
-        if step >= raw:
-            return max(step, 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if step >= raw and step == int(step):
+            return int(step)
     return int(10 * magnitude)
 
 
@@ -319,8 +320,10 @@ def donut_chart(
             f'<circle cx="{cx}" cy="{cy}" r="{(r_out + r_in) / 2}" fill="none"'
             f'{_attrs(stroke=GRID)} stroke-width="{r_out - r_in}"/>'
         )
+    # The total fits inside the ring: 28px, smaller for long numbers ("100,000").
+    total_size = min(28, int((2 * r_in - 16) / (len(f"{total:,}") * 0.6)))
     parts.append(
-        f'<text x="{cx}" y="{cy + 2}" text-anchor="middle" font-size="28"'
+        f'<text x="{cx}" y="{cy + 2}" text-anchor="middle" font-size="{total_size}"'
         f' font-weight="bold">{total:,}</text>'
         f'<text x="{cx}" y="{cy + 22}" text-anchor="middle"{_attrs(fill=MUTED)}>'
         f"{escape(plural if total != 1 else singular)}</text>"

@@ -5,10 +5,17 @@ Every column has a plain ``value`` for exports next to its HTML rendering on the
 
 from __future__ import annotations
 
-import django_tables2 as tables
-from django.utils.html import format_html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from providers.models import Service
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.utils.html import format_html
+from django_tables2.export import TableExport
+from tablib import Dataset
+
+from providers.models import Service, ServiceType
 from providers.tables import DateColumn
 from risk.matrix import FACTOR_LABELS
 from risk.models import RagRating, RatingChange
@@ -17,27 +24,103 @@ NUMERIC = {
     "td": {"class": "govuk-table__cell--numeric"},
     "th": {"class": "govuk-table__header--numeric"},
 }
+NO_WRAP = {"td": {"class": "qaf-nowrap"}}
 RAG_LABELS = dict(RagRating.choices)
+RAG_BY_LABEL = {label: key for key, label in RagRating.choices}
+TYPE_LABELS = dict(ServiceType.choices)
+MAX_PER_PAGE = 100
 
 
-def rag_tag(rating: str | None):
-    if not rating:
-        return "Not yet rated"
-    return format_html(
-        '<strong class="govuk-tag qaf-rag qaf-rag--{}">{}</strong>',
-        rating,
-        RAG_LABELS.get(rating, rating),
-    )
+class DashboardPaginator(Paginator):
+    """Pages of at most ``MAX_PER_PAGE`` rows (``?overdue-per_page=`` cannot ask for more), and
+    a ``count`` that the caller may already know (from the dashboard's aggregate query)."""
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
+        super().__init__(object_list, min(int(per_page), MAX_PER_PAGE), *args, **kwargs)
+        if count is not None:
+            self.count = count  # replaces the cached property: no COUNT query
+
+
+# --- Downloads ------------------------------------------------------------------------------
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
+
+
+def _rating(value: str | None) -> str:
+    return RAG_LABELS.get(value, value) if value else "Not yet rated"
+
+
+def _person(first: str | None, last: str | None, username: str | None) -> str:
+    # As qaf.models.User.__str__: the full name, else the username.
+    return f"{first or ''} {last or ''}".strip() or username or "Not assigned"
+
+
+def _factors(names: list[str] | None) -> str:
+    # risk.matrix.changed_factors: the names of the factors whose RAG changed.
+    return "; ".join(FACTOR_LABELS.get(name, name) for name in names or [])
+
+
+@dataclass(frozen=True)
+class ExportField:
+    """One column of a download: the table column (for its header), the ``values_list``
+    paths it reads and how they become the cell."""
+
+    column: str
+    paths: tuple[str, ...]
+    convert: Callable[..., Any] = _same
+
+
+def _person_field(column: str, prefix: str) -> ExportField:
+    paths = tuple(f"{prefix}__{name}" for name in ("first_name", "last_name", "username"))
+    return ExportField(column, paths, _person)
+
+
+class DashboardExport(TableExport):
+    """django-tables2's export, but a table with ``export_fields`` is read with one
+    ``values_list`` query and plain functions per cell: its generic path introspects every cell
+    and takes minutes for 100,000 rows."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
+        fields = getattr(table, "export_fields", ())
+        if not fields:
+            return super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        paths = list(dict.fromkeys(path for field in fields for path in field.paths))
+        where = {path: index for index, path in enumerate(paths)}
+        dataset = Dataset(
+            headers=[str(table.columns[field.column].header) for field in fields],
+            **(dataset_kwargs or {}),
+        )
+        for row in table.data.data.values_list(*paths).iterator(chunk_size=2000):
+            dataset.append(
+                [field.convert(*(row[where[path]] for path in field.paths)) for field in fields]
+            )
+        return dataset
+
+
+# --- Tables ---------------------------------------------------------------------------------
 
 
 class RagColumn(tables.Column):
-    """A RAG rating as a tag (the word, not just a colour); the plain word in exports."""
+    """A RAG rating as a tag: the word, not just a colour."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", "Not yet rated")
+        super().__init__(*args, **kwargs)
 
     def render(self, value):
-        return rag_tag(value)
-
-    def value(self, value):
-        return RAG_LABELS.get(value, value or "Not yet rated")
+        # django-tables2 passes a model field's display value ("Red"), a dict's raw one ("red").
+        rating = RAG_BY_LABEL.get(value, value)
+        return format_html(
+            '<strong class="govuk-tag qaf-rag qaf-rag--{}">{}</strong>',
+            rating,
+            RAG_LABELS.get(rating, rating),
+        )
 
 
 class CountColumn(tables.Column):
@@ -55,16 +138,26 @@ class CountColumn(tables.Column):
 
 class DashboardTable(tables.Table):
     """Drawn by risk/dashboard_table.html: its region is named by the section heading whose id
-    is ``labelled_by``."""
+    is ``labelled_by``, its pagination is "Pages of ``pages_of``". Columns named in
+    ``export_only`` are left off the page (which stays narrow, and quick to draw) but are in
+    the downloads."""
 
     labelled_by = ""
+    pages_of = "results"
+    export_only: tuple[str, ...] = ()
 
     class Meta:
         template_name = "risk/dashboard_table.html"
 
-    def __init__(self, *args, labelled_by: str = "", **kwargs):
+    def __init__(self, *args, labelled_by: str = "", pages_of: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.labelled_by = labelled_by or self.labelled_by
+        self.pages_of = pages_of or self.pages_of
+
+    def before_render(self, request):
+        # BoundColumn.attrs is worked out afresh at each call: once per column, not per cell.
+        for column in self.columns:
+            column.column.td_class = column.attrs["td"].get("class", "")
 
 
 class RagCountsTable(DashboardTable):
@@ -100,18 +193,19 @@ class _ServiceColumns(DashboardTable):
     provider = tables.Column(accessor="provider__name", verbose_name="Provider")
     service_type = tables.Column("Type")
 
-    def value_name(self, value):
-        return value
-
 
 class OverdueReviewsTable(_ServiceColumns):
     """Services whose full QA review is overdue, the longest overdue first."""
+
+    export_only = ("service_type", "local_authority_area", "never_reviewed")
 
     local_authority_area = tables.Column("Area")
     rating = RagColumn(
         accessor="risk__rating", verbose_name="Rating", order_by=("rating_rank", "risk__score")
     )
-    next_review_due = DateColumn(accessor="risk__next_review_due", verbose_name="Review due")
+    next_review_due = DateColumn(
+        accessor="risk__next_review_due", verbose_name="Review due", attrs=NO_WRAP
+    )
     never_reviewed = tables.BooleanColumn(
         accessor="risk__never_reviewed", verbose_name="Reviewed before", yesno="No,Yes"
     )
@@ -131,15 +225,30 @@ class OverdueReviewsTable(_ServiceColumns):
         ]
         empty_text = "No reviews are overdue."
 
+    export_fields = (
+        ExportField("name", ("name",)),
+        ExportField("provider", ("provider__name",)),
+        ExportField("service_type", ("service_type",), lambda v: TYPE_LABELS.get(v, v)),
+        ExportField("local_authority_area", ("local_authority_area",)),
+        ExportField("rating", ("risk__rating",), _rating),
+        ExportField("next_review_due", ("risk__next_review_due",), _iso),
+        ExportField("never_reviewed", ("risk__never_reviewed",), lambda v: "No" if v else "Yes"),
+        _person_field("lead_officer", "lead_officer"),
+    )
+
 
 class CaseloadTable(_ServiceColumns):
     """The services an officer leads, with their rating and review dates."""
+
+    export_only = ("provider", "service_type")
 
     rating = RagColumn(
         accessor="risk__rating", verbose_name="Rating", order_by=("rating_rank", "risk__score")
     )
     score = CountColumn(accessor="risk__score", verbose_name="Score", default="")
-    next_review_due = DateColumn(accessor="risk__next_review_due", verbose_name="Review due")
+    next_review_due = DateColumn(
+        accessor="risk__next_review_due", verbose_name="Review due", attrs=NO_WRAP
+    )
     review_overdue = tables.Column(accessor="risk__review_overdue", verbose_name="Overdue")
 
     class Meta(DashboardTable.Meta):
@@ -155,19 +264,28 @@ class CaseloadTable(_ServiceColumns):
         ]
         empty_text = "No services that match the filters have you as their lead officer."
 
+    export_fields = (
+        ExportField("name", ("name",)),
+        ExportField("provider", ("provider__name",)),
+        ExportField("service_type", ("service_type",), lambda v: TYPE_LABELS.get(v, v)),
+        ExportField("rating", ("risk__rating",), _rating),
+        ExportField("score", ("risk__score",)),
+        ExportField("next_review_due", ("risk__next_review_due",), _iso),
+        ExportField("review_overdue", ("risk__review_overdue",), lambda v: "Yes" if v else "No"),
+    )
+
     def render_review_overdue(self, value):
         if value:
             return format_html('<strong class="govuk-tag govuk-tag--red">{}</strong>', "Overdue")
         return "No"
 
-    def value_review_overdue(self, value):
-        return "Yes" if value else "No"
-
 
 class WorsenedTable(DashboardTable):
     """Rating changes for the worse (not first ratings), the latest first."""
 
-    date = DateColumn(verbose_name="Date")
+    export_only = ("provider",)
+
+    date = DateColumn(verbose_name="Date", attrs=NO_WRAP)
     service = tables.Column(
         accessor="service__name", verbose_name="Service", linkify=lambda record: record.service
     )
@@ -203,9 +321,16 @@ class WorsenedTable(DashboardTable):
         ]
         empty_text = "No rating has worsened in the last 30 days."
 
-    def render_changed_factors(self, value):
-        return self.value_changed_factors(value)
+    export_fields = (
+        ExportField("date", ("date",), _iso),
+        ExportField("service", ("service__name",)),
+        ExportField("provider", ("service__provider__name",)),
+        ExportField("from_rating", ("from_rating",), _rating),
+        ExportField("to_rating", ("to_rating",), _rating),
+        ExportField("current", ("service__risk__rating",), _rating),
+        ExportField("changed_factors", ("changed_factors",), _factors),
+        _person_field("lead_officer", "service__lead_officer"),
+    )
 
-    def value_changed_factors(self, value):
-        # risk.matrix.changed_factors: the names of the factors whose RAG changed.
-        return "; ".join(FACTOR_LABELS.get(name, name) for name in value)
+    def render_changed_factors(self, value):
+        return _factors(value)
