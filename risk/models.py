@@ -84,6 +84,18 @@ class ServiceRisk(models.Model):
             models.Index(fields=["rating", "score"]),
             models.Index(fields=["next_review_due"]),
             models.Index(fields=["review_overdue"]),
+            # The dashboard's overdue table: only overdue rows, in due-date order.
+            models.Index(
+                fields=["next_review_due", "service"],
+                condition=models.Q(review_overdue=True),
+                name="risk_overdue_by_due_date",
+            ),
+            # The dashboard's counts read these without visiting the table.
+            models.Index(
+                fields=["service"],
+                include=["rating", "review_overdue"],
+                name="risk_service_rating_cover",
+            ),
         ]
 
     def __str__(self) -> str:
