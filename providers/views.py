@@ -1,20 +1,35 @@
-"""Register and intelligence pages: thin declarations over qaf.generic."""
+"""Register, intelligence and evidence library pages: thin declarations over qaf.generic."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
-from django.urls import reverse
+import logging
 
-from providers import filters, forms, tables
-from providers.models import Contract, Intelligence, Provider, Service
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from providers import filters, forms, services, tables
+from providers.models import Contract, Evidence, Intelligence, Provider, ScanStatus, Service
+from qaf.files import UploadRefused, download_name, type_label
 from qaf.generic import (
     ScopedCreateView,
     ScopedDetailView,
     ScopedListView,
     ScopedUpdateView,
+    get_scoped_or_404,
 )
 from qaf.scoping import can
+from reviews.models import Review
 from risk.explain import risk_context
+
+logger = logging.getLogger(__name__)
 
 # --- Providers --------------------------------------------------------------------------
 
@@ -112,6 +127,10 @@ class ServiceDetail(ScopedDetailView):
         context["contracts"] = Contract.objects.visible_to(user).filter(services=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
         context.update(risk_context(self.object, user))
+        context["service_reviews"] = (
+            Review.objects.visible_to(user).filter(service=self.object).order_by("-pk")[:10]
+        )
+        context["can_plan_review"] = can(user, "add", Review)
         return context
 
 
@@ -216,3 +235,103 @@ class IntelligenceEdit(ScopedUpdateView):
     model = Intelligence
     form_class = forms.IntelligenceForm
     template_name = "providers/form.html"
+
+
+# --- Evidence library (SPEC §6, §10) ------------------------------------------------------
+
+EVIDENCE_PAGE_SIZE = 50
+
+
+@login_required
+def evidence_library(request):
+    """``/evidence/``: a provider user's own library, with the upload form; for staff, the
+    evidence of every provider (each provider's page has its own, with the form)."""
+    user = request.user
+    return _evidence_page(request, user.provider if user.is_provider_user else None)
+
+
+@login_required
+def provider_evidence(request, pk: int):
+    """``/providers/<id>/evidence/``: one provider's library (404 outside the user's scope)."""
+    return _evidence_page(request, get_scoped_or_404(Provider, request.user, pk))
+
+
+def _evidence_page(request, provider: Provider | None):
+    user = request.user
+    if not can(user, "view", Evidence):
+        raise PermissionDenied("Your role does not allow this.")
+    may_upload = provider is not None and can(user, "add", Evidence)
+    if request.method == "POST" and not may_upload:
+        raise PermissionDenied("Your role does not allow uploads here.")
+    form = forms.EvidenceForm(request.POST or None, request.FILES or None) if may_upload else None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            evidence = services.add_evidence(
+                provider=provider,
+                title=data["title"],
+                evidence_date=data["evidence_date"],
+                upload=data["file"],
+                actor=user,
+            )
+        except UploadRefused as exc:
+            form.add_error("file", exc.reason)
+        else:
+            messages.success(
+                request,
+                f"\u201c{evidence.title}\u201d uploaded. It can be downloaded once the virus "
+                "scan has found it clean, usually within a minute.",
+            )
+            return redirect(request.path)
+    rows = Evidence.objects.visible_to(user).select_related("uploaded_by", "provider")
+    if provider is not None:
+        rows = rows.filter(provider=provider)
+    page = Paginator(rows, EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
+    is_admin = user.has_role("admin")
+    for item in page:
+        item.type_label = type_label(item.extension)
+        item.downloadable = is_admin or item.scan_status == ScanStatus.CLEAN
+    context = {
+        "provider": provider,
+        "own": user.is_provider_user,
+        "form": form,
+        "page_obj": page,
+    }
+    return TemplateResponse(request, "providers/evidence_library.html", context)
+
+
+@require_GET
+@login_required
+def evidence_download(request, pk: int):
+    """One evidence file, to those who may see it once it is clean (administrators always):
+    404 for everyone else, as if it did not exist."""
+    evidence = get_object_or_404(Evidence.objects.downloadable_by(request.user), pk=pk)
+    return serve_evidence(request, evidence)
+
+
+def serve_evidence(request, evidence: Evidence) -> FileResponse:
+    """The file as an attachment of its checked type, after the download is logged (the page
+    and the API both answer with this)."""
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Evidence %s: its file %s is missing", evidence.pk, evidence.file.name)
+        raise Http404("The file of this evidence is missing.") from None
+    try:
+        services.record_download(
+            evidence, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
+        )
+    except Exception:
+        handle.close()
+        raise
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(evidence.original_name, evidence.extension),
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render it anyway: no scripts, no requests, no same-origin access.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

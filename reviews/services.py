@@ -157,7 +157,8 @@ def record_visit(review: Review, *, actor: User, visit_date: date | None = None)
             review,
             [S.PLANNED, S.INFORMATION_REQUESTED],
             S.VISIT_DONE,
-            visit_date=visit_date or review.visit_date or timezone.localdate(),
+            # The day the visit happened: today unless the officer says otherwise.
+            visit_date=visit_date or timezone.localdate(),
             visit_recorded_at=timezone.now(),
         )
 
@@ -364,3 +365,45 @@ def record_sent_to_regulator(review: Review, *, actor: User, on: date | None = N
     Review.objects.filter(pk=review.pk).update(sent_to_regulator_on=on or timezone.localdate())
     review.refresh_from_db()
     return review
+
+
+def add_comment(review: Review, *, actor: User, text: str, standard: Standard | None = None):
+    """A provider's factual-accuracy comment on the shared draft, within the deadline."""
+    from reviews.models import ReportComment
+
+    if not (actor.is_provider_user and actor.provider_id == review.service.provider_id):
+        raise Forbidden("Only the provider's own users comment on its draft report.")
+    if review.status != S.WITH_PROVIDER:
+        raise NotNow("Comments are taken only while the draft report is with the provider.")
+    if review.comments_due and timezone.localdate() > review.comments_due:
+        raise NotNow(
+            f"The time for comments ended on {review.comments_due:%d %B %Y}. Contact the "
+            "quality officer."
+        )
+    if not text.strip():
+        raise NotNow("Write the comment.")
+    comment = ReportComment(review=review, standard=standard, text=text.strip(), author=actor)
+    comment._history_user = actor
+    comment.save()
+    return comment
+
+
+def answer_comment(comment, *, actor: User, response: str, reason: str = ""):
+    """The officer's answer: accepted and the report changed, or not accepted with a reason."""
+    from reviews.models import CommentResponse, ReportComment
+
+    _caseworker(actor)
+    if response not in CommentResponse.values:
+        raise NotNow("Choose whether the comment is accepted.")
+    if response == CommentResponse.NOT_ACCEPTED and not reason.strip():
+        raise NotNow("Say why the comment is not accepted.")
+    updated = ReportComment.objects.filter(pk=comment.pk, response="").update(
+        response=response,
+        response_reason=reason.strip(),
+        responded_by=actor,
+        responded_at=timezone.now(),
+    )
+    if not updated:
+        raise NotNow("This comment has already been answered.")
+    comment.refresh_from_db()
+    return comment

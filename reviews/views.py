@@ -1,19 +1,320 @@
-"""Review pages (issue 4 item 2): being built."""
+"""Review pages: the list, planning a review, the review's own page and its workflow steps.
 
-from django.http import HttpResponse
+Each step is a GET (a confirmation or a small form) and a POST that calls reviews.services;
+a refusal comes back as an error message on the page, never a 500.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from providers.models import Service
+from qaf.generic import ScopedListView, get_scoped_or_404
+from qaf.models import Document, User
+from qaf.scoping import can
+from reviews import services
+from reviews.models import (
+    CommentResponse,
+    Rag,
+    ReportComment,
+    Review,
+    ReviewKind,
+    Standard,
+)
+from reviews.tables import ReviewFilter, ReviewTable
 
 
-def review_list(request):
-    return HttpResponse(status=501)
+class ReviewList(ScopedListView):
+    model = Review
+    table_class = ReviewTable
+    filterset_class = ReviewFilter
+    select_related = ("service", "service__provider", "officer")
+    page_title = "QA reviews"
+    hidden_filters = ("provider",)
+
+    def get_table_kwargs(self):
+        return {"request": self.request}
 
 
-def review_plan(request, service_pk):
-    return HttpResponse(status=501)
+review_list = ReviewList.as_view()
 
 
-def review_detail(request, pk):
-    return HttpResponse(status=501)
+class PlanForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=ReviewKind.choices,
+        widget=forms.RadioSelect,
+        initial=ReviewKind.FULL,
+        label="Kind of review",
+    )
+    focus_standards = forms.ModelMultipleChoiceField(
+        queryset=Standard.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Standards a focused review looks at",
+        help_text="Only for a focused review",
+    )
+    officer = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, provider__isnull=True).exclude(roles=[]),
+        label="Officer carrying out the review",
+    )
+    announced = forms.TypedChoiceField(
+        choices=[
+            ("yes", "Announced: the provider knows the date"),
+            ("no", "Unannounced: the date is never shown to the provider beforehand"),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+        label="Will the visit be announced?",
+    )
+    visit_date = forms.DateField(required=False, label="Planned visit date")
+
+    def __init__(self, *args, toolkit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if toolkit is not None:
+            self.fields["focus_standards"].queryset = Standard.objects.filter(
+                domain__toolkit=toolkit
+            ).select_related("domain")
+        self.fields["kind"].error_messages["required"] = "Choose the kind of review"
+        self.fields["officer"].error_messages["required"] = "Choose the officer"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == ReviewKind.FOCUSED and not cleaned.get("focus_standards"):
+            self.add_error("focus_standards", "Choose the standards a focused review looks at")
+        return cleaned
 
 
-def review_step(request, pk, step):
-    return HttpResponse(status=501)
+def _fail(request, exc: services.WorkflowError):
+    if isinstance(exc, services.Forbidden):
+        raise PermissionDenied(exc.reason)
+    messages.error(request, exc.reason)
+
+
+@login_required
+def review_plan(request, service_pk: int):
+    if not can(request.user, "add", Review):
+        raise PermissionDenied("Your role does not allow this.")
+    service = get_scoped_or_404(Service, request.user, service_pk)
+    toolkit = services.current_toolkit()
+    form = PlanForm(request.POST or None, toolkit=toolkit, initial={"officer": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = services.plan_review(
+                service,
+                actor=request.user,
+                kind=data["kind"],
+                officer=data["officer"],
+                announced=data["announced"],
+                visit_date=data["visit_date"],
+                toolkit=toolkit,
+                focus_standards=data["focus_standards"] or (),
+            )
+        except services.WorkflowError as exc:
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, f"{review} planned")
+            return redirect(review)
+    return render(
+        request, "reviews/plan.html", {"form": form, "service": service, "toolkit": toolkit}
+    )
+
+
+def _review_for(request, pk: int) -> Review:
+    return get_scoped_or_404(Review, request.user, pk)
+
+
+@login_required
+def review_detail(request, pk: int):
+    review = _review_for(request, pk)
+    user = request.user
+    staff = not user.is_provider_user
+    documents = Document.objects.visible_to(user).filter(
+        source_type__model="review", source_id=review.pk
+    )
+    scores = services.standard_scores(review) if staff and review.toolkit_id else []
+    return render(
+        request,
+        "reviews/detail.html",
+        {
+            "review": review,
+            "can_act": can(user, "act", Review),
+            "is_provider": user.is_provider_user,
+            "show_visit_date": review.visit_date_visible_to(user),
+            "documents": documents,
+            "scores": scores,
+            "comments": review.comments.select_related("standard", "author", "responded_by"),
+            "information_requests": review.information_requests.visible_to(user),
+            "comment_form": CommentForm(review=review) if user.is_provider_user else None,
+        },
+    )
+
+
+class DraftForm(forms.Form):
+    rating = forms.ChoiceField(
+        choices=Rag.choices, widget=forms.RadioSelect, label="Rating of the review"
+    )
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the rating differs from the suggested rating",
+        help_text="Needed only when you choose a different rating. The report shows it.",
+    )
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Summary of findings"
+    )
+    actions_required = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, suggested=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.suggested = suggested
+        self.fields["rating"].error_messages["required"] = "Choose the rating of the review"
+
+    def clean(self):
+        cleaned = super().clean()
+        rating = cleaned.get("rating")
+        if (
+            rating
+            and self.suggested
+            and rating != self.suggested
+            and not cleaned.get("override_reason", "").strip()
+        ):
+            self.add_error(
+                "override_reason", "Explain why the rating differs from the suggested rating"
+            )
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the review cancelled?",
+        error_messages={"required": "Give the reason for cancelling"},
+    )
+
+
+class CommentForm(forms.Form):
+    standard = forms.ModelChoiceField(
+        queryset=Standard.objects.none(),
+        required=False,
+        label="Section of the report",
+        empty_label="The whole report",
+    )
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Your factual-accuracy comment",
+        error_messages={"required": "Write your comment"},
+    )
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        if review.toolkit_id:
+            self.fields["standard"].queryset = Standard.objects.filter(
+                domain__toolkit_id=review.toolkit_id
+            )
+
+
+class AnswerForm(forms.Form):
+    comment = forms.IntegerField(widget=forms.HiddenInput)
+    response = forms.ChoiceField(
+        choices=CommentResponse.choices, widget=forms.RadioSelect, label="Your answer"
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason (needed when not accepted)",
+    )
+
+
+# step -> (title, the form or None for a confirmation, what the button says)
+STEPS = {
+    "record-visit": ("Record the visit as done", None, "Record the visit"),
+    "prepare-draft": ("Write the draft report", DraftForm, "Save the draft report"),
+    "share-draft": ("Share the draft report with the provider", None, "Share the draft"),
+    "request-manager-review": ("Ask a manager to review the report", None, "Ask a manager"),
+    "manager-reviewed": ("Record your review as manager", None, "I have reviewed the report"),
+    "finalise": ("Issue the final report", None, "Issue the final report"),
+    "sent-to-regulator": ("Record that the report went to the regulator", None, "Record it"),
+    "cancel": ("Cancel the review", CancelForm, "Cancel the review"),
+    "comment": ("Comment on the draft report", CommentForm, "Send the comment"),
+    "answer-comment": ("Answer a comment", AnswerForm, "Save the answer"),
+}
+
+
+def _run_step(step: str, review: Review, user: User, data: dict):
+    run = {
+        "record-visit": lambda: services.record_visit(review, actor=user),
+        "prepare-draft": lambda: services.prepare_draft(review, actor=user, **data),
+        "share-draft": lambda: services.share_draft(review, actor=user),
+        "request-manager-review": lambda: services.request_manager_review(review, actor=user),
+        "manager-reviewed": lambda: services.record_manager_review(review, actor=user),
+        "finalise": lambda: services.finalise(review, actor=user),
+        "sent-to-regulator": lambda: services.record_sent_to_regulator(review, actor=user),
+        "cancel": lambda: services.cancel(review, actor=user, reason=data["reason"]),
+        "comment": lambda: services.add_comment(
+            review, actor=user, text=data["text"], standard=data.get("standard")
+        ),
+        "answer-comment": lambda: services.answer_comment(
+            get_object_or_404(ReportComment, pk=data["comment"], review=review),
+            actor=user,
+            response=data["response"],
+            reason=data.get("reason", ""),
+        ),
+    }
+    return run[step]()
+
+
+@login_required
+def review_step(request, pk: int, step: str):
+    if step not in STEPS:
+        raise Http404("No such step.")
+    review = _review_for(request, pk)
+    if step != "comment" and not can(request.user, "act", Review):
+        raise PermissionDenied("Your role does not allow this.")
+    title, form_class, button = STEPS[step]
+    kwargs = {}
+    if form_class is DraftForm:
+        suggested = services.suggested_rating(s for _, s in services.standard_scores(review))
+        kwargs = {
+            "suggested": suggested,
+            "initial": {
+                "rating": review.rating or suggested,
+                "override_reason": review.override_reason,
+                "summary": review.summary,
+                "actions_required": review.actions_required,
+            },
+        }
+    elif form_class in (CommentForm,):
+        kwargs = {"review": review}
+    form = form_class(request.POST or None, **kwargs) if form_class else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            _run_step(step, review, request.user, form.cleaned_data if form else {})
+        except services.WorkflowError as exc:
+            if form is None:
+                _fail(request, exc)
+                return redirect(review)
+            if isinstance(exc, services.Forbidden):
+                raise PermissionDenied(exc.reason) from exc
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, f"Done: {title.lower()}")
+            return redirect(review)
+    return render(
+        request,
+        "reviews/step.html",
+        {
+            "review": review,
+            "title": title,
+            "form": form,
+            "button": button,
+            "step": step,
+            "suggested": kwargs.get("suggested"),
+        },
+    )

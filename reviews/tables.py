@@ -1,0 +1,63 @@
+"""The review list's table and filters (django-tables2, django-filter)."""
+
+from __future__ import annotations
+
+import django_filters as df
+import django_tables2 as tables
+from django import forms
+
+from providers.filters import ScopedFilterSet, _checkboxes
+from providers.models import Provider
+from providers.tables import DateColumn
+from reviews.models import Review, ReviewKind, ReviewStatus
+
+
+class ReviewTable(tables.Table):
+    service = tables.Column(
+        linkify=lambda record: record.get_absolute_url(), order_by=("service__name",)
+    )
+    provider = tables.Column(accessor="service__provider__name", verbose_name="Provider")
+    kind = tables.Column()
+    status = tables.Column()
+    visit_date = DateColumn(verbose_name="Visit")
+    rating = tables.Column(verbose_name="Rating")
+    completed_on = DateColumn(verbose_name="Completed")
+
+    class Meta:
+        model = Review
+        fields = [
+            "service",
+            "provider",
+            "kind",
+            "status",
+            "officer",
+            "visit_date",
+            "rating",
+            "completed_on",
+        ]
+        empty_text = "No reviews match. Plan a review from a service's page."
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = getattr(request, "user", None)
+
+    def render_visit_date(self, record, value):
+        if self.viewer is not None and not record.visit_date_visible_to(self.viewer):
+            return "Unannounced"
+        return value.strftime("%-d %b %Y") if value else "—"
+
+
+class ReviewFilter(ScopedFilterSet):
+    status = df.MultipleChoiceFilter(choices=ReviewStatus.choices, widget=_checkboxes())
+    kind = df.ChoiceFilter(choices=ReviewKind.choices, empty_label="Any")
+    provider = df.ModelChoiceFilter(field_name="service__provider", queryset=Provider.objects.all())
+    mine = df.BooleanFilter(
+        method="filter_mine", label="Only reviews I carry out", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Review
+        fields = ["status", "kind", "provider", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(officer=self.request.user) if value else queryset
