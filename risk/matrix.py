@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -150,6 +151,9 @@ class RiskResult:
         return next((f for f in self.factors if f.factor == name), None)
 
 
+# Cached (pure, and called with the same few days for every service in a recompute):
+# relativedelta and strftime were a third of the time of a 100,000-service recompute.
+@lru_cache(maxsize=16384)
 def years_before(day: date, years: int) -> date:
     """The same calendar day ``years`` earlier (29 February falls back to 28 February)."""
     return day - relativedelta(years=years)
@@ -160,6 +164,7 @@ def is_within_years(event: date, today: date, years: int) -> bool:
     return event > years_before(today, years)
 
 
+@lru_cache(maxsize=16384)
 def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 

@@ -340,7 +340,7 @@ def recompute(
 
 def _flush(upserts: list[dict], changes: list[dict]) -> int:
     if upserts:
-        _write_rows(
+        insert_rows(
             ServiceRisk,
             upserts,
             conflict="service_id",
@@ -348,7 +348,7 @@ def _flush(upserts: list[dict], changes: list[dict]) -> int:
         )
     written = len(changes)
     if changes:
-        _write_rows(RatingChange, changes)
+        insert_rows(RatingChange, changes)
     upserts.clear()
     changes.clear()
     return written
@@ -360,20 +360,25 @@ def _json_value(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _write_rows(
+def insert_rows(
     model: type[models.Model],
     rows: list[dict[str, Any]],
     *,
     conflict: str | None = None,
     update: Sequence[str] = (),
-) -> None:
+    ignore_conflicts: bool = False,
+) -> int:
     """INSERT ``rows`` (dicts keyed by column) in one statement, passed as one jsonb document
-    and unpacked by ``jsonb_to_recordset``; with ``conflict``, an upsert updating ``update``.
+    and unpacked by ``jsonb_to_recordset``; with ``conflict``, an upsert updating ``update``;
+    with ``ignore_conflicts``, rows that break a unique constraint are skipped. Returns the
+    number of rows written.
 
     Not ``bulk_create``: on PostgreSQL, Django 5.2 sends each column as an array, and
     psycopg escapes every quote of every JSON ``factors`` value in Python (a regex
     substitution per character), which was the largest cost of a full recompute.
     """
+    if not rows:
+        return 0
     fields = [f for f in model._meta.concrete_fields if f.column in rows[0]]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
@@ -385,8 +390,11 @@ def _write_rows(
     if conflict:
         assignments = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)
         statement += f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET {assignments}"
+    elif ignore_conflicts:
+        statement += " ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
         cursor.execute(statement, [json.dumps(rows, default=_json_value)])
+        return cursor.rowcount
 
 
 def services_of_providers(provider_ids: Iterable[int]) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -74,6 +75,7 @@ class Schedule:
     direct_monitoring: bool
 
 
+@lru_cache(maxsize=16384)  # pure; a recompute asks for the same few thousand dates
 def add_months(day: date, months: int) -> date:
     return day + relativedelta(months=months)
 
@@ -99,7 +101,7 @@ def schedule(facts: ScheduleFacts, rules: dict[str, Any], today: date) -> Schedu
     review_overdue = next_due < today and waiting
     follow_up_overdue = bool(follow_up_due and follow_up_due < today and waiting)
 
-    contact_since = today - relativedelta(months=int(rules["minimum_contact_months"]))
+    contact_since = add_months(today, -int(rules["minimum_contact_months"]))
     minimum_contact_met = bool(
         facts.last_monitoring_date and facts.last_monitoring_date > contact_since
     )
