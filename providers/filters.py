@@ -10,12 +10,14 @@ from providers.models import (
     ClientGroup,
     CommissioningStatus,
     Contract,
+    Evidence,
     Intelligence,
     IntelligenceKind,
     IntelligenceStatus,
     Provider,
     Regulator,
     RegulatorRating,
+    ScanStatus,
     Service,
     ServiceType,
     Severity,
@@ -228,3 +230,19 @@ class IntelligenceFilter(ScopedFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(provider=value) | Q(service__provider=value))
+
+
+class EvidenceFilter(ScopedFilterSet):
+    q = df.CharFilter(
+        label="Search",
+        method=lambda qs, n, v: _search(["title", "original_name"])(qs, n, v),
+        help_text="Title or file name",
+    )
+    provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), label="Provider")
+    scan_status = df.ChoiceFilter(choices=ScanStatus.choices, label="Virus scan", empty_label="Any")
+    date_from = df.DateFilter(field_name="evidence_date", lookup_expr="gte", label="From")
+    date_to = df.DateFilter(field_name="evidence_date", lookup_expr="lte", label="To")
+
+    class Meta:
+        model = Evidence
+        fields = ["q", "provider", "scan_status", "date_from", "date_to"]

@@ -10,6 +10,7 @@ from providers.models import (
     Service,
     check_contract_services,
 )
+from qaf.files import human_size, max_upload_bytes
 from qaf.forms import FieldsetsMixin
 from qaf.models import User
 from qaf.scoping import ScopedQuerySet
@@ -217,3 +218,40 @@ class IntelligenceForm(ScopedModelForm):
         if not self.instance.pk:
             self.instance.author = self.user
         return super().save(commit)
+
+
+class EvidenceForm(forms.Form):
+    """Upload to the evidence library. The file is checked by content when it is added
+    (providers.services.add_evidence), whatever its name says."""
+
+    title = forms.CharField(
+        max_length=200,
+        help_text="What the file is, for example \u201cInfection control policy\u201d",
+        error_messages={"required": "Enter a title for the evidence"},
+    )
+    evidence_date = forms.DateField(
+        label="Date of the evidence",
+        help_text="The date the document is from or was last updated. For example, 27/3/2026",
+        error_messages={
+            "required": "Enter the date of the evidence",
+            "invalid": "Date of the evidence must be a real date, like 27/3/2026",
+        },
+    )
+    file = forms.FileField(
+        label="Upload a file",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.png,.jpg,.jpeg,.gif,.tif,"
+                ".tiff,.csv,.txt"
+            }
+        ),
+        error_messages={"required": "Select a file", "empty": "The selected file is empty"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "A PDF, Word, Excel, PowerPoint, OpenDocument, image (PNG, JPEG, GIF or TIFF) or "
+            f"text (CSV or TXT) file, up to {human_size(max_upload_bytes())}. Files with macros "
+            "or a password are not accepted."
+        )

@@ -102,3 +102,29 @@ def process_import(job_id: int) -> str:
 @shared_task(name="providers.run_import")
 def run_import_job(job_id: int) -> str:
     return process_import(job_id)
+
+
+# --- Evidence virus scan (SPEC §10) ---------------------------------------------------------
+
+SCAN_RETRIES = 5  # after 1, 2, 4, 8 and 16 minutes; then the sweep below tries every 15
+
+
+@shared_task(name="providers.scan_evidence", bind=True, max_retries=SCAN_RETRIES)
+def scan_evidence(self, evidence_id: int) -> str:
+    """Scan one uploaded evidence file; it stays unserved (``pending``) until a verdict."""
+    from providers import services
+    from qaf.virus import ScanError
+
+    try:
+        return services.scan_evidence(evidence_id)
+    except ScanError as exc:
+        logger.warning("Virus scan of evidence %s failed: %s", evidence_id, exc)
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(name="providers.scan_waiting_evidence")
+def scan_waiting_evidence() -> int:
+    """Every 15 minutes (CELERY_BEAT_SCHEDULE): files still waiting for a verdict."""
+    from providers import services
+
+    return services.scan_waiting_evidence()

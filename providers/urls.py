@@ -21,4 +21,7 @@ urlpatterns = [
     path("intelligence/new/", views.IntelligenceCreate.as_view(), name="intelligence_create"),
     path("intelligence/<int:pk>/", views.IntelligenceDetail.as_view(), name="intelligence_detail"),
     path("intelligence/<int:pk>/edit/", views.IntelligenceEdit.as_view(), name="intelligence_edit"),
+    path("evidence/", views.evidence_library, name="evidence_library"),
+    path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    path("providers/<int:pk>/evidence/", views.provider_evidence, name="provider_evidence"),
 ]

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from providers.api.views import (
     ContractViewSet,
+    EvidenceViewSet,
     IntelligenceViewSet,
     ProviderViewSet,
     ServiceViewSet,
@@ -18,6 +19,7 @@ router.register("services", ServiceViewSet, basename="service")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("intelligence", IntelligenceViewSet, basename="intelligence")
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("evidence", EvidenceViewSet, basename="evidence")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),

@@ -78,6 +78,14 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # Review toolkits: every staff role reads them; the administrator makes and publishes
     # new versions (SPEC §1).
     "reviews.toolkit": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
+    # The evidence library (SPEC §6, §10): everyone reads within their scope; providers upload
+    # their own, officers and managers upload for a provider; partners and the board never.
+    # Downloads also wait for a clean virus scan (Evidence.objects.downloadable_by).
+    "providers.evidence": {
+        "view": _EVERYONE,
+        "add": _CASEWORK | {PROVIDER},
+        "export": _STAFF_READERS,
+    },
 }
 
 

@@ -204,3 +204,92 @@ class IntelligenceSerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["version", "created_at", "updated_at"]
         normalised_by_clean = ("confidential",)
+
+
+# --- Evidence library (SPEC §9, §10) --------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from providers.evidence import Evidence  # noqa: E402
+from providers.services import add_evidence  # noqa: E402
+from qaf.files import UploadRefused  # noqa: E402
+
+
+class EvidenceSerializer(ScopedModelSerializer):
+    """Upload as multipart form data: ``file``, ``title``, ``evidence_date`` and, for staff,
+    ``provider`` (a provider user's own organisation is implied; another's id is a 400). The
+    file is checked by content; a refused file is a 400 naming the reason. A new file answers
+    ``"scan_status": "pending"`` and is downloadable once the virus scan finds it clean."""
+
+    provider = serializers.PrimaryKeyRelatedField(
+        queryset=Provider.objects.all(),
+        required=False,
+        help_text="Required for staff; a provider user's own organisation otherwise.",
+    )
+    file = serializers.FileField(write_only=True, use_url=False)
+    uploaded_by = serializers.StringRelatedField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "provider",
+            "title",
+            "evidence_date",
+            "file",
+            "original_name",
+            "content_type",
+            "extension",
+            "size",
+            "sha256",
+            "scan_status",
+            "scanned_at",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = [
+            "original_name",
+            "content_type",
+            "extension",
+            "size",
+            "sha256",
+            "scan_status",
+            "scanned_at",
+            "uploaded_at",
+        ]
+        normalised_by_clean = ()
+
+    def get_download_url(self, evidence: Evidence) -> str:
+        return reverse("api:evidence-download", args=[evidence.pk])
+
+    def validate(self, attrs):
+        upload = attrs.pop("file")
+        user = self.context["request"].user
+        if user.is_provider_user:
+            # A provider given here already passed the scoped queryset: it is their own.
+            attrs["provider"] = user.provider
+        elif attrs.get("provider") is None:
+            raise serializers.ValidationError(
+                {"provider": ["Choose the provider the evidence is for"]}
+            )
+        attrs = super().validate(attrs)
+        attrs["file"] = upload
+        return attrs
+
+    def clean_exclude(self, attrs) -> list[str]:
+        # Set from the checked file and the request by add_evidence, not by the client.
+        return ["file", "uploaded_by", *self.Meta.read_only_fields]
+
+    def create(self, validated_data):
+        try:
+            return add_evidence(
+                provider=validated_data["provider"],
+                title=validated_data["title"],
+                evidence_date=validated_data["evidence_date"],
+                upload=validated_data["file"],
+                actor=self.context["request"].user,
+            )
+        except UploadRefused as exc:
+            raise serializers.ValidationError({"file": [exc.reason]}) from exc

@@ -42,3 +42,67 @@ class IntelligenceViewSet(ScopedModelViewSet):
 
     def extra_create_fields(self) -> dict:
         return {"author": self.request.user}
+
+
+# --- Evidence library (SPEC §9, §10) --------------------------------------------------------
+
+import json  # noqa: E402
+
+from django.shortcuts import get_object_or_404  # noqa: E402
+from drf_spectacular.types import OpenApiTypes  # noqa: E402
+from drf_spectacular.utils import OpenApiResponse, extend_schema  # noqa: E402
+from rest_framework import renderers  # noqa: E402
+from rest_framework.decorators import action  # noqa: E402
+from rest_framework.parsers import FormParser, MultiPartParser  # noqa: E402
+
+from providers.evidence import Evidence  # noqa: E402
+from providers.views import serve_evidence  # noqa: E402
+
+
+class _AnyFileRenderer(renderers.BaseRenderer):
+    """Lets a download answer whatever the client accepts (the file has its own type); an
+    error on the way (404) is still JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
+class EvidenceViewSet(ScopedModelViewSet):
+    """The evidence library. Files are added, never edited; downloads wait for a clean scan
+    (administrators excepted) and are logged."""
+
+    queryset = Evidence.objects.all()
+    serializer_class = serializers.EvidenceSerializer
+    filterset_class = filters.EvidenceFilter
+    parser_classes = [MultiPartParser, FormParser]  # a file upload: multipart form data
+    http_method_names = ["get", "post", "head", "options"]
+    select_related = ("uploaded_by",)
+    search_fields = ["title", "original_name"]
+    ordering_fields = ["evidence_date", "uploaded_at", "id", "title"]
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file as an attachment, with the Content-Type of its checked "
+                "type. The download is logged.",
+            ),
+            404: OpenApiResponse(
+                description="Not visible to this user, or not (yet) clean and the user is not "
+                "an administrator."
+            ),
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[renderers.JSONRenderer, _AnyFileRenderer],
+    )
+    def download(self, request, pk=None):
+        """The file, once the virus scan found it clean (administrators: always)."""
+        evidence = get_object_or_404(Evidence.objects.downloadable_by(request.user), pk=pk)
+        return serve_evidence(request, evidence)

@@ -1,0 +1,162 @@
+"""The evidence library's state changes (SPEC §6, §9, §10): add a file, record its virus scan,
+record a download. Pages, the API and the Celery tasks all come through here.
+
+An upload is checked (qaf.files) before anything is written; the file and its row are saved
+together or not at all; the row starts ``pending`` and a scan is queued once it is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import IO
+
+from django.db import transaction
+from django.utils import timezone
+
+from providers.evidence import DownloadLog, Evidence, ScanStatus
+from providers.models import Provider
+from qaf.files import check_upload, display_name
+from qaf.models import User
+from qaf.virus import ScanError, Scanner, get_scanner
+
+logger = logging.getLogger(__name__)
+
+# A file still waiting this long after its upload is sent to the scanner again by the sweep.
+RESCAN_AFTER = timedelta(minutes=15)
+RESCAN_BATCH = 500
+
+
+def add_evidence(
+    *,
+    provider: Provider,
+    title: str,
+    evidence_date: date,
+    upload: IO[bytes],
+    actor: User,
+) -> Evidence:
+    """Check ``upload`` (``qaf.files.UploadRefused`` if it is not accepted), store it under a
+    random name and add it to ``provider``'s library, waiting for its virus scan."""
+    name = getattr(upload, "name", "") or ""
+    checked = check_upload(upload, name=name)
+    evidence = Evidence(
+        provider=provider,
+        title=title,
+        evidence_date=evidence_date,
+        original_name=display_name(name),
+        content_type=checked.content_type,
+        extension=checked.extension,
+        size=checked.size,
+        sha256=checked.sha256,
+        scan_status=ScanStatus.PENDING,
+        uploaded_by=actor,
+    )
+    evidence.full_clean(exclude=["file"])
+    evidence._history_user = actor
+    try:
+        with transaction.atomic():
+            # The stored name comes from evidence_upload_to: random, with the checked extension.
+            evidence.file.save(name or "upload", upload, save=False)
+            evidence.save()
+            transaction.on_commit(partial(queue_scan, evidence.pk))
+    except Exception:
+        if evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)  # no file without its row
+        raise
+    logger.info(
+        "Evidence %s added for provider %s by %s (%s, %s bytes, sha256 %s)",
+        evidence.pk,
+        provider.pk,
+        actor.pk,
+        checked.kind,
+        checked.size,
+        checked.sha256,
+    )
+    return evidence
+
+
+def queue_scan(evidence_id: int) -> None:
+    """Ask the worker to scan; a broker that is down only delays it (the sweep catches up)."""
+    from providers.tasks import scan_evidence
+
+    try:
+        scan_evidence.delay(evidence_id)
+    except Exception:
+        logger.exception("Could not queue the virus scan of evidence %s", evidence_id)
+
+
+def scan_evidence(
+    evidence_id: int, *, scanner: Scanner | None = None, now: datetime | None = None
+) -> str:
+    """Scan a waiting file and record the verdict: ``clean`` or ``quarantined``.
+
+    Returns the file's status. Raises ``qaf.virus.ScanError`` when the scanner gives no verdict
+    (unreachable, or refusing the file): the file stays ``pending``, served to nobody but
+    administrators, until a later attempt succeeds. A file already scanned is left alone, so
+    two workers scanning the same file record one verdict.
+    """
+    evidence = Evidence.objects.filter(pk=evidence_id).first()
+    if evidence is None:
+        return "missing"
+    if evidence.scan_status != ScanStatus.PENDING:
+        return evidence.scan_status
+    scanner = scanner or get_scanner()
+    try:
+        with evidence.file.open("rb") as handle:
+            result = scanner.scan(handle)
+    except FileNotFoundError:
+        logger.error(
+            "Evidence %s cannot be scanned: its file %s is missing", evidence_id, evidence.file.name
+        )
+        return evidence.scan_status
+    status = ScanStatus.QUARANTINED if result.infected else ScanStatus.CLEAN
+    with transaction.atomic():
+        locked = (
+            Evidence.objects.select_for_update()
+            .filter(pk=evidence_id, scan_status=ScanStatus.PENDING)
+            .first()
+        )
+        if locked is None:  # another worker recorded a verdict meanwhile
+            return Evidence.objects.get(pk=evidence_id).scan_status
+        locked.scan_status = status
+        locked.scanned_at = now or timezone.now()
+        verdict = f"found {result.signature}" if result.infected else "clean"
+        locked._change_reason = f"Virus scan ({scanner.name}): {verdict}"[:100]
+        locked.save(update_fields=["scan_status", "scanned_at"])
+    if result.infected:
+        logger.warning(
+            "Evidence %s quarantined: the virus scanner found %s", evidence_id, result.signature
+        )
+    else:
+        logger.info("Evidence %s scanned (%s): clean", evidence_id, scanner.name)
+    return status
+
+
+def scan_waiting_evidence(*, now: datetime | None = None, limit: int = RESCAN_BATCH) -> int:
+    """Scan files still waiting some time after upload (the scanner was down, a task was lost).
+
+    Stops at the first file without a verdict: the scanner is down, the next sweep tries again.
+    Returns how many got a verdict.
+    """
+    now = now or timezone.now()
+    waiting = (
+        Evidence.objects.filter(scan_status=ScanStatus.PENDING, uploaded_at__lte=now - RESCAN_AFTER)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    scanner = get_scanner()
+    done = 0
+    for evidence_id in waiting:
+        try:
+            scan_evidence(evidence_id, scanner=scanner, now=now)
+        except ScanError as exc:
+            logger.warning("Virus scan sweep stopped at evidence %s: %s", evidence_id, exc)
+            break
+        done += 1
+    return done
+
+
+def record_download(evidence: Evidence, *, user: User, ip_address: str | None) -> DownloadLog:
+    """The audit row of one download (SPEC §10), written before the file is sent."""
+    return DownloadLog.objects.create(user=user, evidence=evidence, ip_address=ip_address or None)
