@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegulatorRatingEnum": "providers.models.RegulatorRating",
         "StatusEnum": "providers.models.IntelligenceStatus",
+        "RagEnum": "reviews.models.Rag",
+        "ReviewKindEnum": "reviews.models.ReviewKind",
     },
 }
 
