@@ -40,6 +40,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Our services", "providers:service_list", _is_provider, None),
     ("Our organisation", "providers:provider_detail", _is_provider, _own_provider),
     ("Administration", "admin:index", _is_admin, None),
+    ("Toolkits", "reviews:toolkit_list", _is_admin, None),
     ("Evidence library", "providers:evidence_library", _is_provider, None),
 ]
 
