@@ -8,6 +8,7 @@ import io
 import pypdf
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from qaf.models import Document
 from qaf.pdf import render_document
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def toolkit(db):
-    kit = Toolkit.objects.create(name="Test toolkit", version=1, status="published")
+    kit = Toolkit.objects.create(
+        name="Test toolkit", version=1, status="published", published_at=timezone.now()
+    )
     for d, title in enumerate(["Safe", "Caring"]):
         domain = Domain.objects.create(toolkit=kit, order=d, title=title)
         for s in range(2):
