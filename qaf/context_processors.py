@@ -23,6 +23,11 @@ def _is_admin(user: Any) -> bool:
     return bool(has_role and has_role("admin"))
 
 
+def _is_manager_or_admin(user: Any) -> bool:
+    has_role = getattr(user, "has_role", None)
+    return bool(has_role and has_role("manager", "admin"))
+
+
 def _own_provider(user: Any) -> dict[str, Any]:
     return {"pk": user.provider_id}
 
@@ -37,8 +42,11 @@ NAV_ITEMS: list[NavItem] = [
     ("Services", "providers:service_list", _is_staff, None),
     ("Contracts", "providers:contract_list", _is_staff, None),
     ("Intelligence", "providers:intelligence_list", _is_staff, None),
+    ("Reviews", "reviews:review_list", _is_staff, None),
+    ("Imports", "imports:job_list", _is_manager_or_admin, None),
     ("Our services", "providers:service_list", _is_provider, None),
     ("Our organisation", "providers:provider_detail", _is_provider, _own_provider),
+    ("Reviews", "reviews:review_list", _is_provider, None),
     ("Administration", "admin:index", _is_admin, None),
     ("Toolkits", "reviews:toolkit_list", _is_admin, None),
     ("Evidence library", "providers:evidence_library", _is_provider, None),
