@@ -31,6 +31,11 @@ def _checkboxes():
     return forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"})
 
 
+# The multiple-choice filters below are on a row's own columns (or a one-to-one), so they never
+# repeat a row: distinct=False. django-filter's default SELECT DISTINCT made PostgreSQL sort
+# every matching row on all its columns (and the count too) before taking a page.
+
+
 class ScopedFilterSet(df.FilterSet):
     """Related-object filters offer only what the requesting user can see; filters on
     staff-only facts (``staff_only_filters``) do not exist for provider users."""
@@ -62,7 +67,15 @@ def _search(fields):
             return queryset
         condition = Q()
         for field in fields:
-            condition |= Q(**{f"{field}__icontains": value})
+            relation, _, attribute = field.rpartition("__")
+            if relation and "__" not in relation:
+                # A related row's field: its matching ids in a subquery, not a join, so the
+                # count and the page scan one table (twice as fast at 100,000 services).
+                related = queryset.model._meta.get_field(relation).related_model
+                matches = related._base_manager.filter(**{f"{attribute}__icontains": value})
+                condition |= Q(**{f"{relation}__in": matches.values("pk")})
+            else:
+                condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
 
     return method
@@ -77,6 +90,7 @@ class ProviderFilter(ScopedFilterSet):
         help_text="Name, CQC provider id, Companies House number or postcode",
     )
     sponsorship_licence = df.MultipleChoiceFilter(
+        distinct=False,
         widget=_checkboxes(),
         choices=SponsorshipLicence.choices,
         label="Sponsorship licence",
@@ -100,18 +114,20 @@ class ServiceFilter(ScopedFilterSet):
     )
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), label="Provider")
     service_type = df.MultipleChoiceFilter(
-        widget=_checkboxes(), choices=ServiceType.choices, label="Service type"
+        distinct=False, widget=_checkboxes(), choices=ServiceType.choices, label="Service type"
     )
     client_group = df.ChoiceFilter(
         choices=ClientGroup.choices, label="Client group", empty_label="Any"
     )
     regulator = df.ChoiceFilter(choices=Regulator.choices, empty_label="Any")
     regulator_rating = df.MultipleChoiceFilter(
+        distinct=False,
         widget=_checkboxes(),
         choices=RegulatorRating.choices,
         label="Regulator rating",
     )
     commissioning_status = df.MultipleChoiceFilter(
+        distinct=False,
         widget=_checkboxes(),
         choices=CommissioningStatus.choices,
         label="Commissioning status",
@@ -126,6 +142,7 @@ class ServiceFilter(ScopedFilterSet):
     local_authority_area = df.CharFilter(lookup_expr="iexact", label="Area")
     # The risk result (risk.ServiceRisk): the dashboard links here with these.
     risk_rating = df.MultipleChoiceFilter(
+        distinct=False,
         field_name="risk__rating",
         widget=_checkboxes(),
         choices=RagRating.choices,
@@ -192,9 +209,13 @@ class IntelligenceFilter(ScopedFilterSet):
         ),
         help_text="Words in the summary or source, or a service or provider name",
     )
-    kind = df.MultipleChoiceFilter(widget=_checkboxes(), choices=IntelligenceKind.choices)
+    kind = df.MultipleChoiceFilter(
+        distinct=False, widget=_checkboxes(), choices=IntelligenceKind.choices
+    )
     status = df.ChoiceFilter(choices=IntelligenceStatus.choices, empty_label="Any")
-    severity = df.MultipleChoiceFilter(widget=_checkboxes(), choices=Severity.choices)
+    severity = df.MultipleChoiceFilter(
+        distinct=False, widget=_checkboxes(), choices=Severity.choices
+    )
     service = df.ModelChoiceFilter(
         queryset=Service.objects.all(),
         method="filter_service",
