@@ -35,6 +35,8 @@ def test_provider_sees_only_their_own_services_and_no_confidential_intelligence(
         "Home",
         "Our services",
         "Our organisation",
+        "Reviews",
+        "Evidence library",
     ]
 
     menu.get_by_role("link", name="Our services").click()
