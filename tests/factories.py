@@ -103,3 +103,55 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     status = "final"
     rating = "green"
     completed_on = date(2025, 9, 1)
+
+
+class ToolkitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Toolkit"
+
+    name = factory.Sequence(lambda n: f"Test toolkit {n}")
+    status = "published"
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Domain"
+
+    toolkit = factory.SubFactory(ToolkitFactory)
+    order = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Domain {n}")
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Standard"
+
+    domain = factory.SubFactory(DomainFactory)
+    order = factory.Sequence(lambda n: n)
+    code = factory.Sequence(lambda n: f"T{n}")
+    title = factory.Sequence(lambda n: f"Standard {n}")
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Question"
+
+    standard = factory.SubFactory(StandardFactory)
+    order = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    guidance = "Excellent: always. Poor: never."
+    evidence_prompts = "Records: the care plans.\nSpeak to: two care staff."
+
+
+def small_toolkit(layout: dict[str, dict[str, list[str]]]):
+    """A published toolkit from ``{"Safe": {"S1 Safeguarding": ["question", ...]}, ...}``
+    (a standard's key is its code, then its title)."""
+    kit = ToolkitFactory()
+    for d, (domain_title, standards) in enumerate(layout.items()):
+        domain = DomainFactory(toolkit=kit, order=d, title=domain_title)
+        for s, (key, questions) in enumerate(standards.items()):
+            code, _, title = key.partition(" ")
+            standard = StandardFactory(domain=domain, order=s, code=code, title=title or code)
+            for q, text in enumerate(questions):
+                QuestionFactory(standard=standard, order=q, text=text)
+    return kit
