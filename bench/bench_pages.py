@@ -71,11 +71,12 @@ def child(requests: int) -> None:
         url = url.format(last_page=last_page)
         for _ in range(3):
             status = client.get(url).status_code
-        times = []
+        times, cpu = [], []
         for _ in range(requests):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         slowest: list[tuple[float, str]] = []
 
         def timed(execute, sql, params, many, context, slowest=slowest):
@@ -96,6 +97,7 @@ def child(requests: int) -> None:
                 "p50": statistics.median(times),
                 "p95": statistics.quantiles(times, n=20, method="inclusive")[18],
                 "max": max(times),
+                "cpu": statistics.median(cpu),
                 "queries": len(queries.captured_queries),
                 "slowest_ms": slowest[0][0] if slowest else 0,
                 "slowest_sql": " ".join(slowest[0][1].split())[:300] if slowest else "",
@@ -152,6 +154,7 @@ def report(info, loads, data, args, big, small) -> None:
                 page["status"],
                 f"{page['p50']:.0f}",
                 f"{page['p95']:.0f}",
+                f"{page['cpu']:.0f}",
                 page["queries"],
                 few["queries"],
                 f"{page['slowest_ms']:.0f}",
@@ -163,6 +166,7 @@ def report(info, loads, data, args, big, small) -> None:
         "status",
         "p50 ms",
         "p95 ms",
+        "app CPU ms",
         f"queries at {args.services:,}",
         f"queries at {args.small:,}",
         "slowest query ms",
@@ -180,7 +184,9 @@ def report(info, loads, data, args, big, small) -> None:
 Data: {"; ".join(common.data_line(c) for c in data.values())}, all rated by
 `recompute_ratings`. Signed in as `{OFFICER}` (quality officer, lead officer of about a fifth
 of the services); {args.requests} timed requests per page after 3 to warm up, with Django's test
-client in one process (server time: no network, no browser); p95 is the 95th percentile.
+client in one process (server time: no network, no browser); p95 is the 95th percentile;
+"app CPU ms" is the median CPU time of the Django process per request (the database's work is
+not in it).
 The sorted list's page 100 is page {min(100, math.ceil(args.small / PER_PAGE))} at
 {args.small:,} services (its last).
 

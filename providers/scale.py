@@ -11,6 +11,7 @@ runs ``full_clean()`` on them). What ``COPY`` skips, by design:
 
 Synthetic providers carry ``MARKER`` in their notes; ``delete_synthetic`` removes them and
 everything that depends on them (their services, reviews, intelligence, risk results...).
+The SQL side (COPY, foreign keys, cascades) is ``qaf.bulkload``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ import bisect
 import itertools
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import Enum
 
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
-from psycopg import sql
 
 from providers.demo import (
     HOST_AUTHORITIES,
@@ -54,6 +54,7 @@ from providers.models import (
     Severity,
     SponsorshipLicence,
 )
+from qaf.bulkload import add_constraints, copy_rows, delete_cascade, drop_foreign_keys, reserve_ids
 from qaf.models import Role, User
 from reviews.models import Review, ReviewStatus
 
@@ -172,145 +173,7 @@ class ScaleResult:
     removed: dict[str, int] = field(default_factory=dict)
 
 
-# --- COPY -----------------------------------------------------------------------------------
-
-
-def _column_default(f: models.Field, now: datetime):
-    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-        return now
-    return f.get_default()  # "" for text without a default; None (NOT NULL fails) otherwise
-
-
-def copy_rows(
-    model: type[models.Model], names: Sequence[str], rows: Iterable[tuple], now: datetime
-) -> int:
-    """COPY ``rows`` (tuples of the fields ``names``) into the model's table.
-
-    Every other column gets its field's default (``now`` for auto_now fields), so a field
-    added to the model later with a default needs no change here; the primary key comes from
-    its sequence unless ``names`` gives it.
-    """
-    meta = model._meta
-    given = [meta.get_field(name) for name in names]
-    rest = [
-        f
-        for f in meta.concrete_fields
-        if f not in given and not (f.primary_key and isinstance(f, models.AutoField))
-    ]
-    tail = tuple(_column_default(f, now) for f in rest)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(meta.db_table),
-        sql.SQL(", ").join(sql.Identifier(f.column) for f in [*given, *rest]),
-    )
-    count = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row + tail)
-            count += 1
-    return count
-
-
-def reserve_ids(model: type[models.Model], n: int) -> list[int]:
-    """``n`` fresh primary keys from the table's sequence (rows then reference them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, n],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _run_queued_checks(cursor) -> None:
-    """ALTER TABLE refuses a table with checks still queued in the transaction: run them now.
-    Django's constraints are all deferred again afterwards."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def drop_foreign_keys(*tables: type[models.Model]) -> list[tuple[str, str, str]]:
-    """Drop the foreign keys from and to the tables for a bulk load (``add_constraints`` puts
-    them back).
-
-    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so each row COPYed (or deleted)
-    queues one check per foreign key, all run one at a time at commit: about 700,000 checks
-    to load 100,000 services and more to delete them, most of the run. Adding a constraint
-    back checks every row in one join instead (as pg_restore does). Call both inside one
-    transaction: ALTER TABLE holds its lock until commit, so no one else ever sees the tables
-    without their constraints, and a failure rolls the drop back.
-    """
-    with connection.cursor() as cursor:
-        _run_queued_checks(cursor)
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' "
-            "AND (conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[])) "
-            "ORDER BY 1, 2",
-            [[m._meta.db_table for m in tables]] * 2,
-        )
-        constraints = cursor.fetchall()
-        for table, name, _ in constraints:
-            cursor.execute(
-                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                    sql.Identifier(table), sql.Identifier(name)
-                )
-            )
-    return constraints
-
-
-def add_constraints(constraints: list[tuple[str, str, str]]) -> int:
-    with connection.cursor() as cursor:
-        _run_queued_checks(cursor)
-        for table, name, definition in constraints:
-            cursor.execute(
-                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-                    sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
-                )
-            )
-    return len(constraints)
-
-
 # --- Removing synthetic data ----------------------------------------------------------------
-
-
-def _is_history(model: type[models.Model]) -> bool:
-    return hasattr(model, "instance_type")  # django-simple-history's historical models
-
-
-def _delete_where(
-    model: type[models.Model], where: str, params: list, counts: dict, depth: int = 0
-) -> None:
-    """Delete the rows of ``model`` matching ``where`` and, first, every row that depends on
-    them through a foreign key or a many-to-many table (as the ORM's cascade would, in SQL)."""
-    if depth > 8:
-        raise RuntimeError(f"Relations to {model.__name__} nest too deep to delete in SQL")
-    meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
-    pk = connection.ops.quote_name(meta.pk.column)
-    selected = f"SELECT {pk} FROM {table} WHERE {where}"  # noqa: S608 - quoted names
-    for rel in meta.get_fields(include_hidden=True):
-        if not rel.auto_created or rel.concrete:
-            continue
-        related = rel.related_model
-        if _is_history(related) or related is User:
-            continue  # history has no constraint; users are never deleted here
-        if rel.many_to_many:
-            continue  # the through table's own foreign key is a relation of its own here
-        column = connection.ops.quote_name(rel.field.column)
-        if rel.on_delete is models.SET_NULL:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {connection.ops.quote_name(related._meta.db_table)} "  # noqa: S608
-                    f"SET {column} = NULL WHERE {column} IN ({selected})",
-                    params,
-                )
-            continue
-        _delete_where(related, f"{column} IN ({selected})", params, counts, depth + 1)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
-        if cursor.rowcount:
-            counts[meta.verbose_name_plural] = counts.get(meta.verbose_name_plural, 0) + (
-                cursor.rowcount
-            )
 
 
 def delete_synthetic(counts: dict[str, int] | None = None) -> dict[str, int]:
@@ -319,7 +182,7 @@ def delete_synthetic(counts: dict[str, int] | None = None) -> dict[str, int]:
     Returns the number of rows removed per kind (and adds them to ``counts``).
     """
     counts = {} if counts is None else counts
-    _delete_where(Provider, "notes = %s", [MARKER], counts)
+    delete_cascade(Provider, "notes = %s", [MARKER], counts)
     return counts
 
 
