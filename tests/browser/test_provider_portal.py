@@ -40,7 +40,7 @@ def test_provider_sees_only_their_own_services_and_no_confidential_intelligence(
     ]
 
     menu.get_by_role("link", name="Our services").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Services")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our services")
     names = page.locator("#results tbody tr td:first-child").all_inner_texts()
     assert sorted(names) == ["Sunrise House", "Sunrise Lodge"]
     expect(page.get_by_role("link", name="Add a service")).to_have_count(0)
