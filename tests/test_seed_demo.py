@@ -14,8 +14,19 @@ from risk.models import ServiceRisk
 
 pytestmark = pytest.mark.django_db
 
-USERNAMES = {"admin", "officer", "officer2", "manager", "manager2", "board", "board2",
-             "board3", "partner", "provider_a", "provider_b"}
+USERNAMES = {
+    "admin",
+    "officer",
+    "officer2",
+    "manager",
+    "manager2",
+    "board",
+    "board2",
+    "board3",
+    "partner",
+    "provider_a",
+    "provider_b",
+}
 
 
 def _seed(*args):

@@ -339,8 +339,9 @@ class TestRiskIsStaffOnly:
     """The rating reflects confidential safeguarding facts: provider users never see it."""
 
     def test_service_page(self, client_for, provider_pat, sunrise_house, officer_olivia):
-        IntelligenceFactory(service=sunrise_house, kind="safeguarding_enquiry", status="open",
-                            confidential=True)
+        IntelligenceFactory(
+            service=sunrise_house, kind="safeguarding_enquiry", status="open", confidential=True
+        )
         recompute(today=TODAY)
         page = client_for(provider_pat).get(sunrise_house.get_absolute_url()).content.decode()
         assert "Risk rating" not in page
@@ -354,10 +355,12 @@ class TestRiskIsStaffOnly:
         assert body["risk"] is None
         assert body["schedule"] is None
 
-    def test_list_filter_and_column(self, client_for, api_for, provider_pat, sunrise_house,
-                                    sunrise_lodge):
-        IntelligenceFactory(service=sunrise_house, kind="safeguarding_enquiry", status="open",
-                            confidential=True)
+    def test_list_filter_and_column(
+        self, client_for, api_for, provider_pat, sunrise_house, sunrise_lodge
+    ):
+        IntelligenceFactory(
+            service=sunrise_house, kind="safeguarding_enquiry", status="open", confidential=True
+        )
         recompute(today=TODAY)
         # Filtering by rating would reveal it: the filter does not exist for provider users.
         listing = api_for(provider_pat).get("/api/v1/services/", {"risk_rating": "red"}).json()
