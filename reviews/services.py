@@ -89,7 +89,11 @@ def _transition(review: Review, allowed: Iterable[str], new: str, **fields) -> R
 
 
 def current_toolkit() -> Toolkit | None:
-    return Toolkit.objects.filter(status=ToolkitStatus.PUBLISHED).order_by("-published_at").first()
+    return (
+        Toolkit.objects.filter(status=ToolkitStatus.PUBLISHED)
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+        .first()
+    )
 
 
 def plan_review(
