@@ -61,6 +61,16 @@ def test_seed_demo_builds_the_demo_council_once(settings, django_capture_on_comm
     assert len(set(Service.objects.values_list("regulator_rating", flat=True))) == 5
     assert Intelligence.objects.filter(provider__isnull=False).exists()
     assert Review.objects.filter(status="final").count() >= 50
+    # Reviews in every state (SPEC §9).
+    assert set(Review.objects.values_list("status", flat=True)) == {
+        "planned",
+        "information_requested",
+        "visit_done",
+        "draft",
+        "with_provider",
+        "final",
+        "cancelled",
+    }
 
     # Two provider users of different organisations, each with several services.
     a, b = User.objects.get(username="provider_a"), User.objects.get(username="provider_b")

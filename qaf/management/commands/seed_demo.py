@@ -26,6 +26,7 @@ STEPS = [
     providers_demo.seed,
     people_demo.seed_provider_users,
     reviews_demo.seed,
+    reviews_demo.seed_live,
 ]
 
 
