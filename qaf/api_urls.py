@@ -11,6 +11,7 @@ from providers.api.views import (
     ProviderViewSet,
     ServiceViewSet,
 )
+from reviews.api.information import InformationRequestViewSet
 from reviews.api.views import ReviewViewSet
 
 router = DefaultRouter()
@@ -20,6 +21,7 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("intelligence", IntelligenceViewSet, basename="intelligence")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("information-requests", InformationRequestViewSet, basename="information-request")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="token"),

@@ -86,6 +86,14 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "add": _CASEWORK | {PROVIDER},
         "export": _STAFF_READERS,
     },
+    # Information requests (SPEC §6): officers and managers write, send and review them;
+    # the provider's own users answer the items of requests sent to them.
+    "reviews.informationrequest": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "answer": frozenset({PROVIDER}),
+    },
 }
 
 

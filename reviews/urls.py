@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from reviews import views, visit_views
+from reviews import information_views, views, visit_views
 
 app_name = "reviews"
 
@@ -22,4 +22,27 @@ urlpatterns = [
         name="visit_note",
     ),
     path("reviews/<int:pk>/<slug:step>/", views.review_step, name="review_step"),
+    # Information requests (reviews.information_views).
+    path("information-requests/", information_views.request_list, name="request_list"),
+    path(
+        "services/<int:service_pk>/information-requests/new/",
+        information_views.request_create,
+        name="request_create",
+    ),
+    path("information-requests/<int:pk>/", information_views.request_detail, name="request_detail"),
+    path(
+        "information-requests/<int:pk>/<slug:step>/",
+        information_views.request_step,
+        name="request_step",
+    ),
+    path(
+        "information-requests/<int:pk>/items/<int:item_pk>/answer/",
+        information_views.item_answer,
+        name="item_answer",
+    ),
+    path(
+        "information-requests/<int:pk>/items/<int:item_pk>/review/",
+        information_views.item_review,
+        name="item_review",
+    ),
 ]
