@@ -37,6 +37,7 @@ def test_provider_sees_only_their_own_services_and_no_confidential_intelligence(
         "Our organisation",
         "Reviews",
         "Evidence library",
+        "Information requests",
     ]
 
     menu.get_by_role("link", name="Our services").click()
