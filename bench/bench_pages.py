@@ -206,6 +206,59 @@ application, so it includes the round trip):
 
 # What was found and changed, kept with the figures (updated by hand when it changes).
 NOTES = """
+Before the changes below (the same pages on a 100,000-service database, 5 requests each, load
+average 7.5 on this shared machine) the p50s were: service list 873 ms, filtered 824 ms, sorted
+page 100 832 ms, search 2,501 ms, provider list 1,474 ms, intelligence 427 ms, dashboard
+1,086 ms, API 222 ms. EXPLAIN ANALYZE showed, and these changes fixed:
+
+- Every register list counted its rows twice: `qaf.generic.ScopedListView` paginated with
+  ListView's `paginate_by` and again with the django-tables2 table, two `COUNT(*)` of the whole
+  filtered list per page. Now only the table paginates (`table_pagination`).
+- The filtered list ran `SELECT DISTINCT` over every column (provider and risk result
+  included) and counted over that: django-filter's `MultipleChoiceFilter` adds DISTINCT by
+  default. The choice filters are on a row's own columns (or its one-to-one result), so
+  `distinct=False` (`providers/filters.py`).
+- The search joined the providers to test `provider__name` for every service; it now tests
+  `provider_id IN (SELECT id FROM providers_provider WHERE ...)` (same for the intelligence
+  and contract lists), so the count and the page scan one table: about twice as fast.
+- The provider list grouped every provider with every service (`Count("services")`), for the
+  page and again for its count; the number of services is now a correlated subquery worked
+  out for the page's 50 rows only (`providers/views.py`).
+- Dates in tables rendered a Django template per cell (django-tables2's `DateColumn`): now
+  formatted in Python (`providers.tables.DateColumn`, also used by the dashboard and review
+  tables).
+- Sorting by name had no tie-break, so with repeated names a row could appear on two pages or
+  none: name sorts now end with the primary key.
+
+No index was added: with the DISTINCT and the double count gone, the plans use the existing
+indexes (service name, type and rating; intelligence date; the risk result's indexes).
+
+Closest to the target, and over it when the machine is busier:
+
+- The search: its exact count is a full (parallel) scan of the services with three
+  `UPPER(...) LIKE '%WILLOW%'` per row, about 170-190 ms here whatever the page; a
+  leading-wildcard LIKE cannot use a b-tree. Tried: `pg_trgm` GIN indexes on `UPPER(name)`,
+  `UPPER(postcode)`, `UPPER(regulator_id)` of services and `UPPER(name)` of providers, with the
+  provider branch as `provider_id = ANY(ARRAY(SELECT ...))` so that every branch of the OR is
+  indexable: the count went from 195 ms to 26 ms. Not adopted here: the embedded PostgreSQL
+  of `make run`/`make test` (pgserver) does not ship `pg_trgm`, so the migration would have to
+  be conditional, and `ANY(ARRAY(...))` is linear per row when a word matches thousands of
+  providers ("care": 3.7 s without the indexes), so the search would need a UNION of id
+  subqueries instead. Worth doing if search at this size matters.
+
+Over the target:
+
+- The dashboard (`risk/dashboard.py`, measured as it is): 9 queries, about half its time in
+  the database. The counts by type and area are one GROUP BY over all 100,000 services and
+  their results (~190-250 ms here, inherent to counting them all); the caseload table sorts
+  all of `scale_officer1`'s 18,000 services by their result's review date because the result
+  is LEFT JOINed, which stops PostgreSQL walking the `next_review_due` index: 422 ms, against
+  13 ms for the same query with an inner join (EXPLAIN ANALYZE, 100,000 services). Filtering
+  the caseload on `risk__isnull=False` in `caseload_queryset` would do it (unrated services,
+  which exist only until the first recompute, would then not be listed); the overdue list
+  already joins inner (its filter is on the result) and takes under 1 ms. A real officer's
+  caseload is hundreds of services, not 18,000 (seed_scale shares 100,000 services among five
+  officers), so this is the worst case.
 """
 
 
