@@ -65,18 +65,23 @@ def drop_database(name: str) -> None:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def manage(name: str, *args: str) -> str:
-    """Run ``manage.py`` against the benchmark database; its output."""
+def _run(name: str, script: Path, *args: str) -> str:
+    """Run a Python script against the benchmark database; its output (exit on failure)."""
     done = subprocess.run(
-        [PYTHON, str(BASE_DIR / "manage.py"), *args],
+        [PYTHON, str(script), *args],
         env=child_env(name),
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
     )
     if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise SystemExit(f"{script.name} {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def manage(name: str, *args: str) -> str:
+    """Run ``manage.py`` against the benchmark database; its output."""
+    return _run(name, BASE_DIR / "manage.py", *args)
 
 
 def seed(name: str, services: int) -> float:
@@ -107,16 +112,7 @@ def data_line(counts: dict[str, int]) -> str:
 
 def run_child(script: Path, name: str, *args: str) -> dict:
     """Run ``script --child ...`` against the database; the JSON it prints last."""
-    done = subprocess.run(
-        [PYTHON, str(script), "--child", *args],
-        env=child_env(name),
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"{script.name} {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(_run(name, script, "--child", *args).strip().splitlines()[-1])
 
 
 def setup_django() -> None:
