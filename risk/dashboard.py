@@ -273,7 +273,9 @@ def worsened_queryset(services: QuerySet, today: date) -> QuerySet:
 
 def caseload_queryset(services: QuerySet, user: User) -> QuerySet:
     return (
-        services.filter(lead_officer=user)
+        # Rated services only: an inner join lets PostgreSQL walk the due-date index instead of
+        # sorting the whole caseload (a service is rated as soon as it is saved).
+        services.filter(lead_officer=user, risk__isnull=False)
         .select_related("provider", "risk")
         .defer(*NOT_SHOWN)
         .annotate(rating_rank=_rank("risk__rating"))
