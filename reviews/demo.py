@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import timedelta
 
@@ -72,7 +73,12 @@ def seed_live(context) -> None:
 
     officer = context["staff"]["officer"]
     if workflow.current_toolkit() is None:
-        return
+        # The default toolkit arrives by data migration; a database flushed since (or one
+        # whose toolkits were all retired) gets it again from the same loader.
+        from django.apps import apps
+
+        loader = importlib.import_module("reviews.migrations.0003_default_toolkit")
+        loader.create_default(apps, None)
     created = 0
     for name, target, announced in LIVE_REVIEWS:
         service = Service.objects.filter(name=name).first()

@@ -251,7 +251,7 @@ def test_directory_header_may_carry_cqcs_office_use_suffix_and_a_title_line():
     assert result.file_kind == "cqc_directory" and result.counts()["created"] == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_re_rating_does_not_hide_that_the_import_was_saved(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the risk engine is down")

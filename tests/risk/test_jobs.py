@@ -33,8 +33,12 @@ def _wait_for(predicate, timeout=60):
 
 
 @pytest.fixture
-def worker(transactional_db):
-    """A real Celery worker thread consuming from the real Redis broker."""
+def worker(transactional_db, django_db_serialized_rollback):
+    """A real Celery worker thread consuming from the real Redis broker.
+
+    Transactional (the worker's thread has its own connection), with serialized rollback so
+    the rows that data migrations made (the risk policy, the default toolkit) come back for
+    the tests that follow in this process."""
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ):
@@ -83,7 +87,7 @@ def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_
     assert Notification.objects.count() == notices
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_second_concurrent_run_is_skipped_and_changes_nothing():
     ServiceFactory()
     before = list(ServiceRisk.objects.values())
@@ -101,7 +105,7 @@ def test_a_second_concurrent_run_is_skipped_and_changes_nothing():
     assert done.counts["changed"] == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_run_after_a_policy_edit_waits_for_the_lock_instead_of_skipping():
     ServiceFactory()
     other = _other_session_holds_lock()
@@ -122,7 +126,7 @@ def test_a_run_after_a_policy_edit_waits_for_the_lock_instead_of_skipping():
     assert result["run"].status == JobRun.Status.SUCCEEDED
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_run_is_recorded_and_leaves_results_intact(monkeypatch):
     ServiceFactory()
     run_nightly(TODAY)
