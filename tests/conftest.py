@@ -138,3 +138,12 @@ def api_for():
         return api
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A transactional test flushes the database and content types come back with new ids;
+    Django's per-process cache of them would then point at rows that no longer exist."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
