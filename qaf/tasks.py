@@ -22,4 +22,5 @@ def render_document(document_id: int) -> str:
 
     document = Document.objects.get(pk=document_id)
     render(document)
+    document.refresh_from_db(fields=["status"])
     return document.status
