@@ -8,13 +8,12 @@ that asks the scoping rule. A file waits in quarantine until the virus scan says
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from qaf.files import random_name
 from qaf.scoping import ScopedQuerySet
 
 
@@ -26,7 +25,7 @@ class ScanStatus(models.TextChoices):
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
     # Never the uploader's name or path: a random name with the extension of the checked type.
-    return f"evidence/{instance.provider_id}/{uuid.uuid4().hex}{instance.extension}"
+    return f"evidence/{instance.provider_id}/{random_name(instance.extension)}"
 
 
 class EvidenceQuerySet(ScopedQuerySet):
