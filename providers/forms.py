@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from providers.evidence import Evidence, ScanStatus
 from providers.models import (
     Contract,
     Intelligence,
@@ -255,3 +256,65 @@ class EvidenceForm(forms.Form):
             f"text (CSV or TXT) file, up to {human_size(max_upload_bytes())}. Files with macros "
             "or a password are not accepted."
         )
+
+
+class AttachEvidenceForm(forms.Form):
+    """Files for an answer or a comment: ticked in the provider's own library (clean files
+    only: never an id the form did not offer), and/or one new upload that joins the library
+    under its rules (``attached``)."""
+
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Files from your evidence library",
+    )
+    file = forms.FileField(required=False, label="Or upload a new file")
+    title = forms.CharField(required=False, max_length=200, label="Title of the new file")
+    evidence_date = forms.DateField(
+        required=False,
+        label="Date of the new file",
+        help_text="The date the document is from. For example, 27/3/2026",
+        error_messages={"invalid": "Date of the new file must be a real date, like 27/3/2026"},
+    )
+    field_order = ["evidence", "file", "title", "evidence_date"]
+
+    def __init__(self, *args, provider_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = Evidence.objects.filter(
+            provider_id=provider_id, scan_status=ScanStatus.CLEAN
+        )
+        self.fields["file"].help_text = EvidenceForm().fields["file"].help_text
+        self.fields["file"].widget.attrs["accept"] = (
+            EvidenceForm().fields["file"].widget.attrs["accept"]
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("file"):
+            if not cleaned.get("title"):
+                self.add_error("title", "Enter a title for the new file")
+            if not cleaned.get("evidence_date") and "evidence_date" not in self.errors:
+                self.add_error("evidence_date", "Enter the date of the new file")
+        return cleaned
+
+    def has_files(self) -> bool:
+        return bool(self.cleaned_data.get("evidence") or self.cleaned_data.get("file"))
+
+    def attached(self, *, provider, actor: User) -> list[Evidence]:
+        """The ticked files and the new upload, added to the library now (``UploadRefused``
+        when the upload is not accepted: call inside the transaction that uses the files)."""
+        from providers.services import add_evidence
+
+        files = list(self.cleaned_data["evidence"])
+        if self.cleaned_data.get("file"):
+            files.append(
+                add_evidence(
+                    provider=provider,
+                    title=self.cleaned_data["title"],
+                    evidence_date=self.cleaned_data["evidence_date"],
+                    upload=self.cleaned_data["file"],
+                    actor=actor,
+                )
+            )
+        return files

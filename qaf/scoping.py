@@ -62,6 +62,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": _EVERYONE,
         "add": _CASEWORK,
         "act": _CASEWORK,
+        # Factual-accuracy comments on a shared draft come from the provider's own users.
+        "comment": frozenset({PROVIDER}),
         "export": _STAFF_READERS,
     },
     # A service's risk rating and schedule are the council's internal view (they reflect

@@ -11,7 +11,10 @@ from django.views.decorators.http import require_GET
 
 from providers.models import Intelligence, Provider, Service
 from qaf.celery import app as celery_app
+from qaf.models import Role
 from qaf.scoping import can
+from reviews.information import with_overdue
+from reviews.models import IN_PROGRESS, InformationRequest, RequestStatus, Review, ReviewStatus
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +28,36 @@ def home(request):
         "provider_count": Provider.objects.visible_to(user).count(),
         "can_add_intelligence": can(user, "add", Intelligence),
     }
+    reviews = Review.objects.visible_to(user).select_related("service")
     if user.is_provider_user:
         context["my_services"] = services.order_by("name")[:20]
+        # What waits for the provider: requests with items to answer, drafts to comment on.
+        context["open_requests"] = (
+            with_overdue(
+                InformationRequest.objects.visible_to(user).filter(status=RequestStatus.SENT)
+            )
+            .filter(waiting=True)
+            .select_related("service")
+            .order_by("due_date", "pk")[:20]
+        )
+        context["drafts_to_comment"] = reviews.filter(status=ReviewStatus.WITH_PROVIDER).order_by(
+            "comments_due", "pk"
+        )[:20]
     elif user.is_staff_member:
+        if can(user, "act", Review):
+            context["my_reviews"] = reviews.filter(officer=user, status__in=IN_PROGRESS).order_by(
+                "visit_date", "pk"
+            )[:20]
+        if user.has_role(Role.MANAGER):
+            context["awaiting_manager"] = (
+                reviews.filter(
+                    manager_review_requested=True,
+                    manager_reviewed_by__isnull=True,
+                    status__in=[ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER],
+                )
+                .select_related("officer")
+                .order_by("comments_due", "pk")
+            )
         context["notifications"] = (
             user.notifications.filter(read_at__isnull=True)
             .select_related("service")

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from qaf.models import Document, User
-from reviews.models import Review
+from reviews.models import Answer, Review
 
 REPORT_TEMPLATE = "reviews/report_pdf.html"
 
@@ -39,6 +39,12 @@ def report_context(review: Review) -> dict:
     from reviews.services import standard_scores
 
     notes = {n.standard_id: n for n in review.standard_notes.all()}
+    evidence: dict[int, dict] = {}
+    links = Answer.evidence.through.objects.filter(answer__review=review).select_related(
+        "evidence", "answer__question"
+    )
+    for link in links.order_by("evidence__evidence_date", "evidence__title", "evidence_id"):
+        evidence.setdefault(link.answer.question.standard_id, {})[link.evidence_id] = link.evidence
     domains: dict[int, dict] = {}
     for standard, score in standard_scores(review):
         domain = domains.setdefault(
@@ -53,6 +59,8 @@ def report_context(review: Review) -> dict:
                 "standard": standard,
                 "score": score,
                 "note": notes.get(standard.pk),
+                "evidence": list(evidence.get(standard.pk, {}).values()),
             }
         )
-    return {"review": review, "domains": list(domains.values())}
+    comments = review.comments.select_related("standard").prefetch_related("evidence")
+    return {"review": review, "domains": list(domains.values()), "comments": list(comments)}

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from providers.evidence import Evidence
-from providers.forms import EvidenceForm
+from providers.forms import AttachEvidenceForm
 from providers.models import Service
-from providers.services import add_evidence
 from qaf.files import UploadRefused
 from qaf.generic import get_scoped_or_404
 from qaf.scoping import can
@@ -56,35 +55,13 @@ class RequestForm(forms.Form):
         return lines
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(AttachEvidenceForm):
     response = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
-    evidence = forms.ModelMultipleChoiceField(
-        queryset=Evidence.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Files from your evidence library",
-    )
-    # An optional new upload, checked by the evidence library's own rules.
-    title = forms.CharField(required=False, max_length=200, label="Title of a new file")
-    evidence_date = forms.DateField(required=False, label="Date of the new file")
-    file = forms.FileField(required=False, label="Upload a new file")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only the user's own clean files: never an id the form did not offer.
-        self.fields["evidence"].queryset = Evidence.objects.downloadable_by(user).filter(
-            provider_id=user.provider_id
-        )
-        self.fields["file"].help_text = EvidenceForm().fields["file"].help_text
+    field_order = ["response", *AttachEvidenceForm.field_order]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("file"):
-            if not cleaned.get("title"):
-                self.add_error("title", "Enter a title for the new file")
-            if not cleaned.get("evidence_date"):
-                self.add_error("evidence_date", "Enter the date of the new file")
-        elif not cleaned.get("response", "").strip() and not cleaned.get("evidence"):
+        if not cleaned.get("response", "").strip() and not self.has_files() and not self.errors:
             raise forms.ValidationError("Write an answer, choose a file or upload one")
         return cleaned
 
@@ -209,22 +186,20 @@ def item_answer(request, pk: int, item_pk: int):
         raise PermissionDenied("Only the provider's own users answer information requests.")
     item = _item_for(request, pk, item_pk)
     initial = {"response": item.response, "evidence": list(item.evidence.all())}
-    form = AnswerForm(request.POST or None, request.FILES or None, user=user, initial=initial)
+    form = AnswerForm(
+        request.POST or None,
+        request.FILES or None,
+        provider_id=user.provider_id,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        files = list(data["evidence"])
         try:
-            if data.get("file"):
-                files.append(
-                    add_evidence(
-                        provider=user.provider,
-                        title=data["title"],
-                        evidence_date=data["evidence_date"],
-                        upload=data["file"],
-                        actor=user,
-                    )
+            # One transaction: a refused answer leaves no new file in the library either.
+            with transaction.atomic():
+                files = form.attached(provider=user.provider, actor=user)
+                info.answer_item(
+                    item, actor=user, response=form.cleaned_data["response"], evidence=files
                 )
-            info.answer_item(item, actor=user, response=data["response"], evidence=files)
         except UploadRefused as exc:
             form.add_error("file", exc.reason)
         except WorkflowError as exc:

@@ -342,15 +342,27 @@ def cancel(review: Review, *, actor: User, reason: str) -> Review:
     return _transition(review, IN_PROGRESS, S.CANCELLED, cancelled_reason=reason.strip())
 
 
+def _record(review: Review, actor: User, **fields) -> Review:
+    """A change of a review that is not a state transition, with its history row."""
+    Review.objects.filter(pk=review.pk).update(
+        version=F("version") + 1, updated_at=timezone.now(), **fields
+    )
+    review.refresh_from_db()
+    review._history_user = actor
+    review.save(update_fields=["updated_at"])
+    return review
+
+
 def request_manager_review(review: Review, *, actor: User) -> Review:
+    """Ask a quality manager to review a disputed report before it is finalised: the report
+    waits in the managers' queue (home page, review list) until one records their review."""
     _caseworker(actor)
     if review.status not in (S.DRAFT, S.WITH_PROVIDER):
         raise NotNow("A manager reviews a report once it is drafted.")
-    Review.objects.filter(pk=review.pk).update(
-        manager_review_requested=True, manager_reviewed_by=None
-    )
-    review.refresh_from_db()
-    return review
+    if review.manager_review_requested and review.manager_reviewed_by_id is None:
+        raise NotNow("A manager has already been asked to review this report.")
+    with transaction.atomic():
+        return _record(review, actor, manager_review_requested=True, manager_reviewed_by=None)
 
 
 def record_manager_review(review: Review, *, actor: User) -> Review:
@@ -358,22 +370,37 @@ def record_manager_review(review: Review, *, actor: User) -> Review:
         raise Forbidden("Only a quality manager reviews a disputed report.")
     if not review.manager_review_requested:
         raise NotNow("No manager review has been asked for.")
-    Review.objects.filter(pk=review.pk).update(manager_reviewed_by=actor)
-    review.refresh_from_db()
-    return review
+    if review.manager_reviewed_by_id is not None:
+        raise NotNow(f"{review.manager_reviewed_by} has already reviewed the report.")
+    if review.status not in (S.DRAFT, S.WITH_PROVIDER):
+        raise NotNow("The report is no longer in draft.")
+    with transaction.atomic():
+        return _record(review, actor, manager_reviewed_by=actor)
 
 
 def record_sent_to_regulator(review: Review, *, actor: User, on: date | None = None) -> Review:
     _caseworker(actor)
     if review.status != S.FINAL:
         raise NotNow("Only a final report is sent to the regulator.")
-    Review.objects.filter(pk=review.pk).update(sent_to_regulator_on=on or timezone.localdate())
-    review.refresh_from_db()
-    return review
+    if review.sent_to_regulator_on:
+        raise NotNow(
+            f"Sending to the regulator was recorded already, for "
+            f"{review.sent_to_regulator_on:%-d %B %Y}."
+        )
+    with transaction.atomic():
+        return _record(review, actor, sent_to_regulator_on=on or timezone.localdate())
 
 
-def add_comment(review: Review, *, actor: User, text: str, standard: Standard | None = None):
-    """A provider's factual-accuracy comment on the shared draft, within the deadline."""
+def add_comment(
+    review: Review,
+    *,
+    actor: User,
+    text: str,
+    standard: Standard | None = None,
+    evidence: Iterable = (),
+):
+    """A provider's factual-accuracy comment on the shared draft, within the deadline, with
+    files from its own library if it attaches any."""
     from reviews.models import ReportComment
 
     if not (actor.is_provider_user and actor.provider_id == review.service.provider_id):
@@ -387,9 +414,17 @@ def add_comment(review: Review, *, actor: User, text: str, standard: Standard | 
         )
     if not text.strip():
         raise NotNow("Write the comment.")
+    files = list(evidence)
+    if any(e.provider_id != review.service.provider_id for e in files):
+        raise Forbidden("Only evidence from your own library can go with a comment.")
+    if standard is not None and not questions_of(review).filter(standard=standard).exists():
+        raise NotNow("That section is not part of this report.")
     comment = ReportComment(review=review, standard=standard, text=text.strip(), author=actor)
     comment._history_user = actor
-    comment.save()
+    with transaction.atomic():
+        comment.save()
+        if files:
+            comment.evidence.set(files)
     return comment
 
 
@@ -412,3 +447,42 @@ def answer_comment(comment, *, actor: User, response: str, reason: str = ""):
         raise NotNow("This comment has already been answered.")
     comment.refresh_from_db()
     return comment
+
+
+def link_evidence(
+    review: Review,
+    question: Question,
+    *,
+    actor: User,
+    add: Iterable = (),
+    remove: Iterable = (),
+) -> Answer:
+    """Link files from the provider's evidence library to a question's answer, or unlink them.
+
+    Links change one by one (add these, remove those) rather than being replaced by a whole
+    list, so two officers linking evidence to the same question at once both keep theirs. Only
+    the review's provider's files that passed the virus scan can be linked."""
+    from providers.evidence import Evidence, ScanStatus
+
+    _caseworker(actor)
+    if review.status not in EDITABLE_VISIT_STATES:
+        raise NotNow("The report has been shared: the visit record can no longer change.")
+    if not questions_of(review).filter(pk=question.pk).exists():
+        raise NotNow("That question is not part of this review.")
+    add, remove = list(add), list(remove)
+    linkable = Evidence.objects.filter(
+        provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
+    )
+    allowed = set(linkable.filter(pk__in=[e.pk for e in add]).values_list("pk", flat=True))
+    if any(e.pk not in allowed for e in add):
+        raise NotNow("Only the provider's own files that passed the virus scan can be linked.")
+    with transaction.atomic():
+        answer, _ = Answer.objects.select_for_update().get_or_create(
+            review=review, question=question
+        )
+        answer._history_user = actor
+        if add:
+            answer.evidence.add(*add)
+        if remove:
+            answer.evidence.remove(*remove)
+    return answer

@@ -48,6 +48,8 @@ class ReviewTable(tables.Table):
 
 
 class ReviewFilter(ScopedFilterSet):
+    staff_only_filters = ("mine", "waiting_for_manager")
+
     status = df.MultipleChoiceFilter(choices=ReviewStatus.choices, widget=_checkboxes())
     kind = df.ChoiceFilter(choices=ReviewKind.choices, empty_label="Any")
     provider = df.ModelChoiceFilter(field_name="service__provider", queryset=Provider.objects.all())
@@ -55,9 +57,24 @@ class ReviewFilter(ScopedFilterSet):
         method="filter_mine", label="Only reviews I carry out", widget=forms.CheckboxInput
     )
 
+    waiting_for_manager = df.BooleanFilter(
+        method="filter_waiting_for_manager",
+        label="Only reports waiting for a manager's review",
+        widget=forms.CheckboxInput,
+    )
+
     class Meta:
         model = Review
-        fields = ["status", "kind", "provider", "mine"]
+        fields = ["status", "kind", "provider", "mine", "waiting_for_manager"]
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(officer=self.request.user) if value else queryset
+
+    def filter_waiting_for_manager(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            manager_review_requested=True,
+            manager_reviewed_by__isnull=True,
+            status__in=[ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER],
+        )

@@ -17,6 +17,11 @@ urlpatterns = [
         name="visit_answer",
     ),
     path(
+        "reviews/<int:pk>/visit/questions/<int:question_pk>/evidence/",
+        visit_views.question_evidence,
+        name="visit_evidence",
+    ),
+    path(
         "reviews/<int:pk>/visit/standards/<int:standard_pk>/",
         visit_views.save_note,
         name="visit_note",

@@ -10,10 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from providers.forms import AttachEvidenceForm
 from providers.models import Service
+from qaf.files import UploadRefused
 from qaf.generic import ScopedListView, get_scoped_or_404
 from qaf.models import Document, User
 from qaf.scoping import can
@@ -149,7 +152,9 @@ def review_detail(request, pk: int):
             "show_visit_date": review.visit_date_visible_to(user),
             "documents": documents,
             "scores": scores,
-            "comments": review.comments.select_related("standard", "author", "responded_by"),
+            "comments": review.comments.select_related(
+                "standard", "author", "responded_by"
+            ).prefetch_related("evidence"),
             "information_requests": review.information_requests.visible_to(user),
             "comment_form": CommentForm(review=review) if user.is_provider_user else None,
         },
@@ -199,7 +204,7 @@ class CancelForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(AttachEvidenceForm):
     standard = forms.ModelChoiceField(
         queryset=Standard.objects.none(),
         required=False,
@@ -211,13 +216,15 @@ class CommentForm(forms.Form):
         label="Your factual-accuracy comment",
         error_messages={"required": "Write your comment"},
     )
+    field_order = ["standard", "text", *AttachEvidenceForm.field_order]
 
     def __init__(self, *args, review: Review, **kwargs):
-        super().__init__(*args, **kwargs)
-        if review.toolkit_id:
-            self.fields["standard"].queryset = Standard.objects.filter(
-                domain__toolkit_id=review.toolkit_id
-            )
+        super().__init__(*args, provider_id=review.service.provider_id, **kwargs)
+        self.fields["evidence"].label = "Evidence for the comment from your library"
+        # The report's own sections: a focused review's report has only its focus standards.
+        self.fields["standard"].queryset = Standard.objects.filter(
+            pk__in=services.questions_of(review).values("standard")
+        ).order_by("domain__order", "order")
 
 
 class AnswerForm(forms.Form):
@@ -247,7 +254,7 @@ STEPS = {
 }
 
 
-def _run_step(step: str, review: Review, user: User, data: dict):
+def _run_step(step: str, review: Review, user: User, data: dict, form=None):
     run = {
         "record-visit": lambda: services.record_visit(review, actor=user),
         "prepare-draft": lambda: services.prepare_draft(review, actor=user, **data),
@@ -258,7 +265,11 @@ def _run_step(step: str, review: Review, user: User, data: dict):
         "sent-to-regulator": lambda: services.record_sent_to_regulator(review, actor=user),
         "cancel": lambda: services.cancel(review, actor=user, reason=data["reason"]),
         "comment": lambda: services.add_comment(
-            review, actor=user, text=data["text"], standard=data.get("standard")
+            review,
+            actor=user,
+            text=data["text"],
+            standard=data.get("standard"),
+            evidence=form.attached(provider=review.service.provider, actor=user),
         ),
         "answer-comment": lambda: services.answer_comment(
             get_object_or_404(ReportComment, pk=data["comment"], review=review),
@@ -292,10 +303,14 @@ def review_step(request, pk: int, step: str):
         }
     elif form_class in (CommentForm,):
         kwargs = {"review": review}
-    form = form_class(request.POST or None, **kwargs) if form_class else None
+    form = form_class(request.POST or None, request.FILES or None, **kwargs) if form_class else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            _run_step(step, review, request.user, form.cleaned_data if form else {})
+            # One transaction: a refused step leaves nothing behind, not even a new upload.
+            with transaction.atomic():
+                _run_step(step, review, request.user, form.cleaned_data if form else {}, form)
+        except UploadRefused as exc:
+            form.add_error("file", exc.reason)
         except services.WorkflowError as exc:
             if form is None:
                 _fail(request, exc)

@@ -21,13 +21,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
+from providers.evidence import Evidence, ScanStatus
+from qaf.files import type_label
 from qaf.scoping import can
 from reviews import services
 from reviews.models import (
@@ -202,12 +206,17 @@ def _label(review: Review, question: Question) -> str:
     return f"{question.standard.code}.{position}"
 
 
-def _sections(review: Review, *, notes: bool = True) -> list[Section]:
-    """The review's standards with their questions, answers and scores: three queries."""
-    answers = {a.question_id: a for a in review.answers.select_related("updated_by")}
+def _sections(review: Review, *, whole_page: bool = True) -> list[Section]:
+    """The review's standards with their questions, answers and scores: four queries, or two
+    for the scores alone (``whole_page=False``: no notes, no evidence)."""
+    answers = review.answers.select_related("updated_by")
+    if whole_page:
+        evidence = Evidence.objects.order_by("title", "pk")
+        answers = answers.prefetch_related(Prefetch("evidence", queryset=evidence))
+    saved_answers = {a.question_id: a for a in answers}
     saved_notes = (
         {n.standard_id: n for n in review.standard_notes.select_related("updated_by")}
-        if notes
+        if whole_page
         else {}
     )
     sections: dict[int, Section] = {}
@@ -218,7 +227,7 @@ def _sections(review: Review, *, notes: bool = True) -> list[Section]:
             note = _note_item(standard, saved_notes.get(standard.pk))
             section = sections[standard.pk] = Section(standard, len(sections) + 1, [], note)
         label = f"{standard.code}.{len(section.questions) + 1}"
-        section.questions.append(_question_row(question, answers.get(question.pk), label))
+        section.questions.append(_question_row(question, saved_answers.get(question.pk), label))
     ordered = list(sections.values())
     for section, following in zip(ordered, [*ordered[1:], None], strict=True):
         section.next = following
@@ -439,7 +448,7 @@ def _save_item(request, review: Review, item: Item, form_class):
     item.reset()
     if item.is_question:
         # The standard's score, the progress and the suggested rating, recomputed.
-        sections = _sections(review, notes=False)
+        sections = _sections(review, whole_page=False)
         section = next(s for s in sections if s.standard.pk == item.target.standard_id)
         context.update(_summary(sections), section=section)
     return _fragment(
@@ -466,3 +475,82 @@ def save_note(request, pk: int, standard_pk: int):
     standard = get_object_or_404(Standard.objects.filter(pk__in=standards), pk=standard_pk)
     note = StandardNote.objects.filter(review=review, standard=standard).first()
     return _save_item(request, review, _note_item(standard, note), NoteForm)
+
+
+# --- Evidence from the provider's library, linked to a question --------------------------------
+
+
+class EvidenceLinkForm(forms.Form):
+    """The provider's clean files as checkboxes. ``shown`` says which were linked when the page
+    was drawn, so a save changes only what this officer ticked or unticked: a colleague's link
+    made in the meantime stays."""
+
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=Evidence.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Files from the provider's evidence library",
+    )
+    shown = forms.ModelMultipleChoiceField(
+        queryset=Evidence.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        files = Evidence.objects.filter(
+            provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
+        )
+        self.fields["evidence"].queryset = files
+        self.fields["shown"].queryset = files
+        self.fields["evidence"].label_from_instance = _evidence_label
+
+    def changes(self) -> tuple[set, set]:
+        chosen, shown = set(self.cleaned_data["evidence"]), set(self.cleaned_data["shown"])
+        return chosen - shown, shown - chosen
+
+
+def _evidence_label(evidence: Evidence) -> str:
+    dated, uploaded = evidence.evidence_date, timezone.localtime(evidence.uploaded_at)
+    return (
+        f"{evidence.title} ({type_label(evidence.extension)}, dated {dated.day} "
+        f"{dated:%B %Y}, uploaded {uploaded.day} {uploaded:%B %Y})"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_evidence(request, pk: int, question_pk: int):
+    """Link files from the provider's evidence library to one question's answer."""
+    review = _review_for(request, pk)
+    question = get_object_or_404(services.questions_of(review), pk=question_pk)
+    label = _label(review, question)
+    back = f"{reverse('reviews:review_visit', args=[review.pk])}#q{question.pk}"
+    if not _editable(review):
+        messages.error(request, READ_ONLY_REASONS.get(review.status, ""))
+        return redirect(back)
+    answer = Answer.objects.filter(review=review, question=question).first()
+    linked = list(answer.evidence.all()) if answer else []
+    form = EvidenceLinkForm(
+        request.POST or None,
+        review=review,
+        initial={"evidence": linked, "shown": linked},
+    )
+    if request.method == "POST" and form.is_valid():
+        add, remove = form.changes()
+        try:
+            services.link_evidence(review, question, actor=request.user, add=add, remove=remove)
+        except services.NotNow as exc:
+            form.add_error(None, exc.reason)
+        else:
+            if add or remove:
+                messages.success(request, f"Evidence for question {label} saved")
+            return redirect(back)
+    context = {
+        "review": review,
+        "question": question,
+        "label": label,
+        "form": form,
+        "has_files": form.fields["evidence"].queryset.exists(),
+        "back": back,
+    }
+    return TemplateResponse(request, "reviews/visit/evidence.html", context)

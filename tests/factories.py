@@ -155,3 +155,22 @@ def small_toolkit(layout: dict[str, dict[str, list[str]]]):
             for q, text in enumerate(questions):
                 QuestionFactory(standard=standard, order=q, text=text)
     return kit
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A library file's row (no bytes on disk): clean unless ``scan_status`` says otherwise."""
+
+    class Meta:
+        model = "providers.Evidence"
+
+    provider = factory.SubFactory(ProviderFactory)
+    title = factory.Sequence(lambda n: f"Policy {n}")
+    evidence_date = date(2026, 1, 5)
+    file = factory.LazyAttribute(lambda o: f"evidence/{o.provider.pk}/{o.title}.pdf")
+    original_name = factory.LazyAttribute(lambda o: f"{o.title}.pdf")
+    content_type = "application/pdf"
+    extension = ".pdf"
+    size = 10
+    sha256 = "0" * 64
+    scan_status = "clean"
+    uploaded_by = factory.SubFactory(UserFactory)

@@ -9,7 +9,9 @@ from django.core.management import CommandError, call_command
 
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import User
-from reviews.models import Review
+from providers.evidence import Evidence
+from reviews.information import with_overdue
+from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
 from risk.models import ServiceRisk
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +40,25 @@ def _seed(*args):
 def _snapshot():
     return {
         model.__name__: (model.objects.count(), model.history.count())
-        for model in (User, Provider, Service, Contract, Intelligence, Review)
+        for model in (
+            User,
+            Provider,
+            Service,
+            Contract,
+            Intelligence,
+            Review,
+            Evidence,
+            InformationRequest,
+            ReportComment,
+        )
     }
 
 
-def test_seed_demo_builds_the_demo_council_once(settings, django_capture_on_commit_callbacks):
+def test_seed_demo_builds_the_demo_council_once(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=True):
         output = _seed("--password", "pw-for-tests-123")
 
@@ -71,6 +86,24 @@ def test_seed_demo_builds_the_demo_council_once(settings, django_capture_on_comm
         "final",
         "cancelled",
     }
+
+    # Information requests: a draft, one partly answered (accepted, answered, sent back,
+    # open), and one overdue; evidence files the officer linked and a provider's comment.
+    requests = with_overdue(InformationRequest.objects.all())
+    assert set(requests.values_list("status", flat=True)) == {"draft", "sent"}
+    assert requests.filter(overdue=True).exists()
+    assert set(InformationRequestItem.objects.values_list("status", flat=True)) == {
+        "open",
+        "answered",
+        "accepted",
+        "needs_more",
+    }
+    files = Evidence.objects.all()
+    assert files.count() >= 3
+    assert all(f.file.read(5) == b"%PDF-" for f in files)
+    assert Answer.evidence.through.objects.exists()
+    assert ReportComment.objects.filter(review__status="with_provider", response="").exists()
+    assert ReportComment.objects.filter(review__status="final", response="not_accepted").exists()
 
     # Two provider users of different organisations, each with several services.
     a, b = User.objects.get(username="provider_a"), User.objects.get(username="provider_b")

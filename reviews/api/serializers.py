@@ -4,7 +4,15 @@ from rest_framework import serializers
 
 from providers.models import Service
 from qaf.models import User
-from reviews.models import Rag, Review, ReviewKind
+from reviews.models import (
+    Answer,
+    CommentResponse,
+    Rag,
+    ReportComment,
+    Review,
+    ReviewKind,
+    Score,
+)
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -92,3 +100,59 @@ class DraftSerializer(serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     actions_required = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    """A question's answer in the visit record (staff only)."""
+
+    class Meta:
+        model = Answer
+        fields = ["question", "score", "notes", "evidence", "version", "updated_by", "updated_at"]
+        read_only_fields = fields
+
+
+class SaveAnswerSerializer(serializers.Serializer):
+    """Save one answer: ``version`` is the one the edit started from (0 for a new answer); a
+    stale one is refused with 409 and the server's copy. Evidence links are added and removed
+    one by one, so two officers linking files at once both keep theirs."""
+
+    question = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=0)
+    score = serializers.ChoiceField(choices=Score.choices, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    add_evidence = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    remove_evidence = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportComment
+        fields = [
+            "id",
+            "standard",
+            "text",
+            "evidence",
+            "author",
+            "created_at",
+            "response",
+            "response_reason",
+            "responded_by",
+            "responded_at",
+        ]
+        read_only_fields = fields
+
+
+class AddCommentSerializer(serializers.Serializer):
+    standard = serializers.IntegerField(required=False, allow_null=True)
+    text = serializers.CharField()
+    # Ids of files in the user's own library; any other id refuses the comment (403).
+    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class AnswerCommentSerializer(serializers.Serializer):
+    response = serializers.ChoiceField(choices=CommentResponse.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -4,21 +4,30 @@ actions (SPEC §9): a step the rules forbid answers 403 or 409 with a reason."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from providers.evidence import Evidence
 from qaf.drf import Conflict
+from qaf.scoping import can
 from reviews import services
 from reviews.api.serializers import (
+    AddCommentSerializer,
+    AnswerCommentSerializer,
+    AnswerSerializer,
+    CommentSerializer,
     DraftSerializer,
     ReasonSerializer,
     ReviewCreateSerializer,
     ReviewSerializer,
+    SaveAnswerSerializer,
 )
-from reviews.models import Review
+from reviews.models import Answer, ReportComment, Review, Standard
 
 
 class ReviewViewSet(
@@ -44,8 +53,6 @@ class ReviewViewSet(
         except services.NotNow as exc:
             raise Conflict(exc.reason) from exc
         except DjangoValidationError as exc:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else exc.messages
             ) from exc
@@ -113,3 +120,127 @@ class ReviewViewSet(
             actor=request.user,
             reason=data.validated_data["reason"],
         )
+
+    # --- The visit record: answers (staff) -----------------------------------------------------
+
+    @extend_schema(
+        methods=["get"], request=None, responses=AnswerSerializer(many=True), summary="Answers"
+    )
+    @extend_schema(
+        methods=["post"],
+        request=SaveAnswerSerializer,
+        responses={200: AnswerSerializer, 409: AnswerSerializer},
+        summary="Save one answer (409 with the server's copy when the version is stale)",
+    )
+    @action(detail=True, methods=["get", "post"], scope_action="act")
+    def answers(self, request, pk=None):
+        review = self.get_object()
+        if request.method == "GET":
+            rows = review.answers.prefetch_related("evidence").order_by("question_id")
+            return Response(AnswerSerializer(rows, many=True).data)
+        data = SaveAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        question = get_object_or_404(services.questions_of(review), pk=v["question"])
+        changes = {name: v[name] for name in ("score", "notes") if name in v}
+        links = {
+            name: list(Evidence.objects.filter(pk__in=v[f"{name}_evidence"]))
+            for name in ("add", "remove")
+        }
+        try:
+            with transaction.atomic():
+                if changes:
+                    services.save_answer(
+                        review,
+                        question,
+                        actor=request.user,
+                        expected_version=v["version"],
+                        **changes,
+                    )
+                if v["add_evidence"] or v["remove_evidence"]:
+                    if len(links["add"]) != len(set(v["add_evidence"])):
+                        raise services.NotNow("Only the provider's own files can be linked.")
+                    services.link_evidence(review, question, actor=request.user, **links)
+        except services.Conflict:
+            server = Answer.objects.prefetch_related("evidence").get(
+                review=review, question=question
+            )
+            return Response(
+                {
+                    "detail": "Someone else saved this answer after your edit started: "
+                    "nothing was saved. Here is the server's copy.",
+                    "server": AnswerSerializer(server).data,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except services.Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except services.NotNow as exc:
+            raise Conflict(exc.reason) from exc
+        answer = Answer.objects.prefetch_related("evidence").get(review=review, question=question)
+        return Response(AnswerSerializer(answer).data)
+
+    # --- Comments on the shared draft (the provider writes, the officer answers) ---------------
+
+    @extend_schema(
+        methods=["get"], request=None, responses=CommentSerializer(many=True), summary="Comments"
+    )
+    @extend_schema(
+        methods=["post"],
+        request=AddCommentSerializer,
+        responses={201: CommentSerializer},
+        summary="Comment on the shared draft (the provider's users)",
+    )
+    @action(detail=True, methods=["get", "post"], scope_action="view")
+    def comments(self, request, pk=None):
+        review = self.get_object()
+        if request.method == "GET":
+            rows = review.comments.prefetch_related("evidence")
+            return Response(CommentSerializer(rows, many=True).data)
+        if not can(request.user, "comment", Review):
+            raise PermissionDenied("Only the provider's own users comment on its draft report.")
+        data = AddCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        ids = set(v["evidence"])
+        files = list(Evidence.objects.visible_to(request.user).filter(pk__in=ids))
+        if len(files) != len(ids):
+            # Another provider's file and a missing one get the same answer.
+            raise PermissionDenied("Only evidence from your own library can go with a comment.")
+        standard = None
+        if v.get("standard") is not None:
+            sections = Standard.objects.filter(
+                pk__in=services.questions_of(review).values("standard")
+            )
+            standard = sections.filter(pk=v["standard"]).first()
+            if standard is None:
+                raise ValidationError({"standard": ["Not a section of this report."]})
+        try:
+            comment = services.add_comment(
+                review, actor=request.user, text=v["text"], standard=standard, evidence=files
+            )
+        except services.Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except services.NotNow as exc:
+            raise Conflict(exc.reason) from exc
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AnswerCommentSerializer, responses=CommentSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"comments/(?P<comment_id>\d+)/answer",
+        scope_action="act",
+    )
+    def answer_comment(self, request, pk=None, comment_id=None):
+        review = self.get_object()
+        comment = get_object_or_404(ReportComment, pk=comment_id, review=review)
+        data = AnswerCommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            comment = services.answer_comment(comment, actor=request.user, **data.validated_data)
+        except services.Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except services.NotNow as exc:
+            raise Conflict(exc.reason) from exc
+        return Response(CommentSerializer(comment).data)

@@ -29,7 +29,7 @@ class Answer(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[evidence])
 
     class Meta:
         constraints = [

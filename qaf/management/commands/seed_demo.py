@@ -26,7 +26,9 @@ STEPS = [
     providers_demo.seed,
     people_demo.seed_provider_users,
     reviews_demo.seed,
+    reviews_demo.seed_evidence,
     reviews_demo.seed_live,
+    reviews_demo.seed_requests,
 ]
 
 

@@ -1,0 +1,133 @@
+"""What waits for whom (issue 4 item 6 and the home pages): Olivia (officer) asks a manager to
+review a disputed report; it waits in the managers' queue (Maya's and Mo's home pages, the review
+list filter) until one of them records the review. Olivia's home page lists her reviews in
+progress; Pat's (Sunrise Care) lists what waits for Sunrise: requests to answer, drafts to
+comment on. Quinn (Oak Lodge) sees none of Sunrise's.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reviews import information as info
+from reviews import services
+from reviews.models import Rag, Review
+from tests.factories import small_toolkit
+
+pytestmark = pytest.mark.django_db
+
+LAYOUT = {"Safe": {"S1 Safeguarding": ["Do staff know how to report abuse?"]}}
+
+
+@pytest.fixture
+def toolkit(db):
+    return small_toolkit(LAYOUT)
+
+
+@pytest.fixture
+def shared(sunrise_house, officer_olivia, toolkit) -> Review:
+    review = services.plan_review(sunrise_house, actor=officer_olivia, toolkit=toolkit)
+    question = services.questions_of(review).get()
+    services.save_answer(review, question, actor=officer_olivia, expected_version=0, score="2")
+    services.record_visit(review, actor=officer_olivia)
+    services.prepare_draft(
+        review, actor=officer_olivia, rating=Rag.RED, override_reason="Two falls not reported."
+    )
+    return services.share_draft(review, actor=officer_olivia)
+
+
+def _home(client) -> str:
+    return client.get(reverse("home")).content.decode()
+
+
+def test_a_disputed_report_waits_for_a_manager_until_one_reviews_it(
+    client_for, shared, officer_olivia, manager_maya, manager_mo
+):
+    services.request_manager_review(shared, actor=officer_olivia)
+    for manager in (manager_maya, manager_mo):
+        assert "Reports waiting for a manager's review" in _home(client_for(manager))
+    assert "Reports waiting for a manager's review" not in _home(client_for(officer_olivia))
+    listed = client_for(manager_maya).get(
+        reverse("reviews:review_list"), {"waiting_for_manager": "on"}
+    )
+    assert "Sunrise House" in listed.content.decode()
+
+    services.record_manager_review(shared, actor=manager_maya)
+    assert "Reports waiting for a manager's review" not in _home(client_for(manager_mo))
+    listed = client_for(manager_mo).get(
+        reverse("reviews:review_list"), {"waiting_for_manager": "on"}
+    )
+    assert "Sunrise House" not in listed.content.decode()
+
+
+def test_manager_review_steps_are_audited_and_not_repeated(
+    shared, officer_olivia, manager_maya, manager_mo
+):
+    services.request_manager_review(shared, actor=officer_olivia)
+    with pytest.raises(services.NotNow, match="already been asked"):
+        services.request_manager_review(shared, actor=officer_olivia)
+    with pytest.raises(services.Forbidden):
+        services.record_manager_review(shared, actor=officer_olivia)
+    services.record_manager_review(shared, actor=manager_maya)
+    with pytest.raises(services.NotNow, match="already reviewed"):
+        services.record_manager_review(shared, actor=manager_mo)
+    history = list(shared.history.order_by("history_date").values_list("history_user", flat=True))
+    assert history[-2:] == [officer_olivia.pk, manager_maya.pk]
+    shared.refresh_from_db()
+    assert shared.manager_reviewed_by == manager_maya
+
+
+def test_sent_to_regulator_is_recorded_once_with_its_actor(shared, officer_olivia):
+    review = services.finalise(shared, actor=officer_olivia)
+    services.record_sent_to_regulator(review, actor=officer_olivia)
+    assert review.history.latest().history_user == officer_olivia
+    with pytest.raises(services.NotNow, match="recorded already"):
+        services.record_sent_to_regulator(review, actor=officer_olivia)
+
+
+def test_officers_see_their_reviews_in_progress(
+    client_for, shared, officer_olivia, officer_owen, oak_lodge_home, toolkit
+):
+    services.plan_review(oak_lodge_home, actor=officer_owen, toolkit=toolkit)
+    olivia = _home(client_for(officer_olivia))
+    assert "My reviews in progress" in olivia
+    assert "Sunrise House" in olivia
+    assert "Oak Lodge" not in olivia.split("My reviews in progress")[1].split("</ul>")[0]
+
+
+def test_the_provider_sees_what_waits_for_it(
+    client_for, shared, sunrise_house, oak_lodge_home, officer_olivia, provider_pat, provider_quinn
+):
+    today = timezone.localdate()
+    late = info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Fire drill record"], title="Fire safety"
+    )
+    info.send_request(late, actor=officer_olivia, today=today - timedelta(days=40))
+    info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Not sent yet"], title="Still a draft"
+    )
+    oak = info.create_request(
+        oak_lodge_home, actor=officer_olivia, items=["Rota"], title="Oak Lodge rota"
+    )
+    info.send_request(oak, actor=officer_olivia)
+
+    pat = _home(client_for(provider_pat))
+    waiting = pat.split("Waiting for you")[1]
+    assert "Information request: Fire safety" in waiting
+    assert "Overdue" in waiting
+    assert "Draft QA report on Sunrise House" in waiting
+    assert "Still a draft" not in pat
+    assert "Oak Lodge rota" not in pat
+
+    quinn = _home(client_for(provider_quinn))
+    assert "Oak Lodge rota" in quinn
+    assert "Sunrise House" not in quinn
+    assert "Fire safety" not in quinn
+
+
+def test_a_provider_with_nothing_waiting_is_told_so(client_for, provider_quinn):
+    assert "Nothing: no information request or draft report" in _home(client_for(provider_quinn))
