@@ -485,6 +485,8 @@ class EvidenceLinkForm(forms.Form):
     was drawn, so a save changes only what this officer ticked or unticked: a colleague's link
     made in the meantime stays."""
 
+    mark_optional = False  # ticking nothing is the normal answer, not an optional extra
+
     evidence = forms.ModelMultipleChoiceField(
         queryset=Evidence.objects.none(),
         required=False,
@@ -501,6 +503,7 @@ class EvidenceLinkForm(forms.Form):
             provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
         )
         self.fields["evidence"].queryset = files
+        self.fields["evidence"].label = f"Files from {review.service.provider}'s evidence library"
         self.fields["shown"].queryset = files
         self.fields["evidence"].label_from_instance = _evidence_label
 
