@@ -229,7 +229,7 @@ def _sections(review: Review, *, whole_page: bool = True) -> list[Section]:
         label = f"{standard.code}.{len(section.questions) + 1}"
         section.questions.append(_question_row(question, saved_answers.get(question.pk), label))
     ordered = list(sections.values())
-    for section, following in zip(ordered, [*ordered[1:], None], strict=True):
+    for section, following in zip(ordered, [*ordered[1:], None][: len(ordered)], strict=True):
         section.next = following
         points = [row.saved.points if row.saved else None for row in section.questions]
         section.score = score_standard(section.standard.pk, points)

@@ -487,3 +487,13 @@ def test_after_sharing_the_visit_is_read_only(client_for, officer_olivia, review
     assert Answer.objects.get(question=q["s1a"]).notes == "Seen the log"
     section = client.post(_page(review), _section_data(review, q["s1a"].standard))
     assert section.status_code == 302
+
+
+def test_a_review_without_questions_says_so(client_for, officer_olivia, sunrise_house):
+    # A review recorded before QAF (or a focused one without standards) has no toolkit.
+    from tests.factories import ReviewFactory
+
+    review = ReviewFactory(service=sunrise_house, officer=officer_olivia, toolkit=None)
+    response = client_for(officer_olivia).get(_page(review))
+    assert response.status_code == 200
+    assert "This review has no questions to score" in response.content.decode()

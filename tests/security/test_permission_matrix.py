@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from providers.models import IntelligenceKind
+from reviews import information as info
 from tests.factories import ContractFactory, IntelligenceFactory, ReviewFactory
 
 ANON, OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER = (
@@ -26,6 +27,7 @@ EVERYONE = {OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER}
 STAFF_READERS = EVERYONE - {PROVIDER}
 REGISTER_EDITORS = {OFFICER, MANAGER, ADMIN}
 CASEWORK = {OFFICER, MANAGER}
+IMPORTERS = {MANAGER, ADMIN}
 
 # (name, url name, which object (None for lists/forms), who may, how scoped)
 # scope "org": provider users see their own organisation's rows only;
@@ -55,6 +57,22 @@ PAGES = [
     ("intelligence create", "providers:intelligence_create", None, CASEWORK, None),
     ("intelligence edit", "providers:intelligence_edit", "intelligence", CASEWORK, "org"),
     ("home", "home", None, EVERYONE, None),
+    ("review list", "reviews:review_list", None, EVERYONE, None),
+    ("review detail", "reviews:review_detail", "review", EVERYONE, "org"),
+    ("review plan", "reviews:review_plan", "service", CASEWORK, "org"),
+    ("visit form", "reviews:review_visit", "review", CASEWORK, "org"),
+    ("information request list", "reviews:request_list", None, EVERYONE, None),
+    ("information request detail", "reviews:request_detail", "request", EVERYONE, "org"),
+    ("information request create", "reviews:request_create", "service", CASEWORK, "org"),
+    ("evidence library", "providers:evidence_library", None, EVERYONE, None),
+    ("provider's evidence", "providers:provider_evidence", "provider", EVERYONE, "org"),
+    ("toolkit list", "reviews:toolkit_list", None, STAFF_READERS, None),
+    ("dashboard", "risk:dashboard", None, STAFF_READERS, None),
+    ("nightly jobs", "risk:jobs", None, STAFF_READERS, None),
+    ("risk policy", "risk:policy", None, STAFF_READERS, None),
+    ("risk policy edit", "risk:policy_edit", None, {ADMIN}, None),
+    ("import list", "imports:job_list", None, IMPORTERS, None),
+    ("import upload", "imports:job_create", None, IMPORTERS, None),
 ]
 
 # (name, resource, which object, method, who may, how scoped)
@@ -86,6 +104,11 @@ API = [
     ("reviews list", "review", None, "get", EVERYONE, None),
     ("review detail", "review", "review", "get", EVERYONE, "org"),
     ("review create", "review", None, "post", CASEWORK, None),
+    ("review answers", "review-answers", "review", "get", CASEWORK, "org"),
+    ("review comments", "review-comments", "review", "get", EVERYONE, "org"),
+    ("information requests list", "information-request", None, "get", EVERYONE, None),
+    ("information request detail", "information-request", "request", "get", EVERYONE, "org"),
+    ("evidence list", "evidence", None, "get", EVERYONE, None),
 ]
 
 
@@ -115,6 +138,10 @@ def world(
                 service=service, kind=IntelligenceKind.WHISTLEBLOWING, confidential=True
             ),
             "review": ReviewFactory(service=service),
+            "request": info.send_request(
+                info.create_request(service, actor=officer_olivia, items=["Rota"]),
+                actor=officer_olivia,
+            ),
         }
 
     return {
@@ -202,7 +229,9 @@ _UPDATES = {
 def test_api(world, api_for, client, row, which, role):
     name, resource, obj_key, method, allowed, scope = row
     api = api_for(world["users"][role]) if role != ANON else client
-    if obj_key:
+    if obj_key and resource.startswith("review-"):  # a workflow resource under a review
+        url = reverse(f"api:{resource}", args=[world[which][obj_key].pk])
+    elif obj_key:
         url = reverse(f"api:{resource}-detail", args=[world[which][obj_key].pk])
     else:
         url = reverse(f"api:{resource}-list")
