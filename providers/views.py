@@ -26,6 +26,7 @@ from qaf.generic import (
     ScopedUpdateView,
     get_scoped_or_404,
 )
+from qaf.models import Document
 from qaf.scoping import can
 from reviews.models import Review
 from risk.explain import risk_context
@@ -143,6 +144,11 @@ class ServiceDetail(ScopedDetailView):
             Review.objects.visible_to(user).filter(service=self.object).order_by("-pk")[:10]
         )
         context["can_plan_review"] = can(user, "add", Review)
+        context["service_documents"] = (
+            Document.objects.visible_to(user)
+            .filter(service=self.object)
+            .select_related("issued_by")[:20]
+        )
         return context
 
 

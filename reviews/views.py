@@ -138,8 +138,10 @@ def review_detail(request, pk: int):
     review = _review_for(request, pk)
     user = request.user
     staff = not user.is_provider_user
-    documents = Document.objects.visible_to(user).filter(
-        source_type__model="review", source_id=review.pk
+    documents = (
+        Document.objects.visible_to(user)
+        .filter(source_type__model="review", source_id=review.pk)
+        .select_related("issued_by")
     )
     scores = services.standard_scores(review) if staff and review.toolkit_id else []
     return render(
