@@ -107,3 +107,43 @@ def render_document(document) -> None:
         rendered_at=timezone.now(),
         error="",
     )
+
+
+def issue_document(
+    source,
+    *,
+    kind: str,
+    title: str,
+    template: str,
+    actor,
+    service=None,
+    provider=None,
+    recipients: list[str] = (),
+    context: dict | None = None,
+    visible_to_provider: bool = True,
+):
+    """Store a document as pending and render it in the worker once the transaction commits
+    (SPEC §7): stored once, with its date and recipients; a correction is a new document."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from qaf.models import Document
+    from qaf.tasks import render_document as render_task
+
+    service = service if service is not None else getattr(source, "service", None)
+    provider = provider if provider is not None else service.provider
+    document = Document.objects.create(
+        kind=kind,
+        title=title,
+        provider=provider,
+        service=service,
+        source_type=ContentType.objects.get_for_model(type(source)),
+        source_id=source.pk,
+        template=template,
+        context=context or {},
+        visible_to_provider=visible_to_provider,
+        recipients=list(recipients),
+        issued_by=actor,
+    )
+    transaction.on_commit(lambda: render_task.delay(document.pk))
+    return document

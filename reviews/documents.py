@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-
 from qaf.models import Document, User
+from qaf.pdf import issue_document
 from reviews.models import Answer, Review
 
 REPORT_TEMPLATE = "reviews/report_pdf.html"
@@ -13,25 +11,26 @@ REPORT_TEMPLATE = "reviews/report_pdf.html"
 
 def issue_report(review: Review, *, final: bool, actor: User) -> Document:
     """Store the report as a pending document and render it in the worker after the commit."""
-    from qaf.tasks import render_document
-
     label = "Final" if final else "Draft"
-    recipients = [u.email for u in review.service.provider.users.filter(is_active=True)]
-    document = Document.objects.create(
+    return issue_document(
+        review,
         kind="qa_report_final" if final else "qa_report_draft",
         title=f"{label} QA report – {review.service.name}",
-        provider_id=review.service.provider_id,
-        service_id=review.service_id,
-        source_type=ContentType.objects.get_for_model(Review),
-        source_id=review.pk,
         template=REPORT_TEMPLATE,
+        actor=actor,
+        recipients=provider_emails(review.service.provider_id),
         context={"final": final},
-        visible_to_provider=True,
-        recipients=recipients,
-        issued_by=actor,
     )
-    transaction.on_commit(lambda: render_document.delay(document.pk))
-    return document
+
+
+def provider_emails(provider_id: int) -> list[str]:
+    """The addresses a provider's documents go to: its active users'."""
+    return list(
+        User.objects.filter(provider_id=provider_id, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
 
 
 def report_context(review: Review) -> dict:

@@ -114,8 +114,28 @@ def send_request(
         req.save(update_fields=["updated_at"])  # a history row for the queryset update
         if req.review_id and req.review.status == ReviewStatus.PLANNED:
             mark_information_requested(req.review, actor=actor)
+        issue_request_letter(req, actor=actor)
         transaction.on_commit(lambda: _email_provider(req))
     return req
+
+
+REQUEST_TEMPLATE = "reviews/information/request_pdf.html"
+
+
+def issue_request_letter(req: InformationRequest, *, actor: User):
+    """The request as a letter (SPEC §7): what is asked for and by when, stored with its
+    recipients and listed in the portal beside the request."""
+    from qaf.pdf import issue_document
+    from reviews.documents import provider_emails
+
+    return issue_document(
+        req,
+        kind="information_request",
+        title=f"Information request – {req.service.name} – {req.title}",
+        template=REQUEST_TEMPLATE,
+        actor=actor,
+        recipients=provider_emails(req.service.provider_id),
+    )
 
 
 def _email_provider(req: InformationRequest) -> None:

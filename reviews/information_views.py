@@ -17,6 +17,7 @@ from providers.forms import AttachEvidenceForm
 from providers.models import Service
 from qaf.files import UploadRefused
 from qaf.generic import get_scoped_or_404
+from qaf.models import Document
 from qaf.scoping import can
 from reviews import information as info
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
@@ -140,6 +141,9 @@ def request_detail(request, pk: int):
             "can_act": can(user, "act", InformationRequest),
             "can_answer": can(user, "answer", InformationRequest) and req.status == "sent",
             "answerable": (ItemStatus.OPEN, ItemStatus.NEEDS_MORE, ItemStatus.ANSWERED),
+            "documents": Document.objects.visible_to(user)
+            .filter(source_type__model="informationrequest", source_id=req.pk)
+            .select_related("issued_by"),
         },
     )
 

@@ -69,6 +69,10 @@ class InformationRequest(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("reviews:request_detail", args=[self.pk])
 
+    def document_context(self) -> dict:
+        """What the request's letter shows (reviews/information/request_pdf.html)."""
+        return {"req": self, "items": list(self.items.order_by("order", "pk"))}
+
 
 class InformationRequestItem(models.Model):
     request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE, related_name="items")

@@ -4,8 +4,10 @@ Lodge's files to it."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
+import pypdf
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -84,6 +86,38 @@ def test_sending_emails_the_provider_sets_28_days_and_moves_the_review(
     assert planned_review.status == ReviewStatus.INFORMATION_REQUESTED
     assert [m.to for m in mail.outbox] == [[provider_pat.email]]  # never Quinn
     assert "Sunrise House" in mail.outbox[0].subject
+
+
+def test_sending_issues_the_request_as_a_letter(
+    client_for, sent, provider_pat, provider_quinn, officer_olivia
+):
+    from qaf.models import Document
+    from qaf.pdf import render_document
+
+    letter = Document.objects.get(kind="information_request", source_id=sent.pk)
+    assert letter.recipients == [provider_pat.email]
+    assert (letter.service, letter.issued_by) == (sent.service, officer_olivia)
+    render_document(letter)
+    letter.refresh_from_db()
+    text = " ".join(
+        " ".join(page.extract_text().split())
+        for page in pypdf.PdfReader(io.BytesIO(letter.file.read())).pages
+    )
+    assert "Please answer by 30 March 2026" in text
+    assert "Infection control policy" in text
+    assert "Staff training matrix" in text
+    # Pat finds it beside the request; Quinn does not see the request at all.
+    assert (
+        letter.get_absolute_url()
+        in client_for(provider_pat).get(sent.get_absolute_url()).content.decode()
+    )
+    assert client_for(provider_quinn).get(letter.get_absolute_url()).status_code == 404
+
+
+def test_a_draft_issues_no_letter(draft):
+    from qaf.models import Document
+
+    assert not Document.objects.filter(kind="information_request").exists()
 
 
 def test_a_request_is_sent_only_once(sent, officer_olivia):
