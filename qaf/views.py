@@ -4,6 +4,7 @@ import logging
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -14,7 +15,15 @@ from qaf.celery import app as celery_app
 from qaf.models import Role
 from qaf.scoping import can
 from reviews.information import with_overdue
-from reviews.models import IN_PROGRESS, InformationRequest, RequestStatus, Review, ReviewStatus
+from reviews.models import (
+    IN_PROGRESS,
+    InformationRequest,
+    InformationRequestItem,
+    ItemStatus,
+    RequestStatus,
+    Review,
+    ReviewStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +57,19 @@ def home(request):
             context["my_reviews"] = reviews.filter(officer=user, status__in=IN_PROGRESS).order_by(
                 "visit_date", "pk"
             )[:20]
+            # The officer's sent requests with answers to look at, or overdue.
+            answered = InformationRequestItem.objects.filter(
+                request=OuterRef("pk"), status=ItemStatus.ANSWERED
+            )
+            context["my_requests"] = (
+                with_overdue(
+                    InformationRequest.objects.filter(created_by=user, status=RequestStatus.SENT)
+                )
+                .annotate(has_answers=Exists(answered))
+                .filter(Q(overdue=True) | Q(has_answers=True))
+                .select_related("service")
+                .order_by("due_date", "pk")[:20]
+            )
         if user.has_role(Role.MANAGER):
             context["awaiting_manager"] = (
                 reviews.filter(

@@ -131,3 +131,31 @@ def test_the_provider_sees_what_waits_for_it(
 
 def test_a_provider_with_nothing_waiting_is_told_so(client_for, provider_quinn):
     assert "Nothing: no information request or draft report" in _home(client_for(provider_quinn))
+
+
+def test_officers_see_their_requests_with_answers_or_overdue(
+    client_for, sunrise_house, officer_olivia, officer_owen, provider_pat
+):
+    today = timezone.localdate()
+    late = info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Fire drill record"], title="Fire safety"
+    )
+    info.send_request(late, actor=officer_olivia, today=today - timedelta(days=40))
+    answered = info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Rota"], title="Staffing"
+    )
+    info.send_request(answered, actor=officer_olivia)
+    quiet = info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Menu"], title="Nutrition"
+    )
+    info.send_request(quiet, actor=officer_olivia)
+    info.answer_item(answered.items.get(), actor=provider_pat, response="Attached")
+
+    olivia = _home(client_for(officer_olivia))
+    needing = olivia.split("Information requests needing you")[1].split("</ul>")[0]
+    assert "Fire safety" in needing
+    assert "Overdue since" in needing
+    assert "Staffing" in needing
+    assert "Answers to review" in needing
+    assert "Nutrition" not in needing  # sent, not due, nothing answered yet
+    assert "Information requests needing you" not in _home(client_for(officer_owen))
