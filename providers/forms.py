@@ -284,6 +284,10 @@ class AttachEvidenceForm(forms.Form):
         self.fields["evidence"].queryset = Evidence.objects.filter(
             provider_id=provider_id, scan_status=ScanStatus.CLEAN
         )
+        self.fields["evidence"].empty_text = (
+            "No files in the evidence library can be chosen yet: upload one below. (A new "
+            "upload can be chosen here once the virus scan has found it clean.)"
+        )
         self.fields["file"].help_text = EvidenceForm().fields["file"].help_text
         self.fields["file"].widget.attrs["accept"] = (
             EvidenceForm().fields["file"].widget.attrs["accept"]

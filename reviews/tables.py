@@ -38,13 +38,32 @@ class ReviewTable(tables.Table):
         empty_text = "No reviews match. Plan a review from a service's page."
 
     def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
         self.viewer = getattr(request, "user", None)
+        if getattr(self.viewer, "is_provider_user", False):
+            # The council's own working facts, as on the review page and in the API.
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "officer")
+        super().__init__(*args, **kwargs)
+
+    def render_rating(self, record, value):
+        if self.viewer is not None and not record.rating_visible_to(self.viewer):
+            return "—"
+        return record.get_rating_display() if value else "—"
+
+    def value_rating(self, record, value):
+        if self.viewer is not None and not record.rating_visible_to(self.viewer):
+            return ""
+        return value
 
     def render_visit_date(self, record, value):
         if self.viewer is not None and not record.visit_date_visible_to(self.viewer):
             return "Unannounced"
         return value.strftime("%-d %b %Y") if value else "—"
+
+    def value_visit_date(self, record, value):
+        # Downloads use value_*, not render_*: the same rule, so no export shows the date early.
+        if self.viewer is not None and not record.visit_date_visible_to(self.viewer):
+            return "Unannounced"
+        return value
 
 
 class ReviewFilter(ScopedFilterSet):

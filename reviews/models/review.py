@@ -182,6 +182,12 @@ class Review(VersionedModel):
             return True
         return self.announced or self.visit_recorded_at is not None
 
+    def rating_visible_to(self, user) -> bool:
+        """A provider sees the rating once the report is shared with it (draft or final)."""
+        if not getattr(user, "is_provider_user", False):
+            return True
+        return self.status in (ReviewStatus.WITH_PROVIDER, ReviewStatus.FINAL)
+
     def clean(self) -> None:
         errors = {}
         if self.status == ReviewStatus.FINAL:

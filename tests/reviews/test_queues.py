@@ -159,3 +159,22 @@ def test_officers_see_their_requests_with_answers_or_overdue(
     assert "Answers to review" in needing
     assert "Nutrition" not in needing  # sent, not due, nothing answered yet
     assert "Information requests needing you" not in _home(client_for(officer_owen))
+
+
+def test_the_review_list_hides_an_unshared_rating_and_the_officer_from_providers(
+    client_for, sunrise_house, officer_olivia, provider_pat, toolkit
+):
+    review = services.plan_review(sunrise_house, actor=officer_olivia, toolkit=toolkit)
+    question = services.questions_of(review).get()
+    services.save_answer(review, question, actor=officer_olivia, expected_version=0, score="1")
+    services.record_visit(review, actor=officer_olivia)
+    services.prepare_draft(review, actor=officer_olivia, rating=Rag.RED)
+    url = reverse("reviews:review_list")
+    staff = client_for(officer_olivia).get(url).content.decode()
+    assert "Red" in staff
+    assert "Olivia" in staff
+    pat = client_for(provider_pat).get(url).content.decode()
+    assert "Red" not in pat  # a draft not yet shared
+    assert "Olivia" not in pat
+    services.share_draft(review, actor=officer_olivia)
+    assert "Red" in client_for(provider_pat).get(url).content.decode()
