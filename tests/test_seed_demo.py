@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import User
-from providers.evidence import Evidence
 from reviews.information import with_overdue
 from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
 from risk.models import ServiceRisk
