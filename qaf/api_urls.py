@@ -1,7 +1,6 @@
 """Every resource of /api/v1/ registers on this one router (SPEC §9 names, kebab-case)."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from providers.api.views import (
@@ -11,6 +10,7 @@ from providers.api.views import (
     ProviderViewSet,
     ServiceViewSet,
 )
+from qaf.twofactor import obtain_auth_token
 from reviews.api.information import InformationRequestViewSet
 from reviews.api.views import ReviewViewSet
 
@@ -24,6 +24,7 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
 
 urlpatterns = [
+    # Staff with two-factor sign-in also send `otp_token` (qaf.twofactor).
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include(router.urls)),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from qaf.scoping import can
@@ -29,6 +30,12 @@ class RolePermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
+        # DRF imports this module while its views load; qaf.twofactor imports those views.
+        from qaf.twofactor import api_refusal
+
+        refusal = api_refusal(request)  # staff signed in without their two-factor code yet
+        if refusal:
+            raise PermissionDenied(refusal)
         model = getattr(view, "scoped_model", None)
         if model is None:
             queryset = getattr(view, "queryset", None)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qaf",
     "providers",
     "reviews",
@@ -72,10 +75,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets request.user.is_verified() (staff two-factor sign-in).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After OTPMiddleware and HtmxMiddleware: staff who owe a code see only the 2FA pages.
+    "qaf.twofactor.StaffTwoFactorMiddleware",
     # Last, so that lockout answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -293,3 +300,16 @@ CELERY_BEAT_SCHEDULE["evidence-scan"] = {
     "task": "providers.scan_waiting_evidence",
     "schedule": crontab(minute="*/15"),
 }
+
+# Staff two-factor sign-in (SPEC §10, qaf/twofactor.py): after the password, council staff give
+# a code from an authenticator app (TOTP, django-otp) or a single-use recovery code. Provider
+# users are not asked. On in production; off in development and tests (demo logins, the suite).
+QAF_STAFF_2FA = env.bool("QAF_STAFF_2FA", default=PRODUCTION)
+# The name the authenticator app shows beside the code.
+OTP_TOTP_ISSUER = f"QAF {COUNCIL_NAME}".replace(":", "")
+# django-otp's throttle: after n wrong codes in a row, the next try waits 2^(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Django admin never shows a colleague's secret key or QR code (an administrator resets 2FA by
+# deleting the devices; the colleague sets it up again).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from qaf import views
+from qaf import twofactor, views
 from qaf.api_urls import urlpatterns as api_v1
 from qaf.forms import SignInForm
 
@@ -19,6 +19,15 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/two-factor/", twofactor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", twofactor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/manage/", twofactor.manage, name="two_factor_manage"),
+    path(
+        "accounts/two-factor/manage/recovery-codes/",
+        twofactor.new_codes,
+        name="two_factor_new_codes",
+    ),
+    path("accounts/two-factor/manage/new-app/", twofactor.new_app, name="two_factor_new_app"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("providers.urls")),
     path("", include("risk.urls")),
