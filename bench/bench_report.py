@@ -760,21 +760,14 @@ Each measured render (s): {each}. Worker RSS after each render, warm-up first (M
 
 # What longer runs showed (updated by hand when it changes).
 NOTES = """
-The worker's memory grows with every render and does not come back. With `--runs 200` (same
-machine, same commit, same 11-page report) its RSS went from 146 MB after 10 renders to 194 MB
-after 200, about 0.25 MB per render, in a straight line: at that rate a worker that is never
-restarted passes 300 MB after roughly 600 such reports. The growth is outside Python (the
-number of Python objects stays flat, `tracemalloc` sees a few KB, `malloc_trim` gives back
-2 MB): it is WeasyPrint's `FontConfiguration`, which `write_pdf()` makes anew for every
-document when it is given none (a Pango font map and its caches each time). The same report
-rendered 100 times in one process: 125 MB after 25 renders and 145 MB after 100 with a new
-`FontConfiguration` each time (what `qaf.pdf.render_pdf` does now); 119 MB from the 25th render
-to the 100th with one `FontConfiguration` kept for the process and passed as
-`write_pdf(font_config=...)`, for the same render time (0.29-0.31 s either way). Not changed
-here (a benchmark only): either `qaf.pdf.render_pdf` keeps one `FontConfiguration` per process
-(the stylesheet has no `@font-face`, so nothing accumulates in it), or the worker is recycled
-(`CELERY_WORKER_MAX_TASKS_PER_CHILD` or `CELERY_WORKER_MAX_MEMORY_PER_CHILD`, with the prefork
-pool that `docker-compose.yml` runs).
+Memory no longer grows with each render. Before commit "PDF: one FontConfiguration per
+process" it did: WeasyPrint's `write_pdf()` made a new `FontConfiguration` (a Pango font map
+and its caches) for every document, and the worker's RSS rose by about 0.25 MB a render in a
+straight line (146 MB after 10 renders, 194 MB after 200; outside Python: the object count
+stayed flat and `tracemalloc` saw a few KB), so a worker never restarted would have passed
+300 MB after some 600 reports. `qaf.pdf.render_pdf` now keeps one per process (the
+stylesheet has no `@font-face`, so nothing accumulates in it); the RSS after each render above
+shows the worker levelling off.
 """
 
 

@@ -7,6 +7,7 @@ make the server fetch or read anything. Charts are SVG made on the server (qaf.c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -70,7 +71,18 @@ def render_pdf(template: str, context: dict) -> bytes:
     )
     return HTML(
         string=html, base_url=STATIC_SCHEME + "/", url_fetcher=_fetcher_class()()
-    ).write_pdf()
+    ).write_pdf(font_config=_font_config())
+
+
+@functools.cache
+def _font_config():
+    """One font configuration per worker process. Without it WeasyPrint makes a new one for
+    every document, and memory outside Python grows by about 0.25 MB a render and never comes
+    back (bench/bench_report.py, docs/performance.md). Our stylesheet has no @font-face, so
+    nothing accumulates in the shared one."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 def render_document(document) -> None:
