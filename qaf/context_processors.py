@@ -60,6 +60,10 @@ def nav_items(request: HttpRequest) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    from qaf.twofactor import pending
+
+    if pending(user):
+        return []  # every link would lead back to the code page: show none until it is given
     items = []
     for label, url_name, visible_to, url_kwargs in NAV_ITEMS:
         if not visible_to(user):

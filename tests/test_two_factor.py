@@ -81,6 +81,16 @@ def test_staff_without_an_app_are_sent_to_set_up_from_any_page(client, officer_o
         assert response["Location"] == f"{SETUP}?next={quote(path, safe='')}"
 
 
+def test_no_service_menu_until_the_code_is_given(client, olivia_app):
+    device, _ = olivia_app
+    _sign_in(client, "olivia")
+    page = client.get(VERIFY).content.decode()
+    assert reverse("risk:dashboard") not in page
+    assert reverse("providers:service_list") not in page
+    _verified(client, device.user, device)
+    assert reverse("risk:dashboard") in client.get("/").content.decode()
+
+
 def test_staff_with_an_app_are_sent_to_verify(client, olivia_app):
     _sign_in(client, "olivia")
     response = client.get(reverse("providers:service_list"))
