@@ -279,6 +279,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Every login is in axes' tables (Django admin); the log gets warnings only.
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs every layout step at INFO; its warnings (a missing font) still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
