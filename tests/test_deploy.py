@@ -1,0 +1,38 @@
+"""docker-compose.yml, read as Compose reads it (no Docker engine here): the services QAF
+needs are there and agree with the settings they depend on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+
+
+def _compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_every_qaf_service_scans_uploads_with_the_clamav_service():
+    compose = _compose()
+    assert "clamav" in compose["services"]
+    for name in ("web", "worker", "beat", "migrate"):
+        environment = compose["services"][name]["environment"]
+        assert environment["QAF_ENV"] == "production"
+        assert environment["QAF_CLAMD_SOCKET"] == "clamav:3310"
+
+
+def _size(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([KkMm]?)", value).groups()
+    return int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit.lower()]
+
+
+def test_clamd_takes_a_stream_as_large_as_the_largest_upload():
+    conf = _compose()["configs"]["clamd_conf"]["content"]
+    options = dict(line.split(None, 1) for line in conf.splitlines() if line.strip())
+    assert options["TCPSocket"] == "3310"
+    assert _size(options["StreamMaxLength"]) >= settings.QAF_UPLOAD_MAX_BYTES
+    assert _size(options["MaxFileSize"]) >= settings.QAF_UPLOAD_MAX_BYTES
