@@ -861,3 +861,20 @@ class TestLibraryPages:
             _add(oak_lodge, provider_quinn, title=f"More {i}")
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(reverse("providers:evidence_library"))
+
+
+def test_the_library_pages_newest_first(client_for, provider_pat, settings, monkeypatch):
+    from providers import views
+    from tests.factories import EvidenceFactory
+
+    monkeypatch.setattr(views, "EVIDENCE_PAGE_SIZE", 2)
+    for n in range(3):
+        EvidenceFactory(provider=provider_pat.provider, uploaded_by=provider_pat, title=f"File {n}")
+    client = client_for(provider_pat)
+    first = client.get("/evidence/").content.decode()
+    assert "File 2" in first and "File 1" in first and "File 0" not in first
+    assert 'aria-label="Pages of evidence"' in first
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get("/evidence/?page=2").content.decode()
+    assert "File 0" in second and "File 2" not in second
+    assert 'href="?page=1" rel="prev"' in second
