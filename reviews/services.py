@@ -437,15 +437,18 @@ def answer_comment(comment, *, actor: User, response: str, reason: str = ""):
         raise NotNow("Choose whether the comment is accepted.")
     if response == CommentResponse.NOT_ACCEPTED and not reason.strip():
         raise NotNow("Say why the comment is not accepted.")
-    updated = ReportComment.objects.filter(pk=comment.pk, response="").update(
-        response=response,
-        response_reason=reason.strip(),
-        responded_by=actor,
-        responded_at=timezone.now(),
-    )
-    if not updated:
-        raise NotNow("This comment has already been answered.")
-    comment.refresh_from_db()
+    with transaction.atomic():
+        updated = ReportComment.objects.filter(pk=comment.pk, response="").update(
+            response=response,
+            response_reason=reason.strip(),
+            responded_by=actor,
+            responded_at=timezone.now(),
+        )
+        if not updated:
+            raise NotNow("This comment has already been answered.")
+        comment.refresh_from_db()
+        comment._history_user = actor
+        comment.save(update_fields=["response"])  # a history row for the queryset update
     return comment
 
 

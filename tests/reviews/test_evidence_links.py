@@ -391,3 +391,12 @@ def test_api_comment_on_a_section_outside_the_report_is_a_400(api_for, shared, p
     )
     assert response.status_code == 400
     assert "standard" in response.data
+
+
+def test_answering_a_comment_is_in_its_history(shared, provider_pat, officer_olivia):
+    comment = services.add_comment(shared, actor=provider_pat, text="The date is wrong.")
+    services.answer_comment(comment, actor=officer_olivia, response="accepted")
+    latest = comment.history.latest()
+    assert (latest.response, latest.history_user) == ("accepted", officer_olivia)
+    with pytest.raises(services.NotNow, match="already been answered"):
+        services.answer_comment(comment, actor=officer_olivia, response="accepted")
