@@ -202,6 +202,7 @@ def answer_item(
             raise NotNow("This item is not waiting for an answer.")
         item.refresh_from_db()
         item._history_user = actor
+        item.save(update_fields=["response"])  # a history row for the queryset update
         item.evidence.set(files)
     return item
 

@@ -365,3 +365,17 @@ def test_api_refusals(
         )
         assert response.status_code == 403
     assert api_for(partner_pia).post(f"{API}{sent.pk}/send/").status_code == 403
+
+
+def test_every_answer_and_review_is_in_the_items_history(sent, provider_pat, officer_olivia):
+    item = sent.items.order_by("order").first()
+    info.answer_item(item, actor=provider_pat, response="Attached to our email")
+    latest = item.history.latest()
+    assert (latest.status, latest.response, latest.history_user) == (
+        "answered",
+        "Attached to our email",
+        provider_pat,
+    )
+    info.review_item(item, actor=officer_olivia, status="needs_more", comment="Not received")
+    latest = item.history.latest()
+    assert (latest.status, latest.history_user) == ("needs_more", officer_olivia)
