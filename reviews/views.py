@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
 from qaf.files import UploadRefused
-from qaf.generic import ScopedListView, get_scoped_or_404
+from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
 from qaf.scoping import can
 from reviews import services
@@ -159,6 +159,8 @@ def review_detail(request, pk: int):
             ).prefetch_related("evidence"),
             "information_requests": review.information_requests.visible_to(user),
             "comment_form": CommentForm(review=review) if user.is_provider_user else None,
+            # The audit trail: every step with who took it (staff only, like the page's scores).
+            "history": history_rows(review) if staff else None,
         },
     )
 

@@ -178,3 +178,16 @@ def test_the_review_list_hides_an_unshared_rating_and_the_officer_from_providers
     assert "Olivia" not in pat
     services.share_draft(review, actor=officer_olivia)
     assert "Red" in client_for(provider_pat).get(url).content.decode()
+
+
+def test_the_review_page_shows_its_history_to_staff_only(
+    client_for, shared, officer_olivia, manager_maya, provider_pat
+):
+    services.request_manager_review(shared, actor=officer_olivia)
+    services.record_manager_review(shared, actor=manager_maya)
+    page = client_for(officer_olivia).get(shared.get_absolute_url()).content.decode()
+    history = page.split("History of the review")[1]
+    assert "Maya" in history and "Olivia" in history
+    assert "With provider" in history or "with provider" in history.lower()
+    pat = client_for(provider_pat).get(shared.get_absolute_url()).content.decode()
+    assert "History of the review" not in pat
