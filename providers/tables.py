@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from providers.models import Contract, Intelligence, Provider, Service
+from qaf.exports import ExportField, field, iso_date, model_fields
 
 HIDE_UNTIL_DESKTOP = {
     "th": {"class": "qaf-hide-until-desktop"},
@@ -38,6 +39,77 @@ class DateColumn(tables.Column):
 BY_NAME = ("name", "pk")
 
 
+def pounds(value) -> str | None:
+    return None if value is None else f"£{value:,.2f}"
+
+
+def short_summary(text: str) -> str | None:
+    if not text:
+        return None
+    return text if len(text) <= 120 else text[:117].rstrip() + "…"
+
+
+def subject_name(service_name: str | None, provider_name: str | None) -> str | None:
+    # As str(Intelligence.subject): the service, else the provider of a provider-wide entry.
+    return service_name if service_name is not None else provider_name
+
+
+# Downloads (qaf.exports): one export field per column, by name; a table uses those of its
+# columns. Each gives the value django-tables2's own export gives (tests/test_exports.py).
+PROVIDER_EXPORT = (
+    *model_fields(Provider, ["name", "regulator_provider_id", "postcode", "sponsorship_licence"]),
+    field("service_count"),
+)
+SERVICE_EXPORT = (
+    *model_fields(
+        Service,
+        [
+            "id",
+            "name",
+            "service_type",
+            "client_group",
+            "address",
+            "postcode",
+            "local_authority_area",
+            "out_of_area",
+            "host_authority",
+            "capacity",
+            "council_funded_people",
+            "regulated",
+            "regulator",
+            "regulator_id",
+            "regulator_rating",
+            "rating_safe",
+            "rating_effective",
+            "rating_caring",
+            "rating_responsive",
+            "rating_well_led",
+            "registered_manager",
+            "market_risk_reasons",
+            "commissioning_status",
+        ],
+    ),
+    field("provider", "provider__name"),
+    field("last_inspection_date", convert=iso_date),
+    # The raw rating ("red"), as ServiceTable.value_risk gives it.
+    field("risk", "risk__rating"),
+    field("next_review_due", "risk__next_review_due", iso_date),
+)
+CONTRACT_EXPORT = (
+    *model_fields(Contract, ["reference", "framework"]),
+    field("provider", "provider__name"),
+    field("start_date", convert=iso_date),
+    field("end_date", convert=iso_date),
+    field("annual_value", convert=pounds),
+)
+INTELLIGENCE_EXPORT = (
+    *model_fields(Intelligence, ["kind", "severity", "status", "confidential"]),
+    field("date", convert=iso_date),
+    ExportField("subject", ("service__name", "provider__name"), subject_name),
+    field("summary", convert=short_summary),
+)
+
+
 class ProviderTable(tables.Table):
     name = tables.Column(linkify=True, order_by=BY_NAME)
     service_count = tables.Column(
@@ -58,6 +130,8 @@ class ProviderTable(tables.Table):
             "service_count",
         ]
         empty_text = "No providers match. Clear the filters or add a provider."
+
+    export_fields = PROVIDER_EXPORT
 
 
 class ServiceTable(tables.Table):
@@ -86,6 +160,8 @@ class ServiceTable(tables.Table):
             "commissioning_status",
         ]
         empty_text = "No services match. Clear the filters or add a service."
+
+    export_fields = SERVICE_EXPORT
 
     def render_risk(self, record):
         risk = record.risk
@@ -159,8 +235,10 @@ class ContractTable(tables.Table):
         fields = ["reference", "provider", "framework", "start_date", "end_date", "annual_value"]
         empty_text = "No contracts match. Clear the filters or add a contract."
 
+    export_fields = CONTRACT_EXPORT
+
     def render_annual_value(self, value):
-        return f"£{value:,.2f}"
+        return pounds(value)
 
 
 class IntelligenceTable(tables.Table):
@@ -178,9 +256,10 @@ class IntelligenceTable(tables.Table):
         fields = ["date", "kind", "subject", "summary", "severity", "status", "confidential"]
         empty_text = "No intelligence matches. Clear the filters or log new intelligence."
 
+    export_fields = INTELLIGENCE_EXPORT
+
     def render_summary(self, value):
-        text = value if len(value) <= 120 else value[:117].rstrip() + "…"
-        return text
+        return short_summary(value)
 
     def render_subject(self, record):
         subject = record.subject

@@ -5,18 +5,13 @@ Every column has a plain ``value`` for exports next to its HTML rendering on the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils.html import format_html
-from django_tables2.export import TableExport
-from tablib import Dataset
 
 from providers.models import Service, ServiceType
 from providers.tables import DateColumn
+from qaf.exports import ExportField, ValuesExport
 from risk.matrix import FACTOR_LABELS
 from risk.models import RagRating, RatingChange
 
@@ -44,10 +39,6 @@ class DashboardPaginator(Paginator):
 # --- Downloads ------------------------------------------------------------------------------
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _iso(day) -> str:
     return day.isoformat() if day else ""
 
@@ -66,41 +57,13 @@ def _factors(names: list[str] | None) -> str:
     return "; ".join(FACTOR_LABELS.get(name, name) for name in names or [])
 
 
-@dataclass(frozen=True)
-class ExportField:
-    """One column of a download: the table column (for its header), the ``values_list``
-    paths it reads and how they become the cell."""
-
-    column: str
-    paths: tuple[str, ...]
-    convert: Callable[..., Any] = _same
-
-
 def _person_field(column: str, prefix: str) -> ExportField:
     paths = tuple(f"{prefix}__{name}" for name in ("first_name", "last_name", "username"))
     return ExportField(column, paths, _person)
 
 
-class DashboardExport(TableExport):
-    """django-tables2's export, but a table with ``export_fields`` is read with one
-    ``values_list`` query and plain functions per cell: its generic path introspects every cell
-    and takes minutes for 100,000 rows."""
-
-    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        fields = getattr(table, "export_fields", ())
-        if not fields:
-            return super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        paths = list(dict.fromkeys(path for field in fields for path in field.paths))
-        where = {path: index for index, path in enumerate(paths)}
-        dataset = Dataset(
-            headers=[str(table.columns[field.column].header) for field in fields],
-            **(dataset_kwargs or {}),
-        )
-        for row in table.data.data.values_list(*paths).iterator(chunk_size=2000):
-            dataset.append(
-                [field.convert(*(row[where[path]] for path in field.paths)) for field in fields]
-            )
-        return dataset
+# The dashboard's downloads are read as the register lists' are (qaf.exports).
+DashboardExport = ValuesExport
 
 
 # --- Tables ---------------------------------------------------------------------------------
