@@ -6,6 +6,8 @@ so a concrete view only declares its model, table, filters and form.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -14,6 +16,8 @@ from django.forms import HiddenInput, IntegerField
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -76,6 +80,16 @@ def _display(record, previous, field, value) -> str:
         return "(blank)"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return f"{date_format(timezone.localtime(value), 'j F Y H:i')}"
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    if field.many_to_one or field.one_to_one:
+        # The history holds the id: show what it names (a person, a service).
+        related = field.related_model._base_manager.filter(pk=value).first()
+        if related is not None:
+            full_name = getattr(related, "get_full_name", None)
+            return (full_name() if full_name else "") or str(related)
     return str(value)
 
 

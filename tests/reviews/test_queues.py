@@ -188,6 +188,13 @@ def test_the_review_page_shows_its_history_to_staff_only(
     page = client_for(officer_olivia).get(shared.get_absolute_url()).content.decode()
     history = page.split("History of the review")[1]
     assert "Maya" in history and "Olivia" in history
-    assert "With provider" in history or "with provider" in history.lower()
+    assert "with provider" in history.lower()
+    # Dates in en-GB words, people by name (the history holds an ISO date and an id).
+    today = timezone.localdate()
+    assert 'Draft shared on: <span class="qaf-history__old">(blank)</span>' in history
+    assert f"{today.day} {today:%B %Y}" in history
+    assert today.isoformat() not in history
+    assert 'Manager reviewed by: <span class="qaf-history__old">(blank)</span>' in history
+    assert manager_maya.get_full_name() in history
     pat = client_for(provider_pat).get(shared.get_absolute_url()).content.decode()
     assert "History of the review" not in pat
