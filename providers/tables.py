@@ -60,40 +60,49 @@ PROVIDER_EXPORT = (
     *model_fields(Provider, ["name", "regulator_provider_id", "postcode", "sponsorship_licence"]),
     field("service_count"),
 )
-SERVICE_EXPORT = (
-    *model_fields(
-        Service,
-        [
-            "id",
-            "name",
-            "service_type",
-            "client_group",
-            "address",
-            "postcode",
-            "local_authority_area",
-            "out_of_area",
-            "host_authority",
-            "capacity",
-            "council_funded_people",
-            "regulated",
-            "regulator",
-            "regulator_id",
-            "regulator_rating",
-            "rating_safe",
-            "rating_effective",
-            "rating_caring",
-            "rating_responsive",
-            "rating_well_led",
-            "registered_manager",
-            "market_risk_reasons",
-            "commissioning_status",
-        ],
-    ),
+# Every register field of a service, in the order of its download (ServiceExportTable).
+SERVICE_REGISTER_FIELDS = [
+    "id",
+    "name",
+    "provider",
+    "service_type",
+    "client_group",
+    "address",
+    "postcode",
+    "local_authority_area",
+    "out_of_area",
+    "host_authority",
+    "capacity",
+    "council_funded_people",
+    "regulated",
+    "regulator",
+    "regulator_id",
+    "regulator_rating",
+    "rating_safe",
+    "rating_effective",
+    "rating_caring",
+    "rating_responsive",
+    "rating_well_led",
+    "last_inspection_date",
+    "registered_manager",
+    "market_risk_reasons",
+    "commissioning_status",
+    "risk",
+    "next_review_due",
+]
+_SERVICE_COLUMNS = (  # the columns that are not read as a service's own field
     field("provider", "provider__name"),
     field("last_inspection_date", convert=iso_date),
     # The raw rating ("red"), as ServiceTable.value_risk gives it.
     field("risk", "risk__rating"),
     field("next_review_due", "risk__next_review_due", iso_date),
+)
+SERVICE_EXPORT = (
+    *_SERVICE_COLUMNS,
+    *model_fields(
+        Service,
+        [n for n in SERVICE_REGISTER_FIELDS if n not in {f.column for f in _SERVICE_COLUMNS}],
+    ),
 )
 CONTRACT_EXPORT = (
     *model_fields(Contract, ["reference", "framework"]),
@@ -187,35 +196,7 @@ class ServiceExportTable(ServiceTable):
     """Exports carry every register field, not only those that fit on the page."""
 
     class Meta(ServiceTable.Meta):
-        fields = [
-            "id",
-            "name",
-            "provider",
-            "service_type",
-            "client_group",
-            "address",
-            "postcode",
-            "local_authority_area",
-            "out_of_area",
-            "host_authority",
-            "capacity",
-            "council_funded_people",
-            "regulated",
-            "regulator",
-            "regulator_id",
-            "regulator_rating",
-            "rating_safe",
-            "rating_effective",
-            "rating_caring",
-            "rating_responsive",
-            "rating_well_led",
-            "last_inspection_date",
-            "registered_manager",
-            "market_risk_reasons",
-            "commissioning_status",
-            "risk",
-            "next_review_due",
-        ]
+        fields = SERVICE_REGISTER_FIELDS
 
 
 class ContractTable(tables.Table):

@@ -45,6 +45,7 @@ from tests.factories import (
     ServiceFactory,
     UserFactory,
 )
+from tests.test_query_counts import _add_rows as add_register_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -268,13 +269,9 @@ def test_a_provider_viewer_of_the_review_table_gets_the_generic_path_and_its_rul
 
 
 def _add_rows(n: int) -> None:
+    add_register_rows(n)
     for _ in range(n):
-        provider = ProviderFactory()
-        service = ServiceFactory(provider=provider)
-        ContractFactory(provider=provider, services=[service])
-        IntelligenceFactory(service=service)
-        IntelligenceFactory(service=None, provider=provider)
-        ReviewFactory(service=service, officer=UserFactory())
+        ReviewFactory(officer=UserFactory())
 
 
 def _queries(client, url: str, export_format: str) -> tuple[int, int]:
