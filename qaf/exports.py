@@ -145,7 +145,12 @@ class ValuesExport(TableExport):
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         fields = fast_fields(table, exclude_columns)
         if fields is None:
-            return super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+            slow = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+            return Dataset(
+                *[[defuse(cell) for cell in row] for row in slow],
+                headers=slow.headers,
+                title=slow.title,
+            )
         try:
             title = table.Meta.model._meta.verbose_name_plural.title()
         except AttributeError:
@@ -165,5 +170,17 @@ class ValuesExport(TableExport):
         # values_list ignores select_related; prefetching would be of tuples, so none.
         rows = queryset.prefetch_related(None).values_list(*paths)
         for row in rows.iterator(chunk_size=CHUNK_SIZE):
-            dataset.append([convert(*[row[i] for i in at]) for convert, at in readers])
+            dataset.append([defuse(convert(*[row[i] for i in at])) for convert, at in readers])
         return dataset
+
+
+# A cell that starts with one of these is a formula to Excel and LibreOffice (and openpyxl
+# writes a string starting with "=" as one): a provider's name like =HYPERLINK(...) would run
+# in an officer's spreadsheet. OWASP's advice: make it text with a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

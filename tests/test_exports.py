@@ -297,3 +297,23 @@ def test_a_download_takes_the_same_queries_for_5_and_50_rows(
     assert few == 3, few
     if rows is not None:
         assert rows >= 50
+
+
+@pytest.mark.parametrize("url", [PROVIDERS, REVIEWS])
+def test_a_value_that_reads_as_a_formula_is_downloaded_as_text(client_for, officer_olivia, url):
+    """CSV/formula injection (OWASP): a name typed as =HYPERLINK(...) must not run in an
+    officer's spreadsheet. Reviews take django-tables2's path for nobody here; providers the
+    fast one: both are defused."""
+    from tests.factories import ProviderFactory, ReviewFactory, ServiceFactory
+
+    evil = '=HYPERLINK("http://evil.example","Click")'
+    service = ServiceFactory(provider=ProviderFactory(name=evil), name="+44 Ward")
+    ReviewFactory(service=service)
+    client = client_for(officer_olivia)
+    text = _download(client, url, {}, "csv").content.decode()
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text and '"=HYPERLINK' not in text
+    sheet = openpyxl.load_workbook(io.BytesIO(_download(client, url, {}, "xlsx").content)).active
+    values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(v.startswith("'=HYPERLINK") for v in values)
+    assert not any(v.startswith("=") for v in values)
