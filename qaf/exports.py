@@ -177,10 +177,21 @@ class ValuesExport(TableExport):
 # A cell that starts with one of these is a formula to Excel and LibreOffice (and openpyxl
 # writes a string starting with "=" as one): a provider's name like =HYPERLINK(...) would run
 # in an officer's spreadsheet. OWASP's advice: make it text with a leading apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A minus sign is left alone on a number ("-5"): that is data, not a formula.
+FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
 
 
 def defuse(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS) or (value.startswith("-") and not _is_number(value)):
         return "'" + value
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

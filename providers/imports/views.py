@@ -18,12 +18,11 @@ from django.template.response import TemplateResponse
 
 from providers.imports.forms import ImportUploadForm
 from providers.models import ImportJob
+from qaf.exports import defuse
 from qaf.generic import render_partial_or_page
 from qaf.scoping import can
 
 PERMISSION = "providers.import"
-# Cells a spreadsheet would run as a formula when the download is opened (CSV injection).
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
 
 
 def _require_importer(user) -> None:
@@ -69,18 +68,7 @@ def job_detail(request, pk: int):
 
 
 def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) or (text.startswith("-") and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return defuse("" if value is None else str(value))
 
 
 @login_required
