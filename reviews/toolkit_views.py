@@ -183,7 +183,7 @@ def toolkit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def toolkit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    toolkit = _get_for_user(request, Toolkit, pk, "view", "based_on", "created_by")
+    toolkit = _get_for_user(request, Toolkit, pk, "view", "based_on", "created_by", "published_by")
     domains = list(toolkit.domains.prefetch_related("standards__questions"))
     standards = [s for d in domains for s in d.standards.all()]
     can_change = can(request.user, "change", "reviews.toolkit")

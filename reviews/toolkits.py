@@ -180,7 +180,7 @@ def publish(toolkit: Toolkit, *, actor: User) -> Toolkit:
         now = timezone.now()
         # Conditional update (STYLE habit 2): of two admins publishing at once, one wins.
         if not Toolkit.objects.filter(pk=toolkit.pk, status=ToolkitStatus.DRAFT).update(
-            status=ToolkitStatus.PUBLISHED, published_at=now
+            status=ToolkitStatus.PUBLISHED, published_at=now, published_by=actor
         ):
             toolkit.refresh_from_db()
             raise NotNow(

@@ -239,6 +239,7 @@ def test_publish_retires_the_version_it_replaces(version_1, version_2, admin_ale
 
     assert published.status == ToolkitStatus.PUBLISHED
     assert published.published_at is not None
+    assert published.published_by == admin_alex  # who published it, for the record
     version_1.refresh_from_db()
     assert version_1.status == ToolkitStatus.RETIRED
     assert current_toolkit() == version_2
