@@ -7,8 +7,9 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from providers.models import Contract, Intelligence, Provider, Service
-from qaf.exports import ExportField, field, iso_date, model_fields
+from providers.models import Contract, Intelligence, MarketRisk, Provider, Service
+from qaf.exports import ExportField, choice, field, iso_date, model_fields
+from risk.models import RagRating
 
 HIDE_UNTIL_DESKTOP = {
     "th": {"class": "qaf-hide-until-desktop"},
@@ -32,6 +33,19 @@ class DateColumn(tables.Column):
 
     def value(self, value):
         return value.isoformat() if value else ""
+
+
+class YesNoColumn(tables.BooleanColumn):
+    """A yes/no field: a tick (or the words given) on the page, "Yes" or "No" in a download
+    (django-tables2's own writes "True"/"False")."""
+
+    def value(self, record, value, bound_column):
+        return "Yes" if self._get_bool_value(record, value, bound_column) else "No"
+
+
+def choice_labels(values, labels: dict[str, str]) -> str | None:
+    """A list of choices, as its labels: "Block contract, Sole provider"."""
+    return ", ".join(str(labels.get(v, v)) for v in values) if values else None
 
 
 # Sorting by a name keeps the primary key as the tie-break: names repeat ("Willow Court Care
@@ -93,8 +107,8 @@ SERVICE_REGISTER_FIELDS = [
 _SERVICE_COLUMNS = (  # the columns that are not read as a service's own field
     field("provider", "provider__name"),
     field("last_inspection_date", convert=iso_date),
-    # The raw rating ("red"), as ServiceTable.value_risk gives it.
-    field("risk", "risk__rating"),
+    # The rating's label ("Red"), as ServiceTable.value_risk gives it.
+    field("risk", "risk__rating", choice(dict(RagRating.choices))),
     field("next_review_due", "risk__next_review_due", iso_date),
 )
 SERVICE_EXPORT = (
@@ -189,11 +203,19 @@ class ServiceTable(tables.Table):
 
     def value_risk(self, record):
         risk = getattr(record, "risk", None)
-        return risk.rating if risk else ""
+        return risk.get_rating_display() if risk else ""
 
 
 class ServiceExportTable(ServiceTable):
     """Exports carry every register field, not only those that fit on the page."""
+
+    regulator_rating = tables.Column("Regulator rating")
+    out_of_area = YesNoColumn()
+    regulated = YesNoColumn()
+    registered_manager = YesNoColumn()
+
+    def value_market_risk_reasons(self, value):
+        return choice_labels(value, dict(MarketRisk.choices))
 
     class Meta(ServiceTable.Meta):
         fields = SERVICE_REGISTER_FIELDS
@@ -230,7 +252,7 @@ class IntelligenceTable(tables.Table):
     )
     summary = tables.Column(orderable=False)
     status = tables.Column()
-    confidential = tables.BooleanColumn(yesno="Confidential,")
+    confidential = YesNoColumn(yesno="Confidential,")
 
     class Meta:
         model = Intelligence

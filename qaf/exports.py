@@ -71,8 +71,17 @@ def iso_date(value: Any) -> Any:
 
 
 def yes_no(value: Any) -> str:
-    """A BooleanColumn of a field that is not null: "True" or "False" whatever its yesno."""
-    return str(bool(value))
+    """A yes/no field: "Yes" or "No" (providers.tables.YesNoColumn in a download)."""
+    return "Yes" if value else "No"
+
+
+def choice_list(labels: dict[str, str]) -> Callable[[Any], Any]:
+    """A list of choices (an ArrayField of them): their labels, comma-separated."""
+
+    def convert(values: Any) -> Any:
+        return ", ".join(str(labels.get(v, v)) for v in values) if values else None
+
+    return convert
 
 
 def person(first: str | None, last: str | None, username: str | None) -> str | None:
@@ -94,8 +103,8 @@ def person_field(column: str, prefix: str | None = None) -> ExportField:
 
 
 def model_fields(model, names: Iterable[str]) -> tuple[ExportField, ...]:
-    """Export fields of a model's own fields, converted as django-tables2 would: choice labels,
-    "True"/"False" for booleans, the value otherwise."""
+    """Export fields of a model's own fields: choice labels (a list of choices as its labels),
+    "Yes"/"No" for booleans (shown with providers.tables.YesNoColumn), the value otherwise."""
     fields = []
     for name in names:
         model_field = model._meta.get_field(name)
@@ -103,6 +112,8 @@ def model_fields(model, names: Iterable[str]) -> tuple[ExportField, ...]:
             convert = choice(dict(model_field.flatchoices))
         elif isinstance(model_field, models.BooleanField) and not model_field.null:
             convert = yes_no
+        elif model_field.get_internal_type() == "ArrayField" and model_field.base_field.choices:
+            convert = choice_list(dict(model_field.base_field.flatchoices))
         elif model_field.get_internal_type() == "ArrayField":
             convert = text
         else:

@@ -219,18 +219,18 @@ def test_provider_users_service_download_is_the_same_without_the_risk(
 def test_what_the_service_download_says(client_for, register, officer_olivia):
     header, *rows = _rows(_download(client_for(officer_olivia), SERVICES, {}, "csv"))
     assert header[:6] == ["ID", "Name", "Provider", "Type", "Client group", "Address"]
-    # Two columns are headed "Regulator" (the regulator, its overall rating), as before.
-    assert header[12:16] == ["Regulated", "Regulator", "Regulator id", "Regulator"]
+    # The regulator and its overall rating, each with a header of its own.
+    assert header[12:16] == ["Regulated", "Regulator", "Regulator id", "Regulator rating"]
     by_name = {row[1]: dict(zip(header, row, strict=True)) for row in rows}
     lodge = by_name["Sunrise Lodge"]
     assert lodge["Type"] == "Domiciliary care" and lodge["Client group"] == "Children"
     assert lodge["Address"] == "1 High Street\nBath" and lodge["Capacity"] == ""
-    assert (lodge["Out of area"], lodge["Regulated"]) == ("True", "False")
+    assert (lodge["Out of area"], lodge["Regulated"]) == ("Yes", "No")
     assert lodge["Last inspected"] == "" and lodge["Risk"] == ""  # never inspected nor rated
     house = by_name["Sunrise House"]
-    assert house["Last inspected"] == "2025-03-14" and house["Risk"] in {"green", "amber", "red"}
-    # As django-tables2 has always written a list (not the labels): kept as it was.
-    assert house["Market risk"] == "['block_contract', 'sole_provider']"
+    assert house["Last inspected"] == "2025-03-14" and house["Risk"] in {"Green", "Amber", "Red"}
+    # Labels, as an officer reads them, not codes.
+    assert house["Market risk"] == "Block contract, Sole provider"
     assert house["Placements"] == "Open to placements"
 
 
