@@ -146,7 +146,43 @@ def notify(today: date) -> dict:
         if len(batch) >= BATCH:
             created += _insert_notices(batch)
     created += _insert_notices(batch)
+    batch.extend(_request_notices(today, now))
+    created += _insert_notices(batch)
     return {"notifications": created, "emails": _email_new()}
+
+
+def _request_notices(today: date, now) -> list[dict]:
+    """A notice for the officer who sent an information request that is now overdue (past its
+    due date with an item still waiting for the provider), once per request due date."""
+    from reviews.information import with_overdue
+    from reviews.models import InformationRequest, RequestStatus
+
+    overdue = (
+        with_overdue(
+            InformationRequest.objects.filter(
+                status=RequestStatus.SENT,
+                created_by__isnull=False,
+                created_by__is_active=True,
+                due_date__lt=today,
+            ),
+            today,
+        )
+        .filter(overdue=True)
+        .order_by("due_date", "pk")
+        .values_list("created_by_id", "service_id", "service__name", "title", "due_date")
+    )
+    return [
+        {
+            "user_id": user_id,
+            "service_id": service_id,
+            "kind": Notification.Kind.REQUEST_OVERDUE.value,
+            "due_date": due,
+            "message": f"The information request \u201c{title}\u201d to {name} was due on "
+            f"{due:%d %B %Y}: the provider has not answered every item.",
+            "created_at": now,
+        }
+        for user_id, service_id, name, title, due in overdue.iterator(chunk_size=BATCH)
+    ]
 
 
 def _insert_notices(batch: list[dict]) -> int:
@@ -231,7 +267,7 @@ def _email_new() -> int:
             ).update(emailed_at=timezone.now())
             if claimed:
                 send_mail(
-                    subject=f"QAF: {len(notices)} review date(s) need your attention",
+                    subject=f"QAF: {len(notices)} date(s) need your attention",
                     message=f"Hello {user.get_short_name() or user.username},\n\n{body}\n\n"
                     f"Sign in to QAF to see your caseload.\n",
                     from_email=settings.DEFAULT_FROM_EMAIL,

@@ -166,6 +166,7 @@ class Notification(models.Model):
         REVIEW_OVERDUE = "review_overdue", "Review overdue"
         FOLLOW_UP_DUE_SOON = "follow_up_due_soon", "Follow-up review due soon"
         FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up review overdue"
+        REQUEST_OVERDUE = "request_overdue", "Information request overdue"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

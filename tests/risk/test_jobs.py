@@ -281,3 +281,33 @@ def test_two_administrators_editing_at_once_the_later_is_told(client, admin_alex
     assert response.status_code == 200
     assert "after you opened this page" in response.content.decode()
     assert PolicyVersion.current().matrix["inspection_age"]["amber_years"] == 2
+
+
+@pytest.mark.django_db
+def test_an_overdue_information_request_tells_the_officer_who_sent_it_once(
+    client_for, officer_olivia, officer_owen, sunrise_house, provider_pat
+):
+    from reviews import information as info
+
+    late = info.create_request(
+        sunrise_house, actor=officer_olivia, items=["Fire drill record"], title="Fire safety"
+    )
+    info.send_request(late, actor=officer_olivia, today=TODAY - timedelta(days=40))
+    answered = info.create_request(
+        sunrise_house, actor=officer_owen, items=["Rota"], title="Staffing"
+    )
+    info.send_request(answered, actor=officer_owen, today=TODAY - timedelta(days=40))
+    info.answer_item(answered.items.get(), actor=provider_pat, response="Attached")
+    on_time = info.create_request(
+        sunrise_house, actor=officer_owen, items=["Menu"], title="Nutrition"
+    )
+    info.send_request(on_time, actor=officer_owen, today=TODAY)
+
+    notify(TODAY)
+    notices = Notification.objects.filter(kind="request_overdue")
+    assert [(n.user, n.service) for n in notices] == [(officer_olivia, sunrise_house)]
+    assert "Fire safety" in notices.get().message
+    assert any("Fire safety" in m.body for m in mail.outbox if m.to == [officer_olivia.email])
+    assert notify(TODAY)["notifications"] == 0  # once only
+    home = client_for(officer_olivia).get("/").content.decode()
+    assert f"/information-requests/?service={sunrise_house.pk}" in home
