@@ -338,3 +338,83 @@ def donut_chart(
         )
     parts.append(f"<g>{''.join(legend)}</g>")
     return _svg(width, height, id_prefix, title, desc, "".join(parts))
+
+
+RAG_BY_KEY = {s.key: s for s in RAG_SERIES}
+
+
+def score_bar_chart(
+    rows: Sequence[tuple[str, float | None, str | None]],
+    *,
+    title: str,
+    description: str = "",
+    id_prefix: str = "scores",
+    width: int = 760,
+    label_width: int = 300,
+    maximum: int = 4,
+    bar_h: int = 20,
+    gap: int = 8,
+) -> str:
+    """Horizontal bars of mean scores on a 0 to ``maximum`` scale, one per row, each filled in
+    its RAG's colour and pattern and labelled with its mean and RAG; gridlines at each whole
+    score. ``rows`` are ``(label, mean or None, rag or None)``; a row without a mean says
+    "Not scored"."""
+    rows = list(rows)
+    series = [s for s in RAG_SERIES if s.key != "unrated"]
+    desc = description or " ".join(
+        f"{label}: {_score_words(mean, rag)}." for label, mean, rag in rows
+    )
+    top = 34
+    legend, _ = _legend(series, id_prefix, label_width, 4)
+    value_width = _text_width("4.00 Amber", 13) + 12
+    bar_area = width - label_width - value_width
+    scale = bar_area / maximum
+    plot_bottom = top + len(rows) * (bar_h + gap) - gap / 2
+    height = plot_bottom + 30
+    parts = [_patterns(series, id_prefix), legend]
+    axis = []
+    for tick in range(0, maximum + 1):
+        x = label_width + tick * scale
+        axis.append(
+            f'<line x1="{_num(x)}" y1="{top - 4}" x2="{_num(x)}" y2="{_num(plot_bottom)}"'
+            f'{_attrs(stroke=GRID)} stroke-width="1"/>'
+            f'<text x="{_num(x)}" y="{_num(plot_bottom + 18)}" text-anchor="middle"'
+            f' font-size="12"{_attrs(fill=MUTED)}>{tick}</text>'
+        )
+    parts.append(f'<g aria-hidden="true">{"".join(axis)}</g>')
+    for index, (label, mean, rag) in enumerate(rows):
+        y = top + index * (bar_h + gap)
+        shown = label if _text_width(label, 13) <= label_width - 14 else _clip(label, label_width)
+        row = [
+            f'<text x="{label_width - 10}" y="{_num(y + bar_h / 2 + 5)}" text-anchor="end"'
+            f' font-size="13">{escape(shown)}</text>'
+        ]
+        if mean is None or rag not in RAG_BY_KEY:
+            row.append(
+                f'<text x="{label_width + 6}" y="{_num(y + bar_h / 2 + 5)}" font-size="13"'
+                f"{_attrs(fill=MUTED)}>Not scored</text>"
+            )
+        else:
+            s = RAG_BY_KEY[rag]
+            w = float(mean) * scale
+            row.append(
+                f'<rect x="{label_width}" y="{y}" width="{_num(w)}" height="{bar_h}"'
+                f'{_attrs(fill=_fill(s, id_prefix), stroke=WHITE)} stroke-width="1">'
+                f"<title>{escape(f'{label}: {mean:.2f} {s.label}')}</title></rect>"
+                f'<text x="{_num(label_width + w + 6)}" y="{_num(y + bar_h / 2 + 5)}"'
+                f' font-size="13" font-weight="bold">{mean:.2f} {escape(s.label)}</text>'
+            )
+        parts.append(f"<g>{''.join(row)}</g>")
+    return _svg(width, height, id_prefix, title, desc, "".join(parts))
+
+
+def _clip(label: str, label_width: float) -> str:
+    """A label cut to fit its column, with an ellipsis (the full text is in the description)."""
+    keep = max(4, int((label_width - 14) / (13 * 0.56)) - 1)
+    return label[:keep].rstrip() + "…"
+
+
+def _score_words(mean, rag) -> str:
+    if mean is None or rag not in RAG_BY_KEY:
+        return "not scored"
+    return f"{mean:.2f}, {RAG_BY_KEY[rag].label}"

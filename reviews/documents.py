@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qaf import charts
 from qaf.models import Document, User
 from qaf.pdf import issue_document
 from reviews.models import Answer, Review
@@ -62,4 +63,16 @@ def report_context(review: Review) -> dict:
             }
         )
     comments = review.comments.select_related("standard").prefetch_related("evidence")
-    return {"review": review, "domains": list(domains.values()), "comments": list(comments)}
+    domains = list(domains.values())
+    chart = charts.score_bar_chart(
+        [
+            (f"{s['standard'].code} {s['standard'].title}", s["score"].mean, s["score"].rag)
+            for d in domains
+            for s in d["standards"]
+        ],
+        title="Mean score of each standard (4 Excellent, 3 Good, 2 Requires improvement, 1 Poor)",
+        id_prefix="report-scores",
+        bar_h=15,
+        gap=5,  # compact, so that the chart fits under the summary on the first page
+    )
+    return {"review": review, "domains": domains, "comments": list(comments), "chart": chart}

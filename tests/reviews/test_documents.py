@@ -65,3 +65,11 @@ def test_the_provider_sees_its_reports_once_produced_and_no_recipients(
 def test_a_service_without_documents_says_so(client_for, officer_olivia, oak_lodge_home):
     page = _service_page(client_for(officer_olivia), oak_lodge_home)
     assert "No report or letter has been issued about this service yet." in page
+
+
+def test_the_report_has_the_chart_of_standard_scores(shared):
+    from reviews.documents import report_context
+
+    chart = report_context(shared)["chart"]
+    assert chart.startswith("<svg") and 'role="img"' in chart
+    assert "S1 Safeguarding: 3.00, Green." in chart
