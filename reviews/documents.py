@@ -36,7 +36,10 @@ def provider_emails(provider_id: int) -> list[str]:
 
 def report_context(review: Review) -> dict:
     """What the report template shows: scores per domain and standard, findings, the override."""
+    from reviews.scoring import AMBER, GREEN, RED, suggested_rating
     from reviews.services import standard_scores
+
+    rags = (GREEN, AMBER, RED)
 
     notes = {n.standard_id: n for n in review.standard_notes.all()}
     evidence: dict[int, dict] = {}
@@ -64,6 +67,13 @@ def report_context(review: Review) -> dict:
         )
     comments = review.comments.select_related("standard").prefetch_related("evidence")
     domains = list(domains.values())
+    for domain in domains:
+        # A domain's summary: how its standards came out, and the lowest of them (the rule
+        # that makes the review's suggested rating, applied to one domain); no new formula.
+        scores = [s["score"] for s in domain["standards"]]
+        domain["counts"] = {rag: sum(1 for x in scores if x.rag == rag) for rag in rags}
+        domain["not_scored"] = sum(1 for x in scores if x.rag is None)
+        domain["lowest"] = suggested_rating(scores)
     chart = charts.score_bar_chart(
         [
             (f"{s['standard'].code} {s['standard'].title}", s["score"].mean, s["score"].rag)

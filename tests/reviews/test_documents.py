@@ -73,3 +73,18 @@ def test_the_report_has_the_chart_of_standard_scores(shared):
     chart = report_context(shared)["chart"]
     assert chart.startswith("<svg") and 'role="img"' in chart
     assert "S1 Safeguarding: 3.00, Green." in chart
+
+
+def test_the_report_sums_up_each_domain_by_its_standards(sunrise_house, officer_olivia, client_for):
+    toolkit = small_toolkit(
+        {"Safe": {"S1 Abuse": ["Q1"], "S2 Medicines": ["Q2"], "S3 Falls": ["Q3"]}}
+    )
+    review = services.plan_review(sunrise_house, actor=officer_olivia, toolkit=toolkit)
+    q1, q2, _ = services.questions_of(review)
+    services.save_answer(review, q1, actor=officer_olivia, expected_version=0, score="4")
+    services.save_answer(review, q2, actor=officer_olivia, expected_version=0, score="2")
+    from reviews.documents import report_context
+
+    (safe,) = report_context(review)["domains"]
+    assert safe["counts"] == {"green": 1, "amber": 1, "red": 0}
+    assert (safe["not_scored"], safe["lowest"]) == (1, "amber")
