@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
+from qaf import charts
 from qaf.files import UploadRefused
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
@@ -144,6 +145,11 @@ def review_detail(request, pk: int):
         .select_related("issued_by")
     )
     scores = services.standard_scores(review) if staff and review.toolkit_id else []
+    scores_chart = charts.score_bar_chart(
+        [(f"{standard.code} {standard.title}", s.mean, s.rag) for standard, s in scores],
+        title="Mean score of each standard so far",
+        id_prefix="review-scores",
+    )
     return render(
         request,
         "reviews/detail.html",
@@ -154,6 +160,7 @@ def review_detail(request, pk: int):
             "show_visit_date": review.visit_date_visible_to(user),
             "documents": documents,
             "scores": scores,
+            "scores_chart": scores_chart if scores else "",
             "comments": review.comments.select_related(
                 "standard", "author", "responded_by"
             ).prefetch_related("evidence"),

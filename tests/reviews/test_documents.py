@@ -88,3 +88,12 @@ def test_the_report_sums_up_each_domain_by_its_standards(sunrise_house, officer_
     (safe,) = report_context(review)["domains"]
     assert safe["counts"] == {"green": 1, "amber": 1, "red": 0}
     assert (safe["not_scored"], safe["lowest"]) == (1, "amber")
+
+
+def test_the_review_page_draws_the_scores_for_staff_only(
+    client_for, shared, officer_olivia, provider_pat
+):
+    staff = client_for(officer_olivia).get(shared.get_absolute_url()).content.decode()
+    assert 'id="review-scores-title"' in staff and "3.00 Green" in staff
+    pat = client_for(provider_pat).get(shared.get_absolute_url()).content.decode()
+    assert "review-scores" not in pat
