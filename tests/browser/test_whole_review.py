@@ -46,8 +46,7 @@ NOT_ACCEPTED = "We saw three entries without an outcome on the day; the report s
 IN_THE_REPORT = (
     "Overall rating GREEN · suggested by the scores: AMBER",
     f"Why the rating differs from the scores: {OVERRIDE}",
-    "Domain Standard Mean score RAG "
-    "Safe S1 Safeguarding 2.50 AMBER Caring C1 Dignity 4.00 GREEN",
+    "Domain Standard Mean score RAG Safe S1 Safeguarding 2.50 AMBER Caring C1 Dignity 4.00 GREEN",
     # The chart's labels (SVG text), each bar with its mean and RAG.
     "S1 Safeguarding 2.50 Amber C1 Dignity 4.00 Green",
     f"S1 Safeguarding — AMBER (mean 2.50) {FINDINGS}",
