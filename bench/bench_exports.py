@@ -125,16 +125,10 @@ def child(repeats: int, generic: bool) -> None:
 
 
 def prepare(services: int, reuse: bool) -> dict[str, int]:
-    if reuse:
-        common.manage(NAME, "migrate", "--verbosity", "0")
-    else:
-        print(f"--- {services:,} services: database, migrations, seed_scale, recompute_ratings")
-        common.create_database(NAME)
-        common.seed(NAME, services)
-        print(common.manage(NAME, "recompute_ratings"), end="")
+    counts = common.prepare(NAME, services, reuse)
+    if not reuse:
         added = common.manage(NAME, "shell", "--no-imports", "-c", ADD_CONTRACTS)
         print(f"  contracts {int(added.split()[-1]):>22,}")
-    counts = common.data_counts(NAME)
     import psycopg
 
     with psycopg.connect(common.database_url(NAME)) as conn:

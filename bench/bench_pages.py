@@ -107,17 +107,6 @@ def child(requests: int) -> None:
     print(json.dumps(results))
 
 
-def prepare(name: str, services: int, reuse: bool) -> dict[str, int]:
-    if reuse:
-        common.manage(name, "migrate", "--verbosity", "0")
-    else:
-        print(f"--- {services:,} services: database, migrations, seed_scale, recompute_ratings")
-        common.create_database(name)
-        common.seed(name, services)
-        print(common.manage(name, "recompute_ratings"), end="")
-    return common.data_counts(name)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--services", type=int, default=100_000)
@@ -132,8 +121,8 @@ def main() -> None:
 
     info = common.machine()
     data = {
-        args.small: prepare(SMALL, args.small, args.reuse),
-        args.services: prepare(BIG, args.services, args.reuse),
+        args.small: common.prepare(SMALL, args.small, args.reuse),
+        args.services: common.prepare(BIG, args.services, args.reuse),
     }
     loads = [common.load_average()]
     small = common.run_child(Path(__file__), SMALL, str(min(args.requests, 10)))

@@ -130,12 +130,7 @@ def main() -> None:
         return child(int(args.child))
 
     info = common.machine()
-    if args.reuse:
-        common.manage(NAME, "migrate", "--verbosity", "0")
-    else:
-        common.create_database(NAME)
-        common.seed(NAME, args.services)
-    data = common.data_counts(NAME)
+    data = common.prepare(NAME, args.services, args.reuse, rate=False)
     loads = [common.load_average()]
     result = common.run_child(Path(__file__), NAME, str(args.saves))
     loads.append(common.load_average())

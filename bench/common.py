@@ -90,6 +90,21 @@ def seed(name: str, services: int) -> float:
     return time.perf_counter() - started
 
 
+def prepare(name: str, services: int, reuse: bool, *, rate: bool = True) -> dict[str, int]:
+    """The benchmark database: a kept one brought up to date (``--reuse``), or a fresh one
+    migrated, loaded with ``seed_scale`` and (``rate``) rated by ``recompute_ratings``."""
+    if reuse:
+        manage(name, "migrate", "--verbosity", "0")
+    else:
+        steps = "seed_scale, recompute_ratings" if rate else "seed_scale"
+        print(f"--- {services:,} services: database, migrations, {steps}")
+        create_database(name)
+        seed(name, services)
+        if rate:
+            print(manage(name, "recompute_ratings"), end="")
+    return data_counts(name)
+
+
 def data_counts(name: str) -> dict[str, int]:
     """What a seeded benchmark database holds."""
     import psycopg

@@ -167,6 +167,25 @@ class MarketRisk(models.TextChoices):
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
 
+# Runs of a service's fields that the form, the API, the download and the bulk loader all list
+# in this order (each list adds its own fields around them).
+SERVICE_LOCATION_FIELDS = (
+    "address",
+    "postcode",
+    "local_authority_area",
+    "out_of_area",
+    "host_authority",
+)
+SERVICE_REGULATION_FIELDS = (
+    "regulated",
+    "regulator",
+    "regulator_id",
+    "regulator_rating",
+    *(f"rating_{kq}" for kq in KEY_QUESTIONS),
+    "last_inspection_date",
+    "registered_manager",
+)
+
 
 def _key_question_rating(label: str) -> models.CharField:
     return models.CharField(

@@ -7,7 +7,15 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from providers.models import Contract, Intelligence, MarketRisk, Provider, Service
+from providers.models import (
+    SERVICE_LOCATION_FIELDS,
+    SERVICE_REGULATION_FIELDS,
+    Contract,
+    Intelligence,
+    MarketRisk,
+    Provider,
+    Service,
+)
 from qaf.exports import ExportField, choice, field, iso_date, model_fields
 from risk.models import RagRating
 
@@ -81,24 +89,10 @@ SERVICE_REGISTER_FIELDS = [
     "provider",
     "service_type",
     "client_group",
-    "address",
-    "postcode",
-    "local_authority_area",
-    "out_of_area",
-    "host_authority",
+    *SERVICE_LOCATION_FIELDS,
     "capacity",
     "council_funded_people",
-    "regulated",
-    "regulator",
-    "regulator_id",
-    "regulator_rating",
-    "rating_safe",
-    "rating_effective",
-    "rating_caring",
-    "rating_responsive",
-    "rating_well_led",
-    "last_inspection_date",
-    "registered_manager",
+    *SERVICE_REGULATION_FIELDS,
     "market_risk_reasons",
     "commissioning_status",
     "risk",

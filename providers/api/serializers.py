@@ -4,7 +4,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from providers.models import Contract, Intelligence, Provider, Service, check_contract_services
+from providers.models import (
+    SERVICE_LOCATION_FIELDS,
+    SERVICE_REGULATION_FIELDS,
+    Contract,
+    Intelligence,
+    Provider,
+    Service,
+    check_contract_services,
+)
 from qaf.api import ScopedModelSerializer
 from qaf.scoping import can
 from risk.models import ServiceRisk, computed_for, last_full_run_date
@@ -71,26 +79,12 @@ class ServiceSerializer(ScopedModelSerializer):
             "id",
             "provider",
             "name",
-            "address",
-            "postcode",
-            "local_authority_area",
-            "out_of_area",
-            "host_authority",
+            *SERVICE_LOCATION_FIELDS,
             "service_type",
             "client_group",
             "capacity",
             "council_funded_people",
-            "regulated",
-            "regulator",
-            "regulator_id",
-            "regulator_rating",
-            "rating_safe",
-            "rating_effective",
-            "rating_caring",
-            "rating_responsive",
-            "rating_well_led",
-            "last_inspection_date",
-            "registered_manager",
+            *SERVICE_REGULATION_FIELDS,
             "market_risk",
             "market_risk_reasons",
             "commissioning_status",

@@ -13,10 +13,9 @@ from rest_framework.response import Response
 
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.drf import Conflict
 from reviews import information as info
+from reviews.api.errors import call
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
-from reviews.services import Forbidden, NotNow
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -93,15 +92,6 @@ class ReviewItemSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _call(step, *args, **kwargs):
-    try:
-        return step(*args, **kwargs)
-    except Forbidden as exc:
-        raise PermissionDenied(exc.reason) from exc
-    except NotNow as exc:
-        raise Conflict(exc.reason) from exc
-
-
 class InformationRequestViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -130,7 +120,7 @@ class InformationRequestViewSet(
         data = CreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        req = _call(
+        req = call(
             info.create_request,
             v["service"],
             actor=request.user,
@@ -145,12 +135,12 @@ class InformationRequestViewSet(
     @extend_schema(request=None, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def send(self, request, pk=None):
-        return self._respond(_call(info.send_request, self.get_object(), actor=request.user))
+        return self._respond(call(info.send_request, self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def close(self, request, pk=None):
-        return self._respond(_call(info.close_request, self.get_object(), actor=request.user))
+        return self._respond(call(info.close_request, self.get_object(), actor=request.user))
 
     def _item(self, item_id):
         return get_object_or_404(self.get_object().items.all(), pk=item_id)
@@ -172,7 +162,7 @@ class InformationRequestViewSet(
             # Another provider's file and a file that does not exist get the same answer: the
             # reply never tells whether an id exists outside the user's scope.
             raise PermissionDenied("Only evidence from your own library can answer a request.")
-        _call(
+        call(
             info.answer_item,
             item,
             actor=request.user,
@@ -192,5 +182,5 @@ class InformationRequestViewSet(
         item = self._item(item_id)
         data = ReviewItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _call(info.review_item, item, actor=request.user, **data.validated_data)
+        call(info.review_item, item, actor=request.user, **data.validated_data)
         return self._respond(item.request)

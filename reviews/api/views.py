@@ -13,9 +13,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from providers.evidence import Evidence
-from qaf.drf import Conflict
 from qaf.scoping import can
 from reviews import services
+from reviews.api.errors import call, refusals
 from reviews.api.serializers import (
     AddCommentSerializer,
     AnswerCommentSerializer,
@@ -47,11 +47,8 @@ class ReviewViewSet(
 
     def _run(self, step, *args, **kwargs):
         try:
-            review = step(*args, **kwargs)
-        except services.Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except services.NotNow as exc:
-            raise Conflict(exc.reason) from exc
+            with refusals():
+                review = step(*args, **kwargs)
         except DjangoValidationError as exc:
             raise ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -148,7 +145,7 @@ class ReviewViewSet(
             for name in ("add", "remove")
         }
         try:
-            with transaction.atomic():
+            with refusals(), transaction.atomic():
                 if changes:
                     services.save_answer(
                         review,
@@ -173,10 +170,6 @@ class ReviewViewSet(
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        except services.Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except services.NotNow as exc:
-            raise Conflict(exc.reason) from exc
         answer = Answer.objects.prefetch_related("evidence").get(review=review, question=question)
         return Response(AnswerSerializer(answer).data)
 
@@ -215,14 +208,14 @@ class ReviewViewSet(
             standard = sections.filter(pk=v["standard"]).first()
             if standard is None:
                 raise ValidationError({"standard": ["Not a section of this report."]})
-        try:
-            comment = services.add_comment(
-                review, actor=request.user, text=v["text"], standard=standard, evidence=files
-            )
-        except services.Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except services.NotNow as exc:
-            raise Conflict(exc.reason) from exc
+        comment = call(
+            services.add_comment,
+            review,
+            actor=request.user,
+            text=v["text"],
+            standard=standard,
+            evidence=files,
+        )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerCommentSerializer, responses=CommentSerializer)
@@ -237,10 +230,5 @@ class ReviewViewSet(
         comment = get_object_or_404(ReportComment, pk=comment_id, review=review)
         data = AnswerCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            comment = services.answer_comment(comment, actor=request.user, **data.validated_data)
-        except services.Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except services.NotNow as exc:
-            raise Conflict(exc.reason) from exc
+        comment = call(services.answer_comment, comment, actor=request.user, **data.validated_data)
         return Response(CommentSerializer(comment).data)
