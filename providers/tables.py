@@ -16,8 +16,11 @@ from providers.models import (
     Provider,
     Service,
 )
-from qaf.exports import ExportField, choice, field, iso_date, model_fields
+from qaf.exports import ExportField, choice, choice_list, field, iso_date, model_fields
 from risk.models import RagRating
+
+# "Block contract, Sole provider": the same words on the page's download and the fast one.
+MARKET_RISK_LABELS = choice_list(dict(MarketRisk.choices))
 
 HIDE_UNTIL_DESKTOP = {
     "th": {"class": "qaf-hide-until-desktop"},
@@ -49,11 +52,6 @@ class YesNoColumn(tables.BooleanColumn):
 
     def value(self, record, value, bound_column):
         return "Yes" if self._get_bool_value(record, value, bound_column) else "No"
-
-
-def choice_labels(values, labels: dict[str, str]) -> str | None:
-    """A list of choices, as its labels: "Block contract, Sole provider"."""
-    return ", ".join(str(labels.get(v, v)) for v in values) if values else None
 
 
 # Sorting by a name keeps the primary key as the tie-break: names repeat ("Willow Court Care
@@ -209,7 +207,7 @@ class ServiceExportTable(ServiceTable):
     registered_manager = YesNoColumn()
 
     def value_market_risk_reasons(self, value):
-        return choice_labels(value, dict(MarketRisk.choices))
+        return MARKET_RISK_LABELS(value)
 
     class Meta(ServiceTable.Meta):
         fields = SERVICE_REGISTER_FIELDS

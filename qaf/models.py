@@ -9,6 +9,16 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 
+def record_update(obj: models.Model, actor, field: str) -> models.Model:
+    """After a conditional queryset update (STYLE habit 2), which writes no history row and
+    sends no signal: reload ``obj`` and save it once (``field``, unchanged), so that its history
+    has the change with who made it and its post_save receivers (re-rating) run."""
+    obj.refresh_from_db()
+    obj._history_user = actor
+    obj.save(update_fields=[field])
+    return obj
+
+
 class VersionedModel(models.Model):
     """A row edited by people: ``version`` lets an edit detect that someone saved first."""
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.models import User
+from qaf.models import User, record_update
 from reviews.models import InformationRequest, InformationRequestItem, Review, ReviewStatus
 from reviews.models.information import ItemStatus, RequestStatus
 from reviews.services import Forbidden, NotNow, _caseworker, mark_information_requested
@@ -109,9 +109,7 @@ def send_request(
         if not updated:
             req.refresh_from_db()
             raise NotNow(f"The request is {req.get_status_display().lower()}: it was sent already.")
-        req.refresh_from_db()
-        req._history_user = actor
-        req.save(update_fields=["updated_at"])  # a history row for the queryset update
+        record_update(req, actor, "updated_at")
         if req.review_id and req.review.status == ReviewStatus.PLANNED:
             mark_information_requested(req.review, actor=actor)
         issue_request_letter(req, actor=actor)
@@ -200,9 +198,7 @@ def answer_item(
         )
         if not updated:
             raise NotNow("This item is not waiting for an answer.")
-        item.refresh_from_db()
-        item._history_user = actor
-        item.save(update_fields=["response"])  # a history row for the queryset update
+        record_update(item, actor, "response")
         item.evidence.set(files)
     return item
 
@@ -222,9 +218,7 @@ def review_item(
         ).update(status=status, officer_comment=comment.strip(), version=F("version") + 1)
         if not updated:
             raise NotNow("Only an answered item of a sent request can be accepted or returned.")
-        item.refresh_from_db()
-        item._history_user = actor
-        item.save(update_fields=["officer_comment"])  # a history row for the queryset update
+        record_update(item, actor, "officer_comment")
     return item
 
 
@@ -236,7 +230,5 @@ def close_request(req: InformationRequest, *, actor: User) -> InformationRequest
         ).update(status=RequestStatus.CLOSED, version=F("version") + 1, updated_at=timezone.now())
         if not updated:
             raise NotNow("The request is closed already.")
-        req.refresh_from_db()
-        req._history_user = actor
-        req.save(update_fields=["updated_at"])
+        record_update(req, actor, "updated_at")
     return req

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from providers.models import Service
-from qaf.models import Role, User
+from qaf.models import Role, User, record_update
 from reviews.models import (
     IN_PROGRESS,
     Answer,
@@ -81,11 +81,7 @@ def _transition(review: Review, allowed: Iterable[str], new: str, **fields) -> R
             f"The review is {review.get_status_display().lower()}: it cannot be moved to "
             f"“{S(new).label.lower()}” from there."
         )
-    review.refresh_from_db()
-    # A queryset update writes no history row and sends no signal: record both.
-    review._history_user = getattr(review, "_actor", None)
-    review.save(update_fields=["updated_at"])
-    return review
+    return record_update(review, getattr(review, "_actor", None), "updated_at")
 
 
 def current_toolkit() -> Toolkit | None:
@@ -347,10 +343,7 @@ def _record(review: Review, actor: User, **fields) -> Review:
     Review.objects.filter(pk=review.pk).update(
         version=F("version") + 1, updated_at=timezone.now(), **fields
     )
-    review.refresh_from_db()
-    review._history_user = actor
-    review.save(update_fields=["updated_at"])
-    return review
+    return record_update(review, actor, "updated_at")
 
 
 def request_manager_review(review: Review, *, actor: User) -> Review:
@@ -446,9 +439,7 @@ def answer_comment(comment, *, actor: User, response: str, reason: str = ""):
         )
         if not updated:
             raise NotNow("This comment has already been answered.")
-        comment.refresh_from_db()
-        comment._history_user = actor
-        comment.save(update_fields=["response"])  # a history row for the queryset update
+        record_update(comment, actor, "response")
     return comment
 
 
