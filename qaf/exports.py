@@ -49,11 +49,6 @@ def cell(value: Any) -> Any:
     return None if value is None or value == "" else value
 
 
-def text(value: Any) -> Any:
-    """A value django-tables2 turns into text: a list (an ArrayField) reads "['a', 'b']"."""
-    return None if value is None or value == "" else str(value)
-
-
 def choice(labels: dict[str, str]) -> Callable[[Any], Any]:
     """A choice field: its label (get_FOO_display), or the stored value if it has none."""
 
@@ -114,8 +109,6 @@ def model_fields(model, names: Iterable[str]) -> tuple[ExportField, ...]:
             convert = yes_no
         elif model_field.get_internal_type() == "ArrayField" and model_field.base_field.choices:
             convert = choice_list(dict(model_field.base_field.flatchoices))
-        elif model_field.get_internal_type() == "ArrayField":
-            convert = text
         else:
             convert = cell
         fields.append(field(name, name, convert))
