@@ -14,7 +14,20 @@ from qaf.twofactor import obtain_auth_token
 from reviews.api.information import InformationRequestViewSet
 from reviews.api.views import ReviewViewSet
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Every resource is found by its numeric id: anything else where the id goes ("abc",
+    "1.5", "-1") is a 404 from the URL resolver, before a view or a query runs. (An id beyond
+    the database's range is a 404 too: Django answers an out-of-range lookup with no rows.)"""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        kwarg = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field", "pk")
+        # [0-9], not \d: \d also matches other scripts' digits.
+        value = getattr(viewset, "lookup_value_regex", "[0-9]+")
+        return f"(?P<{lookup_prefix}{kwarg}>{value})"
+
+
+router = Router()
 router.register("providers", ProviderViewSet, basename="provider")
 router.register("services", ServiceViewSet, basename="service")
 router.register("contracts", ContractViewSet, basename="contract")

@@ -23,7 +23,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from qaf.concurrency import StaleEdit, check_version
+from qaf.concurrency import MAX_VERSION, StaleEdit, check_version
 from qaf.exports import ValuesExport
 from qaf.scoping import can
 
@@ -239,7 +239,9 @@ class ScopedUpdateView(_ScopedFormMixin, UpdateView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        form.fields["version"] = IntegerField(widget=HiddenInput, initial=self.object.version)
+        form.fields["version"] = IntegerField(
+            widget=HiddenInput, initial=self.object.version, min_value=0, max_value=MAX_VERSION
+        )
         return form
 
     def form_valid(self, form):
@@ -252,6 +254,18 @@ class ScopedUpdateView(_ScopedFormMixin, UpdateView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         return response
+
+
+# Ids are PostgreSQL bigints (BigAutoField).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a request parameter, or None when it is not one ("abc", "1.5", "-1", a
+    number beyond any id): never a ValueError (a 500) from ``int()`` or from the query."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
 
 
 def get_scoped_or_404(model, user, pk, action: str = "view"):

@@ -121,6 +121,15 @@ def render_document(document) -> None:
     )
 
 
+def fit_title(title: str) -> str:
+    """A document's title as it fits its column: titles are made from names people typed (a
+    service's, a request's), which together can be longer than any one of them."""
+    from qaf.models import Document
+
+    limit = Document._meta.get_field("title").max_length
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
 def issue_document(
     source,
     *,
@@ -146,7 +155,7 @@ def issue_document(
     provider = provider if provider is not None else service.provider
     document = Document.objects.create(
         kind=kind,
-        title=title,
+        title=fit_title(title),
         provider=provider,
         service=service,
         source_type=ContentType.objects.get_for_model(type(source)),

@@ -51,6 +51,7 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
@@ -527,6 +528,8 @@ class ObtainAuthTokenWithCode(ObtainAuthToken):
     """``POST /api/v1/auth/token/``: username and password, plus ``otp_token`` for staff."""
 
     serializer_class = AuthTokenWithCodeSerializer
+    # The project's parsers (qaf.drf.StrictJSONParser), not ObtainAuthToken's own list.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
 
 obtain_auth_token = ObtainAuthTokenWithCode.as_view()

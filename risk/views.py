@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qaf.concurrency import StaleEdit
+from qaf.generic import parse_id
 from qaf.scoping import can
 from risk import services
 from risk.forms import PolicyForm
@@ -43,15 +44,26 @@ def policy_detail(request):
     )
 
 
+UNKNOWN_BASE = (
+    "The version you started from is not known: open the page again and make your change again."
+)
+
+
 @login_required
 def policy_edit(request):
     _require(request.user, "change", "risk.policyversion")
     current = PolicyVersion.current()
     based_on = current
     if request.method == "POST":
-        based_on = get_object_or_404(PolicyVersion, pk=request.POST.get("based_on"))
-    form = PolicyForm(request.POST or None, matrix=based_on.matrix, schedules=based_on.schedules)
-    if request.method == "POST" and form.is_valid():
+        # The version the form was opened at (a hidden field): anything else is a message.
+        pk = parse_id(request.POST.get("based_on"))
+        based_on = PolicyVersion.objects.filter(pk=pk).first() if pk is not None else None
+    start = based_on or current
+    form = PolicyForm(request.POST or None, matrix=start.matrix, schedules=start.schedules)
+    if request.method == "POST" and based_on is None:
+        form.full_clean()
+        form.add_error(None, UNKNOWN_BASE)
+    elif request.method == "POST" and form.is_valid():
         if not form.has_policy_changes():
             form.add_error(None, "Nothing has changed: change a setting, or cancel.")
         else:
@@ -73,7 +85,7 @@ def policy_edit(request):
                     "the Jobs page shows the progress.",
                 )
                 return redirect("risk:policy")
-    return render(request, "risk/policy_form.html", {"form": form, "based_on": based_on})
+    return render(request, "risk/policy_form.html", {"form": form, "based_on": start})
 
 
 @login_required

@@ -90,11 +90,10 @@ class ReviewViewSet(
     @extend_schema(request=DraftSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], url_path="prepare-draft", scope_action="act")
     def prepare_draft(self, request, pk=None):
+        review = self.get_object()  # the id first: an unknown one is a 404 whatever the body
         data = DraftSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._run(
-            services.prepare_draft, self.get_object(), actor=request.user, **data.validated_data
-        )
+        return self._run(services.prepare_draft, review, actor=request.user, **data.validated_data)
 
     @extend_schema(request=None, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], url_path="share-draft", scope_action="act")
@@ -109,13 +108,11 @@ class ReviewViewSet(
     @extend_schema(request=ReasonSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def cancel(self, request, pk=None):
+        review = self.get_object()  # the id first: an unknown one is a 404 whatever the body
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(
-            services.cancel,
-            self.get_object(),
-            actor=request.user,
-            reason=data.validated_data["reason"],
+            services.cancel, review, actor=request.user, reason=data.validated_data["reason"]
         )
 
     # --- The visit record: answers (staff) -----------------------------------------------------

@@ -1,0 +1,44 @@
+"""Objects behind every path of the API, for the tests that sweep the OpenAPI schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviews import information as info
+from reviews.models import ReportComment
+from tests.factories import (
+    ContractFactory,
+    EvidenceFactory,
+    IntelligenceFactory,
+    ReviewFactory,
+)
+
+
+@pytest.fixture
+def api_world(sunrise, sunrise_house, officer_olivia, provider_pat):
+    """One object of Sunrise's for each resource, and the ids that fill the schema's paths."""
+    review = ReviewFactory(
+        service=sunrise_house,
+        status="with_provider",
+        rating="amber",
+        suggested_rating="amber",
+        completed_on=None,
+        officer=officer_olivia,
+    )
+    comment = ReportComment.objects.create(review=review, text="Wrong date", author=provider_pat)
+    request = info.send_request(
+        info.create_request(sunrise_house, actor=officer_olivia, items=["Rota"]),
+        actor=officer_olivia,
+    )
+    ids = {
+        "providers": sunrise.pk,
+        "services": sunrise_house.pk,
+        "contracts": ContractFactory(provider=sunrise, services=[sunrise_house]).pk,
+        "intelligence": IntelligenceFactory(service=sunrise_house).pk,
+        "evidence": EvidenceFactory(provider=sunrise).pk,
+        "reviews": review.pk,
+        "information-requests": request.pk,
+        "comment_id": comment.pk,
+        "item_id": request.items.get().pk,
+    }
+    return ids
