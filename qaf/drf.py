@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from rest_framework import exceptions, status
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,6 +30,22 @@ class StrictJSONParser(JSONParser):
         if problem:
             raise exceptions.ParseError(problem)
         return data
+
+
+class ScopedOrderingFilter(OrderingFilter):
+    """``?ordering=`` on the view's ``ordering_fields``, less its ``staff_only_ordering`` for
+    provider users: a field they see only on some rows (an unannounced visit's date) would
+    otherwise show, by the order, where the hidden values fall. Such a field is ignored, as
+    DRF ignores any field it does not offer. (Filters: ``ScopedFilterSet.staff_only_filters``.)
+    """
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context)
+        request = (context or {}).get("request")
+        if getattr(getattr(request, "user", None), "is_provider_user", False):
+            hidden = set(getattr(view, "staff_only_ordering", ()))
+            fields = [field for field in fields if field[0] not in hidden]
+        return fields
 
 
 class Conflict(exceptions.APIException):

@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "qaf.drf.ScopedOrderingFilter",
     ],
     # JSON that nothing can store (NUL, lone surrogates, 1e309) is a 400 (qaf.inputs).
     "DEFAULT_PARSER_CLASSES": [

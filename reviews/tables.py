@@ -48,12 +48,22 @@ class ReviewTable(tables.Table):
         ]
         empty_text = "No reviews match. Plan a review from a service's page."
 
+    # Columns a provider user sees only for some reviews (an unannounced visit's date, a rating
+    # before the report is shared): sorting on them would show where the hidden values fall.
+    STAFF_ONLY_ORDERING = ("visit_date", "rating")
+
     def __init__(self, *args, request=None, **kwargs):
         self.viewer = getattr(request, "user", None)
-        if getattr(self.viewer, "is_provider_user", False):
+        provider_user = getattr(self.viewer, "is_provider_user", False)
+        if provider_user:
             # The council's own working facts, as on the review page and in the API.
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "officer")
         super().__init__(*args, **kwargs)
+        if provider_user:
+            # Not a link in the header, and ``?sort=visit_date`` ignored (django-tables2 sorts
+            # only on orderable columns).
+            for name in self.STAFF_ONLY_ORDERING:
+                self.columns[name].column.orderable = False
 
     @property
     def export_fields(self):

@@ -41,6 +41,8 @@ class ReviewViewSet(
     filterset_fields = ["service", "status", "kind", "historic"]
     scope_action: str | None = None  # set per workflow action (qaf.permissions)
     ordering_fields = ["completed_on", "visit_date", "id"]
+    # Hidden from provider users on some rows (ReviewSerializer): not an ordering for them.
+    staff_only_ordering = ("visit_date",)
 
     def get_queryset(self):
         return Review.objects.visible_to(self.request.user).select_related("service")
