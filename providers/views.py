@@ -351,5 +351,5 @@ def serve_evidence(request, evidence: Evidence) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     # Should a browser render it anyway: no scripts, no requests, no same-origin access.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    # Cache-Control: no-store, as on every answer to a signed-in user (qaf/caching.py).
     return response

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store, private on every answer to a signed-in user (qaf/caching.py).
+    "qaf.caching.NoStoreWhenSignedInMiddleware",
     # NUL bytes and lone surrogates in a query string or form post: a 400, before any view.
     "qaf.inputs.RefuseUnstorableTextMiddleware",
     # Sets request.user.is_verified() (staff two-factor sign-in).
