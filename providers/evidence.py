@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from qaf.files import random_name
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 
 class ScanStatus(models.TextChoices):
@@ -44,7 +45,9 @@ class Evidence(models.Model):
         "providers.Provider", on_delete=models.PROTECT, related_name="evidence"
     )
     title = models.CharField(max_length=200)
-    evidence_date = models.DateField(help_text="The date the evidence is from")
+    evidence_date = models.DateField(
+        help_text="The date the evidence is from", validators=[validate_plausible_date]
+    )
     file = models.FileField(upload_to=evidence_upload_to, max_length=200)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)

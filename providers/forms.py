@@ -17,6 +17,7 @@ from qaf.files import human_size, max_upload_bytes
 from qaf.forms import FieldsetsMixin
 from qaf.models import User
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 
 class ScopedModelForm(FieldsetsMixin, forms.ModelForm):
@@ -220,6 +221,7 @@ class EvidenceForm(forms.Form):
     )
     evidence_date = forms.DateField(
         label="Date of the evidence",
+        validators=[validate_plausible_date],
         help_text="The date the document is from or was last updated. For example, 27/3/2026",
         error_messages={
             "required": "Enter the date of the evidence",
@@ -262,6 +264,7 @@ class AttachEvidenceForm(forms.Form):
     evidence_date = forms.DateField(
         required=False,
         label="Date of the new file",
+        validators=[validate_plausible_date],
         help_text="The date the document is from. For example, 27/3/2026",
         error_messages={"invalid": "Date of the new file must be a real date, like 27/3/2026"},
     )

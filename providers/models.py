@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from qaf.models import VersionedModel
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -250,7 +251,9 @@ class Service(VersionedModel):
     rating_caring = _key_question_rating("Caring")
     rating_responsive = _key_question_rating("Responsive")
     rating_well_led = _key_question_rating("Well-led")
-    last_inspection_date = models.DateField(null=True, blank=True, validators=[validate_not_future])
+    last_inspection_date = models.DateField(
+        null=True, blank=True, validators=[validate_not_future, validate_plausible_date]
+    )
     registered_manager = models.BooleanField("Registered manager in post", default=True)
     market_risk_reasons = ArrayField(
         models.CharField(max_length=24, choices=MarketRisk.choices),
@@ -373,8 +376,8 @@ class Contract(VersionedModel):
     )
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="contracts")
     services = models.ManyToManyField(Service, blank=True, related_name="contracts")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_plausible_date])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
     annual_value = models.DecimalField(
         "Annual value (£)",
         max_digits=12,
@@ -498,7 +501,7 @@ class Intelligence(VersionedModel):
         help_text="For provider-wide entries, which apply to all the provider's services",
     )
     kind = models.CharField(max_length=32, choices=IntelligenceKind.choices)
-    date = models.DateField(validators=[validate_not_future])
+    date = models.DateField(validators=[validate_not_future, validate_plausible_date])
     source = models.CharField(max_length=200, blank=True, help_text="Who or where it came from")
     summary = models.TextField()
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)

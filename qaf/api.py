@@ -1,18 +1,88 @@
-"""Shared API pieces: the scoped base serializer and viewset."""
+"""Shared API pieces: strict number fields, the scoped base serializer and viewset."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from qaf.concurrency import check_version
 from qaf.drf import Conflict, Pagination
+from qaf.generic import MAX_ID
 from qaf.scoping import ScopedQuerySet
 
+_DIGITS = re.compile(r"\s*-?[0-9]{1,20}\s*")
 
-class ScopedModelSerializer(serializers.ModelSerializer):
+
+def whole_number(data: object) -> int:
+    """``data`` as an int when it is one: 3, 3.0 (JSON does not tell them apart) or "3".
+    Anything else (1.5, "1.5", "1e3", true, "") is a ValueError: DRF's own IntegerField takes
+    "3.0", and its PrimaryKeyRelatedField took 1.5 as id 1."""
+    if isinstance(data, bool):
+        raise ValueError(data)
+    if isinstance(data, int):
+        return data
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, str) and _DIGITS.fullmatch(data):
+        return int(data)
+    raise ValueError(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number (``whole_number``), by default within PostgreSQL's bigint."""
+
+    default_error_messages = {"invalid": "Enter a whole number."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", -MAX_ID - 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return whole_number(data)
+        except ValueError:
+            self.fail("invalid")
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id is a whole number: 1.5 is refused (a 400 naming the field), not taken as 1."""
+
+    def to_internal_value(self, data):
+        try:
+            pk = whole_number(data)
+        except ValueError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < pk <= MAX_ID:
+            self.fail("does_not_exist", pk_value=pk)
+        return super().to_internal_value(pk)
+
+
+class StrictFieldsMixin:
+    """For a ModelSerializer: its integers and related ids built as the strict fields."""
+
+    serializer_related_field = StrictPrimaryKeyRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **dict.fromkeys(
+            (
+                models.IntegerField,
+                models.BigIntegerField,
+                models.SmallIntegerField,
+                models.PositiveIntegerField,
+                models.PositiveBigIntegerField,
+                models.PositiveSmallIntegerField,
+            ),
+            StrictIntegerField,
+        ),
+    }
+
+
+class ScopedModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """Related fields only accept objects the requesting user can see (an id of another
     organisation is "does not exist", a 400), and the model's own ``clean()`` runs, so the API
     validates exactly as the forms do."""
@@ -88,4 +158,12 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         serializer.save(version=serializer.instance.version + 1)
 
 
-__all__ = ["Conflict", "Pagination", "Response", "ScopedModelSerializer", "ScopedModelViewSet"]
+__all__ = [
+    "Conflict",
+    "Pagination",
+    "Response",
+    "ScopedModelSerializer",
+    "ScopedModelViewSet",
+    "StrictIntegerField",
+    "StrictPrimaryKeyRelatedField",
+]

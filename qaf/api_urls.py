@@ -10,7 +10,7 @@ from providers.api.views import (
     ProviderViewSet,
     ServiceViewSet,
 )
-from qaf.twofactor import obtain_auth_token
+from qaf.token_views import token_view
 from reviews.api.information import InformationRequestViewSet
 from reviews.api.views import ReviewViewSet
 
@@ -37,7 +37,7 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
 
 urlpatterns = [
-    # Staff with two-factor sign-in also send `otp_token` (qaf.twofactor).
-    path("auth/token/", obtain_auth_token, name="token"),
+    # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.
+    path("auth/token/", token_view, name="token"),
     path("", include(router.urls)),
 ]

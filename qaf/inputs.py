@@ -8,18 +8,26 @@ Two kinds of character reach Python but not the database or the JSON we answer w
   message that quotes it back.
 
 ``StrictJSONParser`` (every API body, ``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]``) and
-``RefuseUnstorableTextMiddleware`` (query strings and form posts, pages and API alike) ask the
-same question, ``problem_in``. JSON numbers too large for any field (``1e309``, which Python
-reads as infinity) are refused by the parser as well.
+``BadInputMiddleware`` (query strings and form posts, pages and API alike) ask the same
+question, ``problem_in``. JSON numbers too large for any field (``1e309``, which Python reads as
+infinity) are refused by the parser as well.
+
+``BadInputMiddleware`` is also the pages' last line: a model's validation (``full_clean`` in a
+service) that a page's form did not foresee is a 400 saying what is wrong, not a 500. (The API
+answers those itself: ``qaf.drf.exception_handler``.)
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+
+logger = logging.getLogger(__name__)
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -72,9 +80,10 @@ def _querydict_problem(data) -> str:
     return ""
 
 
-class RefuseUnstorableTextMiddleware:
+class BadInputMiddleware:
     """Query strings and form posts (pages and API) with text nothing can store: a 400 naming
-    the parameter, before any view, form, login attempt or query sees it."""
+    the parameter, before any view, form, login attempt or query sees it. And a model
+    ``ValidationError`` escaping a page view: a 400 with its messages."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -93,6 +102,13 @@ class RefuseUnstorableTextMiddleware:
         if problem:
             return refuse(request, problem)
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ValidationError):
+            return None
+        # The view's form should have said this: worth fixing there, so it is logged.
+        logger.warning("%s: a model refused what the form let through: %s", request.path, exception)
+        return refuse(request, "; ".join(exception.messages).rstrip("."))
 
 
 def refuse(request, reason: str):

@@ -77,8 +77,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: no-store, private on every answer to a signed-in user (qaf/caching.py).
     "qaf.caching.NoStoreWhenSignedInMiddleware",
-    # NUL bytes and lone surrogates in a query string or form post: a 400, before any view.
-    "qaf.inputs.RefuseUnstorableTextMiddleware",
+    # NUL bytes and lone surrogates in a query string or form post, and a model's validation
+    # escaping a page view: a 400 with the reason (qaf/inputs.py).
+    "qaf.inputs.BadInputMiddleware",
     # Sets request.user.is_verified() (staff two-factor sign-in).
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -232,7 +233,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous request is told 401 with WWW-Authenticate: Token.
-        "rest_framework.authentication.TokenAuthentication",
+        "qaf.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["qaf.permissions.RolePermission"],
@@ -273,6 +274,11 @@ SPECTACULAR_SETTINGS = {
         "ReviewKindEnum": "reviews.models.ReviewKind",
     },
 }
+
+# API tokens (qaf/tokens.py) work for this many days from their issue, then a new one is needed.
+QAF_API_TOKEN_DAYS = env.int("QAF_API_TOKEN_DAYS", default=30)
+if QAF_API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("QAF_API_TOKEN_DAYS must be 1 or more")
 
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}

@@ -9,7 +9,8 @@ holds what QAF adds around it:
 - ``StaffTwoFactorMiddleware``: with ``QAF_STAFF_2FA`` on, sends a member of staff who signed in
   with their password but has not yet given a code to the verify page (or to set-up, when they
   have no app yet) from every page;
-- the set-up, verify and manage pages, and the API token view that asks for ``otp_token``;
+- the set-up, verify and manage pages, and the API token serializer that asks for ``otp_token``
+  (the token view: ``qaf.tokens``);
 - ``api_refusal(request)``: why a session-authenticated API request must wait (used by
   ``qaf.permissions.RolePermission``).
 
@@ -50,8 +51,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
@@ -522,14 +521,3 @@ class AuthTokenWithCodeSerializer(AuthTokenSerializer):
         if not outcome.ok:
             raise serializers.ValidationError({"otp_token": outcome.error}, code="invalid")
         return attrs
-
-
-class ObtainAuthTokenWithCode(ObtainAuthToken):
-    """``POST /api/v1/auth/token/``: username and password, plus ``otp_token`` for staff."""
-
-    serializer_class = AuthTokenWithCodeSerializer
-    # The project's parsers (qaf.drf.StrictJSONParser), not ObtainAuthToken's own list.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
-
-
-obtain_auth_token = ObtainAuthTokenWithCode.as_view()

@@ -13,7 +13,7 @@ from providers.models import (
     Service,
     check_contract_services,
 )
-from qaf.api import ScopedModelSerializer
+from qaf.api import ScopedModelSerializer, StrictPrimaryKeyRelatedField
 from qaf.scoping import can
 from risk.models import ServiceRisk, computed_for, last_full_run_date
 
@@ -131,12 +131,13 @@ class ServiceSerializer(ScopedModelSerializer):
             return None
         return ScheduleSerializer(risk).data
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None and not isinstance(self.instance, list | tuple):
-            # A service stays with its provider: moving it is a new registration.
-            fields["provider"].read_only = True
-        return fields
+
+class ServiceUpdateSerializer(ServiceSerializer):
+    """A service stays with its provider: moving it is a new registration. (A serializer of its
+    own, so the schema says so too.)"""
+
+    class Meta(ServiceSerializer.Meta):
+        read_only_fields = ["provider", *ServiceSerializer.Meta.read_only_fields]
 
 
 class ContractSerializer(ScopedModelSerializer):
@@ -215,7 +216,7 @@ class EvidenceSerializer(ScopedModelSerializer):
     file is checked by content; a refused file is a 400 naming the reason. A new file answers
     ``"scan_status": "pending"`` and is downloadable once the virus scan finds it clean."""
 
-    provider = serializers.PrimaryKeyRelatedField(
+    provider = StrictPrimaryKeyRelatedField(
         queryset=Provider.objects.all(),
         required=False,
         help_text="Required for staff; a provider user's own organisation otherwise.",

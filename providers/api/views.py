@@ -22,6 +22,11 @@ class ServiceViewSet(ScopedModelViewSet):
     search_fields = ["name", "provider__name", "postcode", "regulator_id"]
     ordering_fields = ["name", "id", "last_inspection_date", "updated_at"]
 
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return serializers.ServiceUpdateSerializer
+        return super().get_serializer_class()
+
 
 class ContractViewSet(ScopedModelViewSet):
     queryset = Contract.objects.all()

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from providers.evidence import Evidence
 from providers.models import Service
+from qaf.api import StrictIntegerField, StrictPrimaryKeyRelatedField
 from reviews import information as info
 from reviews.api.errors import call
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
@@ -65,7 +66,7 @@ class InformationRequestSerializer(serializers.ModelSerializer):
         return info.is_overdue(obj)
 
 
-class _ScopedPk(serializers.PrimaryKeyRelatedField):
+class _ScopedPk(StrictPrimaryKeyRelatedField):
     """An id of a row the requesting user may see: anything else is "does not exist"."""
 
     def get_queryset(self):
@@ -84,7 +85,7 @@ class CreateSerializer(serializers.Serializer):
 class AnswerSerializer(serializers.Serializer):
     response = serializers.CharField(required=False, allow_blank=True, default="")
     # Ids of files in the user's own library; any other id refuses the whole answer (403).
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    evidence = serializers.ListField(child=StrictIntegerField(), required=False, default=list)
 
 
 class ReviewItemSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from providers.models import Service
+from qaf.api import StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.concurrency import MAX_VERSION
 from qaf.models import User
 from reviews.models import (
     Answer,
@@ -62,15 +64,15 @@ class ReviewSerializer(serializers.ModelSerializer):
 class ReviewCreateSerializer(serializers.Serializer):
     """Plan a review, or (``historic: true``) record a final review from before QAF."""
 
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    service = StrictPrimaryKeyRelatedField(queryset=Service.objects.all())
     kind = serializers.ChoiceField(choices=ReviewKind.choices, default=ReviewKind.FULL)
     historic = serializers.BooleanField(default=False)
     completed_on = serializers.DateField(required=False)
     rating = serializers.ChoiceField(choices=Rag.choices, required=False)
     announced = serializers.BooleanField(default=True)
     visit_date = serializers.DateField(required=False, allow_null=True)
-    officer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(provider__isnull=True, is_active=True), required=False
+    officer = StrictPrimaryKeyRelatedField(
+        queryset=User.objects.filter(Review.may_carry_out), required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -116,15 +118,13 @@ class SaveAnswerSerializer(serializers.Serializer):
     stale one is refused with 409 and the server's copy. Evidence links are added and removed
     one by one, so two officers linking files at once both keep theirs."""
 
-    question = serializers.IntegerField()
-    version = serializers.IntegerField(min_value=0)
+    question = StrictIntegerField()
+    version = StrictIntegerField(min_value=0, max_value=MAX_VERSION)
     score = serializers.ChoiceField(choices=Score.choices, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    add_evidence = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
-    )
+    add_evidence = serializers.ListField(child=StrictIntegerField(), required=False, default=list)
     remove_evidence = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
+        child=StrictIntegerField(), required=False, default=list
     )
 
 
@@ -147,10 +147,10 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class AddCommentSerializer(serializers.Serializer):
-    standard = serializers.IntegerField(required=False, allow_null=True)
+    standard = StrictIntegerField(required=False, allow_null=True)
     text = serializers.CharField()
     # Ids of files in the user's own library; any other id refuses the comment (403).
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    evidence = serializers.ListField(child=StrictIntegerField(), required=False, default=list)
 
 
 class AnswerCommentSerializer(serializers.Serializer):

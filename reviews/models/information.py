@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from qaf.models import VersionedModel
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 
 class RequestStatus(models.TextChoices):
@@ -52,7 +53,7 @@ class InformationRequest(VersionedModel):
         max_length=8, choices=RequestStatus.choices, default=RequestStatus.DRAFT
     )
     issued_on = models.DateField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -11,8 +11,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from providers.models import validate_not_future
-from qaf.models import VersionedModel
+from qaf.models import CASEWORK_ROLES, User, VersionedModel
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 
 class Rag(models.TextChoices):
@@ -104,7 +105,7 @@ class Review(VersionedModel):
         help_text="An unannounced visit's date is never shown to the provider before the "
         "visit is recorded",
     )
-    visit_date = models.DateField(null=True, blank=True)
+    visit_date = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
     visit_recorded_at = models.DateTimeField(null=True, blank=True)
     summary = models.TextField(blank=True, help_text="The report's summary of findings")
     actions_required = models.TextField(blank=True)
@@ -130,10 +131,12 @@ class Review(VersionedModel):
     completed_on = models.DateField(
         null=True,
         blank=True,
-        validators=[validate_not_future],
+        validators=[validate_not_future, validate_plausible_date],
         help_text="The date the final report was issued",
     )
-    sent_to_regulator_on = models.DateField(null=True, blank=True)
+    sent_to_regulator_on = models.DateField(
+        null=True, blank=True, validators=[validate_plausible_date]
+    )
     historic = models.BooleanField(
         default=False, help_text="Carried out before QAF, or on paper, and recorded afterwards"
     )
@@ -144,6 +147,10 @@ class Review(VersionedModel):
 
     objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[focus_standards])
+
+    # Who may be named a review's officer: an active officer or manager (SPEC §1). Partners,
+    # board members and administrators read reviews but do not carry them out.
+    may_carry_out = Q(is_active=True, provider__isnull=True, roles__overlap=sorted(CASEWORK_ROLES))
 
     class Meta:
         ordering = ["-completed_on", "-pk"]
@@ -188,8 +195,22 @@ class Review(VersionedModel):
             return True
         return self.status in (ReviewStatus.WITH_PROVIDER, ReviewStatus.FINAL)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        review = super().from_db(db, field_names, values)
+        review._stored_officer_id = review.__dict__.get("officer_id")
+        return review
+
     def clean(self) -> None:
         errors = {}
+        # Checked when the officer is named or changed, not on every later step: an officer
+        # who has since left does not block a colleague finishing the review.
+        officer_id = self.officer_id
+        named = officer_id and officer_id != getattr(self, "_stored_officer_id", None)
+        if named and not User.objects.filter(self.may_carry_out, pk=officer_id).exists():
+            errors["officer"] = (
+                "Choose a quality officer or manager (an active one) to carry out the review"
+            )
         if self.status == ReviewStatus.FINAL:
             if not self.completed_on:
                 errors["completed_on"] = "Enter the date the review was completed"
