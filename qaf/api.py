@@ -82,7 +82,27 @@ class StrictFieldsMixin:
     }
 
 
-class ScopedModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """The project's ModelSerializer: strict numbers; and a read-only choice field whose model
+    field may be blank (or null) says so. DRF drops ``allow_blank`` from read-only fields, and
+    the schema then left "" out of the field's values (a review's rating before it is set)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        for name, field in fields.items():
+            if not (isinstance(field, serializers.ChoiceField) and field.read_only and model):
+                continue
+            try:
+                model_field = model._meta.get_field(field.source or name)
+            except Exception:  # noqa: S112 - a source that is not a model field (a method)
+                continue
+            field.allow_blank = field.allow_blank or model_field.blank
+            field.allow_null = field.allow_null or model_field.null
+        return fields
+
+
+class ScopedModelSerializer(ModelSerializer):
     """Related fields only accept objects the requesting user can see (an id of another
     organisation is "does not exist", a 400), and the model's own ``clean()`` runs, so the API
     validates exactly as the forms do."""
@@ -160,6 +180,7 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
 __all__ = [
     "Conflict",
+    "ModelSerializer",
     "Pagination",
     "Response",
     "ScopedModelSerializer",

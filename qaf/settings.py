@@ -265,12 +265,19 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files: no CDN (and none reachable from a council
     # network that blocks them).
     "SWAGGER_UI_DIST": "SIDECAR",
+    # The 400/401/403/404/409 each operation can answer, with one Error body (qaf/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "qaf.schema.add_error_responses",
+    ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "RegulatorRatingEnum": "providers.models.RegulatorRating",
         "StatusEnum": "providers.models.IntelligenceStatus",
         "RagEnum": "reviews.models.Rag",
+        # A risk factor's RAG may be n/a (it does not apply): not the same values as a review's.
+        "FactorRagEnum": "risk.matrix.FACTOR_RAGS",
         "ReviewKindEnum": "reviews.models.ReviewKind",
     },
 }

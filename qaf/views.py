@@ -150,3 +150,13 @@ def document_download(request, pk: int):
     return FileResponse(
         handle, as_attachment=True, filename=f"{document.title}.pdf", content_type="application/pdf"
     )
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/ (an id the routes do not take, like /api/v1/services/abc/), the
+    page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -20,6 +20,8 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 GREEN, AMBER, RED, NA = "green", "amber", "red", "n/a"
+# A factor's RAG: n/a when the factor does not apply (an unregulated service's inspection age).
+FACTOR_RAGS = (GREEN, AMBER, RED, NA)
 SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
 
 FACTORS = (

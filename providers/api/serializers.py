@@ -15,6 +15,7 @@ from providers.models import (
 )
 from qaf.api import ScopedModelSerializer, StrictPrimaryKeyRelatedField
 from qaf.scoping import can
+from risk.matrix import FACTOR_RAGS
 from risk.models import ServiceRisk, computed_for, last_full_run_date
 
 
@@ -43,7 +44,7 @@ class ProviderSerializer(ScopedModelSerializer):
 
 class RiskFactorSerializer(serializers.Serializer):
     factor = serializers.CharField()
-    rag = serializers.ChoiceField(choices=["green", "amber", "red", "n/a"])
+    rag = serializers.ChoiceField(choices=FACTOR_RAGS)
     reason = serializers.CharField()
 
 
@@ -174,7 +175,7 @@ class ContractSerializer(ScopedModelSerializer):
 
 
 class IntelligenceSerializer(ScopedModelSerializer):
-    author = serializers.StringRelatedField(read_only=True)
+    author = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Intelligence

@@ -73,7 +73,13 @@ class _AnyFileRenderer(renderers.BaseRenderer):
     charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else json.dumps(data).encode()
+        if isinstance(data, bytes):
+            return data
+        # An error (404) asked for as ``?format=file``: still JSON, and labelled so (not */*).
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data).encode()
 
 
 class EvidenceViewSet(ScopedModelViewSet):

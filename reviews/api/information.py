@@ -13,13 +13,13 @@ from rest_framework.response import Response
 
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.api import StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
 from reviews import information as info
 from reviews.api.errors import call
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     class Meta:
         model = InformationRequestItem
         fields = [
@@ -37,7 +37,7 @@ class ItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InformationRequestSerializer(serializers.ModelSerializer):
+class InformationRequestSerializer(ModelSerializer):
     items = ItemSerializer(many=True, read_only=True)
     overdue = serializers.SerializerMethodField()
 

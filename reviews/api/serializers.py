@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from providers.models import Service
-from qaf.api import StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
 from qaf.concurrency import MAX_VERSION
 from qaf.models import User
 from reviews.models import (
@@ -17,9 +17,18 @@ from reviews.models import (
 )
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     """A review as the API shows it; the visit date of an unannounced review is hidden from
-    provider users until the visit is recorded (SPEC §6)."""
+    provider users until the visit is recorded (SPEC §6). Hidden values are null."""
+
+    # Null for provider users: always (the council's working), or until shared (the rating).
+    suggested_rating = serializers.ChoiceField(
+        choices=Rag.choices, allow_blank=True, allow_null=True, read_only=True
+    )
+    rating = serializers.ChoiceField(
+        choices=Rag.choices, allow_blank=True, allow_null=True, read_only=True
+    )
+    override_reason = serializers.CharField(allow_null=True, read_only=True)
 
     class Meta:
         model = Review
@@ -55,7 +64,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             data["visit_date"] = None
         if user is not None and user.is_provider_user:
             for internal in ("suggested_rating", "override_reason", "officer"):
-                data.pop(internal, None)
+                data[internal] = None
             if instance.status not in ("with_provider", "final"):
                 data["rating"] = None
         return data
@@ -104,7 +113,7 @@ class DraftSerializer(serializers.Serializer):
     actions_required = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AnswerSerializer(serializers.ModelSerializer):
+class AnswerSerializer(ModelSerializer):
     """A question's answer in the visit record (staff only)."""
 
     class Meta:
@@ -128,7 +137,14 @@ class SaveAnswerSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class StaleAnswerSerializer(serializers.Serializer):
+    """A refused save: why, and (when someone saved first) the server's copy."""
+
+    detail = serializers.CharField()
+    server = AnswerSerializer(required=False)
+
+
+class CommentSerializer(ModelSerializer):
     class Meta:
         model = ReportComment
         fields = [

@@ -26,6 +26,7 @@ from reviews.api.serializers import (
     ReviewCreateSerializer,
     ReviewSerializer,
     SaveAnswerSerializer,
+    StaleAnswerSerializer,
 )
 from reviews.models import Answer, ReportComment, Review, Standard
 
@@ -125,10 +126,17 @@ class ReviewViewSet(
     @extend_schema(
         methods=["post"],
         request=SaveAnswerSerializer,
-        responses={200: AnswerSerializer, 409: AnswerSerializer},
+        responses={200: AnswerSerializer, 409: StaleAnswerSerializer},
         summary="Save one answer (409 with the server's copy when the version is stale)",
     )
-    @action(detail=True, methods=["get", "post"], scope_action="act")
+    # A list of its own (every answer, unpaginated, unfiltered), not the review list's.
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        scope_action="act",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def answers(self, request, pk=None):
         review = self.get_object()
         if request.method == "GET":
@@ -183,7 +191,13 @@ class ReviewViewSet(
         responses={201: CommentSerializer},
         summary="Comment on the shared draft (the provider's users)",
     )
-    @action(detail=True, methods=["get", "post"], scope_action="view")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        scope_action="view",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def comments(self, request, pk=None):
         review = self.get_object()
         if request.method == "GET":
