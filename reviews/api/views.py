@@ -30,6 +30,10 @@ from reviews.api.serializers import (
 )
 from reviews.models import Answer, ReportComment, Review, Standard
 
+# A review's answers and comments: every one, in a plain list (no pages, no filters, none of
+# the review list's parameters), and the schema says so.
+PLAIN_LIST = {"pagination_class": None, "filter_backends": []}
+
 
 class ReviewViewSet(
     mixins.ListModelMixin,
@@ -129,14 +133,7 @@ class ReviewViewSet(
         responses={200: AnswerSerializer, 409: StaleAnswerSerializer},
         summary="Save one answer (409 with the server's copy when the version is stale)",
     )
-    # A list of its own (every answer, unpaginated, unfiltered), not the review list's.
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        scope_action="act",
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get", "post"], scope_action="act", **PLAIN_LIST)
     def answers(self, request, pk=None):
         review = self.get_object()
         if request.method == "GET":
@@ -191,13 +188,7 @@ class ReviewViewSet(
         responses={201: CommentSerializer},
         summary="Comment on the shared draft (the provider's users)",
     )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        scope_action="view",
-        pagination_class=None,
-        filter_backends=[],
-    )
+    @action(detail=True, methods=["get", "post"], scope_action="view", **PLAIN_LIST)
     def comments(self, request, pk=None):
         review = self.get_object()
         if request.method == "GET":
