@@ -20,8 +20,8 @@ from django.db.models import Max, ProtectedError, QuerySet
 from django.utils import timezone
 
 from qaf.scoping import can
+from qaf.workflow import Forbidden, NotNow
 from reviews.models import Domain, Question, Standard, Toolkit, ToolkitStatus
-from reviews.services import Forbidden, NotNow
 
 if TYPE_CHECKING:
     from qaf.models import User
