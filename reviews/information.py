@@ -171,10 +171,16 @@ def answer_item(
 
 
 def review_item(
-    item: InformationRequestItem, *, actor: User, status: str, comment: str = ""
+    item: InformationRequestItem,
+    *,
+    actor: User,
+    status: str,
+    comment: str = "",
+    version: int | str | None = None,
 ) -> InformationRequestItem:
-    """The officer accepts an answer, or sends it back with a comment saying what is missing."""
-    ITEM.apply(item, "review", actor=actor, status=status, comment=comment)
+    """The officer accepts an answer, or sends it back with a comment saying what is missing;
+    ``version`` is the item's as the officer read it (a newer answer refuses the step)."""
+    ITEM.apply(item, "review", actor=actor, status=status, comment=comment, version=version)
     return item
 
 

@@ -237,6 +237,7 @@ def item_review(request, pk: int, item_pk: int):
             actor=request.user,
             status=request.POST.get("status", ""),
             comment=request.POST.get("comment", ""),
+            version=request.POST.get("version"),
         )
     except WorkflowError as exc:
         _fail(request, exc)

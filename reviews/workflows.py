@@ -479,6 +479,20 @@ def _review_chosen(step: Step):
     return None
 
 
+def _answer_seen(step: Step):
+    """An officer's accept or "needs more" is about the answer they read: refused when the
+    provider changed it since (the page and the API send the item's ``version``)."""
+    seen = step.params.get("version")
+    if seen in (None, ""):
+        return None
+    if str(seen) != str(step.obj.version):
+        return (
+            "The provider changed this answer after you opened it: read the new answer, then "
+            "accept it or ask for more."
+        )
+    return None
+
+
 def _request_sent(reason: str):
     def guard(step: Step):
         return None if step.parent.status == RequestStatus.SENT else reason
@@ -521,7 +535,7 @@ ITEM = Workflow(
             source={ItemStatus.ANSWERED},
             target=lambda step: step.params["status"],
             guards=(_request_sent(NOT_REVIEWABLE),),
-            checks=(_review_chosen,),
+            checks=(_review_chosen, _answer_seen),
             changes=lambda step: {"officer_comment": _text(step, "comment")},
             state_reason=lambda item: NOT_REVIEWABLE,
         ),

@@ -89,6 +89,12 @@ class AnswerSerializer(serializers.Serializer):
 class ReviewItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[ItemStatus.ACCEPTED, ItemStatus.NEEDS_MORE])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The item's version as you read its answer: a newer answer refuses the "
+        "review (409)",
+    )
 
 
 class InformationRequestViewSet(

@@ -95,6 +95,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class SentToRegulatorSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False, allow_null=True, help_text="The day it was sent; today when left out"
+    )
+
+
 class DraftSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(choices=Rag.choices)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -24,6 +24,7 @@ from reviews.api.serializers import (
     ReviewCreateSerializer,
     ReviewSerializer,
     SaveAnswerSerializer,
+    SentToRegulatorSerializer,
 )
 from reviews.models import Answer, ReportComment, Review, Standard
 
@@ -121,6 +122,28 @@ class ReviewViewSet(
             self.get_object(),
             actor=request.user,
             reason=data.validated_data["reason"],
+        )
+
+    @extend_schema(request=None, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="request-manager-review", scope_action="act")
+    def request_manager_review(self, request, pk=None):
+        return self._run(services.request_manager_review, self.get_object(), actor=request.user)
+
+    @extend_schema(request=None, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="manager-reviewed", scope_action="act")
+    def manager_reviewed(self, request, pk=None):
+        return self._run(services.record_manager_review, self.get_object(), actor=request.user)
+
+    @extend_schema(request=SentToRegulatorSerializer, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="sent-to-regulator", scope_action="act")
+    def sent_to_regulator(self, request, pk=None):
+        data = SentToRegulatorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            services.record_sent_to_regulator,
+            self.get_object(),
+            actor=request.user,
+            on=data.validated_data.get("on"),
         )
 
     # --- The visit record: answers (staff) -----------------------------------------------------
