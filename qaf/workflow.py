@@ -196,6 +196,7 @@ class Workflow:
         not_now: Callable[[Any, Transition], str] | None = None,
         url_name: str | None = None,
         tags: Mapping[str, str] | None = None,
+        versioned: bool | None = None,
     ):
         self.model = model
         self.name = name
@@ -213,6 +214,9 @@ class Workflow:
                 raise ValueError(f"{name}: the action {t.action!r} is listed twice")
             self.transitions[t.action] = t
         self._field_names = {f.name for f in model._meta.concrete_fields}
+        # Each step adds one to the row's edit ``version`` (qaf.concurrency), so an edit form
+        # opened before it is refused; ``versioned=False`` where "version" means something else.
+        self.versioned = "version" in self._field_names if versioned is None else versioned
 
     def __repr__(self) -> str:
         return f"<Workflow {self.name}: {', '.join(self.transitions)}>"
@@ -341,7 +345,7 @@ class Workflow:
     def _write(self, step: Step, values: dict) -> None:
         """The conditional UPDATE (on the state it checked) and the history row with the actor."""
         extra = {}
-        if "version" in self._field_names:
+        if self.versioned:
             extra["version"] = F("version") + 1
         if "updated_at" in self._field_names:
             extra["updated_at"] = timezone.now()

@@ -16,6 +16,7 @@ import pytest
 from qaf.workflow import Forbidden, NotNow, Step, Transition, Workflow
 from reviews import services
 from reviews.models import Rag, Review, ReviewStatus
+from reviews.toolkits import TOOLKIT
 from reviews.workflows import COMMENT, ITEM, REQUEST, REVIEW
 from tests.factories import small_toolkit
 
@@ -194,7 +195,7 @@ def test_the_review_page_draws_the_offered_buttons_and_no_others(
 
 def test_every_table_names_a_known_state_for_each_of_its_steps():
     """A typo in a table (a state that does not exist) would make a step never possible."""
-    for workflow in (REVIEW, COMMENT, REQUEST, ITEM):
+    for workflow in (REVIEW, COMMENT, REQUEST, ITEM, TOOLKIT):
         states = {value for value, _ in workflow.model._meta.get_field(workflow.field).choices}
         states.add("")  # a blank choice field's first state (an unanswered comment)
         for t in workflow.transitions.values():
