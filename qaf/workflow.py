@@ -179,6 +179,15 @@ class Action:
         return self.transition.style
 
 
+_WORKFLOWS: dict[type[models.Model], Workflow] = {}
+
+
+def workflow_of(obj_or_model) -> Workflow:
+    """The workflow that governs a model's state (one per model)."""
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return _WORKFLOWS[model]
+
+
 class Workflow:
     """One model's state machine: its table of transitions and the one way to apply them."""
 
@@ -217,6 +226,9 @@ class Workflow:
         # Each step adds one to the row's edit ``version`` (qaf.concurrency), so an edit form
         # opened before it is refused; ``versioned=False`` where "version" means something else.
         self.versioned = "version" in self._field_names if versioned is None else versioned
+        if model in _WORKFLOWS:
+            raise ValueError(f"{model.__name__} already has a workflow: {_WORKFLOWS[model].name}")
+        _WORKFLOWS[model] = self
 
     def __repr__(self) -> str:
         return f"<Workflow {self.name}: {', '.join(self.transitions)}>"

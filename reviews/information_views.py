@@ -133,7 +133,6 @@ def request_detail(request, pk: int):
     user = request.user
     items = list(req.items.prefetch_related("evidence").select_related("answered_by"))
     for item in items:
-        item.tag = ITEM.tag(item)
         item.can_answer = ITEM.allows(item, "answer", user, parent=req)
         item.can_review = ITEM.allows(item, "review", user, parent=req)
     return render(
@@ -143,7 +142,6 @@ def request_detail(request, pk: int):
             "req": req,
             "items": items,
             "overdue": info.is_overdue(req),
-            "status_tag": REQUEST.tag(req),
             "actions": REQUEST.actions_for(req, user),
             "documents": Document.objects.visible_to(user)
             .filter(source_type__model="informationrequest", source_id=req.pk)

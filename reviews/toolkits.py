@@ -182,7 +182,11 @@ TOOLKIT = Workflow(
     name="toolkit",
     versioned=False,  # a toolkit's version is its number, one per published edition
     forbidden="Only administrators change review toolkits.",
-    tags={ToolkitStatus.PUBLISHED: "green", ToolkitStatus.RETIRED: "grey"},
+    tags={
+        ToolkitStatus.PUBLISHED: "green",
+        ToolkitStatus.DRAFT: "yellow",
+        ToolkitStatus.RETIRED: "grey",
+    },
     transitions=[
         Transition(
             "publish",

@@ -166,7 +166,6 @@ def review_detail(request, pk: int):
         "reviews/detail.html",
         {
             "review": review,
-            "status_tag": REVIEW.tag(review),
             "next_steps": [a for a in actions if a.action != "request-information"],
             "request_information": next(
                 (a for a in actions if a.action == "request-information"), None
