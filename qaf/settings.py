@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegulatorRatingEnum": "providers.models.RegulatorRating",
         "StatusEnum": "providers.models.IntelligenceStatus",
-        "RagEnum": "reviews.models.Rag",
+        "RagEnum": "qaf.rag.Rag",
         "ReviewKindEnum": "reviews.models.ReviewKind",
     },
 }

@@ -21,7 +21,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from providers.models import Provider, RegulatorRating, Service, ServiceType
 from qaf import charts
 from qaf.generic import render_partial_or_page
 from qaf.models import CASEWORK_ROLES, User
+from qaf.rag import ORDER, WORST_FIRST, Rag, rank_expression
 from qaf.scoping import can
 from risk.dashboard_tables import (
     CaseloadTable,
@@ -41,7 +42,7 @@ from risk.dashboard_tables import (
     RagCountsTable,
     WorsenedTable,
 )
-from risk.models import RagRating, RatingChange
+from risk.models import RatingChange
 
 PER_PAGE = 25
 WORSENED_DAYS = 30
@@ -63,7 +64,7 @@ EXPORT_NAMES = {
     "worsened": "worsened-ratings",
     "caseload": "my-caseload",
 }
-RAG_KEYS = ("red", "amber", "green")
+RAG_KEYS = WORST_FIRST
 COUNT_KEYS = (*RAG_KEYS, "unrated", "total", "overdue")
 # Filters that the register's service list (providers.filters.ServiceFilter) understands too:
 # the dashboard's links into the list carry them.
@@ -76,19 +77,11 @@ REGISTER_FILTERS = (
 )
 
 # A rating worsened when it went up the scale; a first rating (from "") never counts.
-WORSENED = Q(from_rating=RagRating.GREEN, to_rating__in=[RagRating.AMBER, RagRating.RED]) | Q(
-    from_rating=RagRating.AMBER, to_rating=RagRating.RED
+# (Green to Amber or Red, Amber to Red: qaf.rag.is_worse, in SQL.)
+WORSENED = Q(
+    *(Q(from_rating=old, to_rating__in=ORDER[index + 1 :]) for index, old in enumerate(ORDER[:-1])),
+    _connector=Q.OR,
 )
-
-
-def _rank(path: str) -> Case:
-    """Red 3, Amber 2, Green 1, not rated 0: sorting by rating puts Red first (descending)."""
-    ranks = {RagRating.RED: 3, RagRating.AMBER: 2, RagRating.GREEN: 1}
-    return Case(
-        *(When(**{path: rating}, then=Value(rank)) for rating, rank in ranks.items()),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
 
 
 # --- Filters ------------------------------------------------------------------------------
@@ -249,7 +242,7 @@ def overdue_queryset(services: QuerySet) -> QuerySet:
         services.filter(risk__review_overdue=True)
         .select_related("provider", "lead_officer", "risk")
         .defer(*NOT_SHOWN)
-        .annotate(rating_rank=_rank("risk__rating"))
+        .annotate(rating_rank=rank_expression("risk__rating"))
         .order_by("risk__next_review_due", "risk__service_id")
     )
 
@@ -266,7 +259,7 @@ def worsened_queryset(services: QuerySet, today: date) -> QuerySet:
             "service", "service__provider", "service__lead_officer", "service__risk"
         )
         .defer(*(f"service__{name}" for name in NOT_SHOWN))
-        .annotate(current_rank=_rank("service__risk__rating"))
+        .annotate(current_rank=rank_expression("service__risk__rating"))
         .order_by("-date", "-pk")
     )
 
@@ -278,7 +271,7 @@ def caseload_queryset(services: QuerySet, user: User) -> QuerySet:
         services.filter(lead_officer=user, risk__isnull=False)
         .select_related("provider", "risk")
         .defer(*NOT_SHOWN)
-        .annotate(rating_rank=_rank("risk__rating"))
+        .annotate(rating_rank=rank_expression("risk__rating"))
         .order_by("risk__next_review_due", "name", "pk")
     )
 
@@ -399,7 +392,7 @@ def dashboard(request):
         "cards": [
             {
                 "key": key,
-                "label": RagRating(key).label,
+                "label": Rag(key).label,
                 "count": totals[key],
                 "share": round(100 * totals[key] / totals["total"]) if totals["total"] else 0,
                 "url": register_link(request.GET, risk_rating=key),

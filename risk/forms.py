@@ -9,10 +9,10 @@ from typing import Any
 from django import forms
 
 from qaf.forms import FieldsetsMixin
-from risk.matrix import AMBER, FACTOR_LABELS, FACTORS, GREEN, RED
+from qaf.rag import ORDER, Rag
+from risk.matrix import FACTOR_LABELS, FACTORS
 from risk.schedules import DEFAULT_SCHEDULES
 
-RAG_CHOICES = [(GREEN, "Green"), (AMBER, "Amber"), (RED, "Red")]
 VALUE_LABELS = {
     "outstanding": "Outstanding",
     "good": "Good",
@@ -94,16 +94,16 @@ class PolicyForm(FieldsetsMixin, forms.Form):
                 forms.BooleanField(label="Use this factor", required=False),
                 cfg["enabled"],
             )
-            for rag in (GREEN, AMBER, RED):
+            for rag in ORDER:
                 add(
                     f"{factor}__weight_{rag}",
-                    _int(f"Score for {rag.capitalize()}", maximum=20),
+                    _int(f"Score for {Rag(rag).label}", maximum=20),
                     cfg["weights"][rag],
                 )
             for value, rag in cfg.get("mapping", {}).items():
                 add(
                     f"{factor}__map__{value}",
-                    forms.ChoiceField(label=VALUE_LABELS.get(value, value), choices=RAG_CHOICES),
+                    forms.ChoiceField(label=VALUE_LABELS.get(value, value), choices=Rag.choices),
                     rag,
                 )
             for key in ("amber_years", "red_years"):
@@ -117,16 +117,16 @@ class PolicyForm(FieldsetsMixin, forms.Form):
                 if key in cfg:
                     add(
                         f"{factor}__{key}",
-                        forms.ChoiceField(label=label, choices=RAG_CHOICES),
+                        forms.ChoiceField(label=label, choices=Rag.choices),
                         cfg[key],
                     )
             self.fieldsets.append((FACTOR_LABELS[factor], names))
 
         schedule_names = []
-        for rag in (GREEN, AMBER, RED):
+        for rag in ORDER:
             name = f"schedule__review_interval_months__{rag}"
             self.fields[name] = _int(
-                f"Next full review after a service rated {rag.capitalize()} (months)", minimum=1
+                f"Next full review after a service rated {Rag(rag).label} (months)", minimum=1
             )
             initial[name] = self.base_schedules["review_interval_months"][rag]
             schedule_names.append(name)

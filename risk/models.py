@@ -6,14 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models, transaction
 
+from qaf.rag import Rag, is_worse
 from risk.matrix import DEFAULT_MATRIX
 from risk.schedules import DEFAULT_SCHEDULES
-
-
-class RagRating(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
 
 
 class PolicyVersion(models.Model):
@@ -64,7 +59,7 @@ class ServiceRisk(models.Model):
     service = models.OneToOneField(
         "providers.Service", on_delete=models.CASCADE, primary_key=True, related_name="risk"
     )
-    rating = models.CharField(max_length=8, choices=RagRating.choices)
+    rating = models.CharField(max_length=8, choices=Rag.choices)
     score = models.PositiveIntegerField()
     factors = models.JSONField(help_text="[{factor, rag, reason}] in matrix order")
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
@@ -109,8 +104,8 @@ class RatingChange(models.Model):
         "providers.Service", on_delete=models.CASCADE, related_name="rating_changes"
     )
     date = models.DateField()
-    from_rating = models.CharField(max_length=8, choices=RagRating.choices, blank=True)
-    to_rating = models.CharField(max_length=8, choices=RagRating.choices)
+    from_rating = models.CharField(max_length=8, choices=Rag.choices, blank=True)
+    to_rating = models.CharField(max_length=8, choices=Rag.choices)
     changed_factors = models.JSONField(default=list)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,8 +119,8 @@ class RatingChange(models.Model):
 
     @property
     def worsened(self) -> bool:
-        order = {"": -1, "green": 0, "amber": 1, "red": 2}
-        return order[self.to_rating] > order[self.from_rating]
+        """Up the RAG scale; a first rating (from none) is not a change for the worse."""
+        return is_worse(self.to_rating, self.from_rating)
 
 
 class JobRun(models.Model):

@@ -14,6 +14,7 @@ from providers.models import (
     check_contract_services,
 )
 from qaf.api import ScopedModelSerializer
+from qaf.rag import NOT_APPLICABLE, Rag
 from qaf.scoping import can
 from risk.models import ServiceRisk, computed_for, last_full_run_date
 
@@ -43,14 +44,14 @@ class ProviderSerializer(ScopedModelSerializer):
 
 class RiskFactorSerializer(serializers.Serializer):
     factor = serializers.CharField()
-    rag = serializers.ChoiceField(choices=["green", "amber", "red", "n/a"])
+    rag = serializers.ChoiceField(choices=[*Rag.values, NOT_APPLICABLE])
     reason = serializers.CharField()
 
 
 class RiskSerializer(serializers.Serializer):
     """SPEC §9's risk object, exactly."""
 
-    rating = serializers.ChoiceField(choices=["green", "amber", "red"])
+    rating = serializers.ChoiceField(choices=Rag.choices)
     score = serializers.IntegerField()
     computed_for = serializers.DateField()
     factors = RiskFactorSerializer(many=True)

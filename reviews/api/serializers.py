@@ -4,10 +4,10 @@ from rest_framework import serializers
 
 from providers.models import Service
 from qaf.models import User
+from qaf.rag import Rag
 from reviews.models import (
     Answer,
     CommentResponse,
-    Rag,
     ReportComment,
     Review,
     ReviewKind,

@@ -12,13 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from providers.models import validate_not_future
 from qaf.models import VersionedModel
+from qaf.rag import Rag
 from qaf.scoping import ScopedQuerySet
-
-
-class Rag(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
 
 
 class ReviewKind(models.TextChoices):

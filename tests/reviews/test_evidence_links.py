@@ -17,8 +17,9 @@ from django.urls import reverse
 from providers.evidence import Evidence
 from qaf.models import Document
 from qaf.pdf import render_document
+from qaf.rag import Rag
 from reviews import services
-from reviews.models import Answer, Question, Rag, ReportComment, Review
+from reviews.models import Answer, Question, ReportComment, Review
 from tests.factories import EvidenceFactory, small_toolkit
 
 pytestmark = pytest.mark.django_db
