@@ -6,4 +6,5 @@ class RiskConfig(AppConfig):
     verbose_name = "Risk"
 
     def ready(self) -> None:
-        from risk import signals  # noqa: F401  - connects the "facts changed" receivers
+        from risk import schedules, signals  # noqa: F401  - registers the schedule settings
+        # (qaf.policy) and connects the "facts changed" receivers

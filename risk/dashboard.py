@@ -1,7 +1,8 @@
 """Quality & Risk dashboard (issue 3 item 7): where the team should look first.
 
 Counts by RAG (overall, per service type, per area), overdue reviews, ratings that worsened in
-the last 30 days and the signed-in officer's caseload, for the services that match the filters.
+the last ``worsened_days`` days (a policy setting, 30 by default) and the signed-in officer's
+caseload, for the services that match the filters.
 Every table downloads as CSV or XLSX (``?export_table=<name>&_export=csv|xlsx``, the filters
 and sort order kept); the charts are SVG drawn on the server (``qaf.charts``).
 
@@ -29,7 +30,7 @@ from django_tables2 import RequestConfig
 
 from providers.filters import ScopedFilterSet, _checkboxes
 from providers.models import Provider, RegulatorRating, Service, ServiceType
-from qaf import charts
+from qaf import charts, policy
 from qaf.generic import render_partial_or_page
 from qaf.models import CASEWORK_ROLES, User
 from qaf.rag import ORDER, WORST_FIRST, Rag, rank_expression
@@ -45,7 +46,6 @@ from risk.dashboard_tables import (
 from risk.models import RatingChange
 
 PER_PAGE = 25
-WORSENED_DAYS = 30
 EXPORT_PARAM = "_export"  # as django-tables2's ExportMixin on the register lists
 EXPORT_TABLE_PARAM = "export_table"
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -247,10 +247,10 @@ def overdue_queryset(services: QuerySet) -> QuerySet:
     )
 
 
-def worsened_queryset(services: QuerySet, today: date) -> QuerySet:
-    """Changes for the worse in the ``WORSENED_DAYS`` days up to and including today."""
+def worsened_queryset(services: QuerySet, today: date, days: int) -> QuerySet:
+    """Changes for the worse in the ``days`` days up to and including today."""
     changes = RatingChange.objects.filter(
-        WORSENED, date__gt=today - timedelta(days=WORSENED_DAYS), date__lte=today
+        WORSENED, date__gt=today - timedelta(days=days), date__lte=today
     )
     if services.query.where:  # filtered: else every service counts, and the subquery is waste
         changes = changes.filter(service__in=services.values("pk"))
@@ -288,6 +288,14 @@ class DashboardTables:
         self.today = today
         self.for_page = for_page  # else for a download: every column, every row
         self._figures: Figures | None = None
+        self._worsened_days: int | None = None
+
+    @property
+    def worsened_days(self) -> int:
+        """How far back "got worse" looks: a setting of the policy (qaf.policy)."""
+        if self._worsened_days is None:
+            self._worsened_days = policy.deadline("worsened_days")
+        return self._worsened_days
 
     @property
     def figures(self) -> Figures:
@@ -336,8 +344,15 @@ class DashboardTables:
         return self._configure(table, count=self.figures.totals["overdue"])
 
     def worsened(self) -> WorsenedTable:
-        data = worsened_queryset(self.services, self.today)
-        return self._configure(self._table(WorsenedTable, data, "worsened"))
+        days = self.worsened_days
+        data = worsened_queryset(self.services, self.today, days)
+        table = self._table(
+            WorsenedTable,
+            data,
+            "worsened",
+            empty_text=f"No rating has worsened in the last {days} days.",
+        )
+        return self._configure(table)
 
     def caseload(self) -> CaseloadTable | None:
         if not self.request.user.has_role(*CASEWORK_ROLES):
@@ -386,8 +401,8 @@ def dashboard(request):
         "filters_active": filterset.active,
         "provider": filterset.form.cleaned_data.get("provider") if valid else None,
         "today": today,
-        "since": today - timedelta(days=WORSENED_DAYS - 1),
-        "worsened_days": WORSENED_DAYS,
+        "since": today - timedelta(days=tables.worsened_days - 1),
+        "worsened_days": tables.worsened_days,
         "totals": totals,
         "cards": [
             {

@@ -282,7 +282,7 @@ class WorsenedTable(DashboardTable):
             "changed_factors",
             "lead_officer",
         ]
-        empty_text = "No rating has worsened in the last 30 days."
+        empty_text = "No rating has worsened lately."  # the dashboard gives the days
 
     export_fields = (
         ExportField("date", ("date",), _iso),

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from qaf import policy
 from qaf.models import User
 from risk.models import JobRun, Notification, PolicyVersion, ServiceRisk
 from risk.recompute import insert_rows, recompute
@@ -123,8 +124,7 @@ class _Due:
 def notify(today: date) -> dict:
     """Due-soon and overdue notices for each service's (active) lead officer, each created
     once."""
-    due_soon_days = int(PolicyVersion.current().schedules.get("due_soon_days", 30))
-    horizon = today + timedelta(days=due_soon_days)
+    horizon = policy.due_date("due_soon_days", today)
     risks = (
         ServiceRisk.objects.filter(
             service__lead_officer__isnull=False, service__lead_officer__is_active=True

@@ -6,13 +6,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models, transaction
 
+from qaf import policy
 from qaf.rag import Rag, is_worse
 from risk.matrix import DEFAULT_MATRIX
-from risk.schedules import DEFAULT_SCHEDULES
 
 
 class PolicyVersion(models.Model):
     """One immutable version of the risk matrix and the schedule rules.
+
+    ``schedules`` holds every setting registered in ``qaf.policy`` (deadlines of every app
+    included): read them through ``qaf.policy.setting``/``deadline``, which fill in the
+    registered default of a setting a version lacks.
 
     An administrator's edit saves a new version (never changes an old one) and every service is
     re-rated with it; each result names the version it was computed with.
@@ -46,7 +50,7 @@ class PolicyVersion(models.Model):
                     number=1,
                     defaults={
                         "matrix": DEFAULT_MATRIX,
-                        "schedules": DEFAULT_SCHEDULES,
+                        "schedules": policy.defaults(),
                         "note": "SPEC §4 and §5 defaults",
                     },
                 )

@@ -11,13 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from qaf import policy
 from qaf.concurrency import StaleEdit
 from qaf.scoping import can
 from risk import services
 from risk.forms import PolicyForm
 from risk.matrix import FACTOR_LABELS, FACTORS
 from risk.models import JobRun, Notification, PolicyVersion
-from risk.schedules import DEFAULT_SCHEDULES
 
 
 def _require(user, action: str, label: str) -> None:
@@ -36,11 +36,26 @@ def policy_detail(request):
         {
             "policy": current,
             "rows": rows,
-            "schedules": {**DEFAULT_SCHEDULES, **current.schedules},
+            "settings": _settings_in_words(current),
             "versions": PolicyVersion.objects.select_related("created_by")[:20],
             "can_change": can(request.user, "change", "risk.policyversion"),
         },
     )
+
+
+def _settings_in_words(version: PolicyVersion) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every registered setting (qaf.policy) of ``version``, by section: label and value."""
+    values = policy.values(version.schedules)
+    return [
+        (
+            section,
+            [
+                (entry.label.format(part="…"), entry.describe(values[entry.name]))
+                for entry in entries
+            ],
+        )
+        for section, entries in policy.sections()
+    ]
 
 
 @login_required

@@ -47,14 +47,16 @@ def worker(transactional_db, django_db_serialized_rollback):
 
 def _other_session_holds_lock():
     settings = connection.settings_dict
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=settings["NAME"],
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        **settings.get("OPTIONS", {}),
-    )
+    params = {
+        "dbname": settings["NAME"],
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+        "host": settings["HOST"] or None,
+        "port": settings["PORT"] or None,
+    }
+    # The embedded server's socket directory comes as OPTIONS["host"] (qaf.dev): it wins.
+    params.update(settings.get("OPTIONS", {}))
+    conninfo = psycopg.conninfo.make_conninfo(**params)
     other = psycopg.connect(conninfo, autocommit=True)
     other.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[NIGHTLY]])
     return other
