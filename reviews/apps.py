@@ -6,4 +6,5 @@ class ReviewsConfig(AppConfig):
     verbose_name = "QA reviews"
 
     def ready(self) -> None:
-        from reviews import deadlines  # noqa: F401  - registers the policy settings
+        # Register the policy settings (qaf.policy) and notice kinds (qaf.notifications).
+        from reviews import deadlines, notices  # noqa: F401

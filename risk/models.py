@@ -1,5 +1,5 @@
-"""Risk results, their history, the versioned policy (matrix + schedules), job runs, and
-notifications (SPEC §4, §5, §8)."""
+"""Risk results, their history, the versioned policy (matrix + schedules) and job runs
+(SPEC §4, §5, §8). Notifications are qaf's (qaf.models.Notification, qaf.notifications)."""
 
 from __future__ import annotations
 
@@ -155,39 +155,6 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} for {self.for_date}: {self.status}"
-
-
-class Notification(models.Model):
-    """A message on a user's home page (and by email), created once per (user, subject, due)."""
-
-    class Kind(models.TextChoices):
-        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
-        REVIEW_OVERDUE = "review_overdue", "Review overdue"
-        FOLLOW_UP_DUE_SOON = "follow_up_due_soon", "Follow-up review due soon"
-        FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up review overdue"
-        REQUEST_OVERDUE = "request_overdue", "Information request overdue"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    due_date = models.DateField()
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "service", "kind", "due_date"], name="notification_once"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def last_full_run_date():

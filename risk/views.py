@@ -1,4 +1,4 @@
-"""Risk pages: the policy (matrix and schedules) and its edit, job runs, notifications."""
+"""Risk pages: the policy (matrix and schedules) and its edit, job runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qaf import policy
@@ -17,7 +16,7 @@ from qaf.scoping import can
 from risk import services
 from risk.forms import PolicyForm
 from risk.matrix import FACTOR_LABELS, FACTORS
-from risk.models import JobRun, Notification, PolicyVersion
+from risk.models import JobRun, PolicyVersion
 
 
 def _require(user, action: str, label: str) -> None:
@@ -117,13 +116,3 @@ def run_job_now(request):
     transaction.on_commit(lambda: nightly.delay(triggered_by_id=request.user.pk))
     messages.success(request, "The nightly job has been queued. Refresh this page to follow it.")
     return redirect("risk:jobs")
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    notice = get_object_or_404(Notification, pk=pk, user=request.user)
-    Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
-    if request.htmx:
-        return render(request, "risk/notification_dismissed.html", {"notice": notice})
-    return redirect("home")
