@@ -73,11 +73,7 @@ def home(request):
             )
         if user.has_role(Role.MANAGER):
             context["awaiting_manager"] = (
-                reviews.filter(
-                    manager_review_requested=True,
-                    manager_reviewed_by__isnull=True,
-                    status__in=[ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER],
-                )
+                reviews.waiting_for_manager()
                 .select_related("officer")
                 .order_by("comments_due", "pk")
             )

@@ -54,7 +54,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         if user is not None and user.is_provider_user:
             for internal in ("suggested_rating", "override_reason", "officer"):
                 data.pop(internal, None)
-            if instance.status not in ("with_provider", "final"):
+            if not instance.rating_visible_to(user):
                 data["rating"] = None
         return data
 
