@@ -878,3 +878,22 @@ def test_the_library_pages_newest_first(client_for, provider_pat, settings, monk
     second = client.get("/evidence/?page=2").content.decode()
     assert "File 0" in second and "File 2" not in second
     assert 'href="?page=1" rel="prev"' in second
+
+
+# --- which files may be linked ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_linkable_files_are_the_providers_own_clean_ones_and_the_forms_offer_those(
+    sunrise, oak_lodge
+):
+    from providers.forms import AttachEvidenceForm
+    from tests.factories import EvidenceFactory
+
+    clean = EvidenceFactory(provider=sunrise, title="Clean")
+    EvidenceFactory(provider=sunrise, title="Waiting", scan_status=ScanStatus.PENDING)
+    EvidenceFactory(provider=sunrise, title="Infected", scan_status=ScanStatus.QUARANTINED)
+    EvidenceFactory(provider=oak_lodge, title="Someone else's")
+    assert list(Evidence.objects.linkable_for(sunrise.pk)) == [clean]
+    offered = AttachEvidenceForm(provider_id=sunrise.pk).fields["evidence"].queryset
+    assert list(offered) == [clean]
