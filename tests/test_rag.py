@@ -59,3 +59,10 @@ def test_every_rag_field_and_rule_uses_the_one_definition():
     assert suggested_rating([]) is None
     assert RatingChange(from_rating=GREEN, to_rating=RED).worsened
     assert not RatingChange(from_rating="", to_rating=RED).worsened
+
+
+def test_pages_label_a_plain_rag_value_through_the_one_definition():
+    from django.template import Context, Template
+
+    page = Template("{% load qaf_rag %}{{ a|rag_label }} {{ b|rag_label }} {{ c|rag_label }}")
+    assert page.render(Context({"a": "amber", "b": "red", "c": ""})) == "Amber Red "
