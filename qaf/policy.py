@@ -3,9 +3,9 @@
 Every number a workflow reads (a deadline in days, an interval in months, a threshold) is
 registered once, with its default, its label on the policy page and its limits::
 
-    PROVIDER_COMMENTS = policy.register(
-        "provider_comment_days", 14, "Provider comments on a draft report due after (days)",
-        section=policy.REVIEWS,
+    policy.register(
+        "provider_comment_days", 14, "Provider comments on a draft report due after",
+        section=policy.REVIEWS,  # unit="days" by default; the form adds " (days)"
     )
 
 and read through ``setting(name)``, ``deadline(name)`` (a whole number of days) or
