@@ -39,7 +39,12 @@ ESCALATION = "Improvement plans, suspensions and escalation"
 NOTICES = "Notices and the dashboard"
 SECTION_ORDER = (SCHEDULES, REVIEWS, ESCALATION, NOTICES)
 
-UNITS = {"days": ("day", "days"), "months": ("month", "months"), "people": ("", ""), "%": ("", "")}
+UNITS = {
+    "days": ("day", "days"),
+    "months": ("month", "months"),
+    "people": ("person", "people"),
+    "%": ("", ""),
+}
 
 
 @dataclass(frozen=True)
