@@ -302,14 +302,12 @@ def link_evidence(
     Links change one by one (add these, remove those) rather than being replaced by a whole
     list, so two officers linking evidence to the same question at once both keep theirs. Only
     the review's provider's files that passed the virus scan can be linked."""
-    from providers.evidence import Evidence, ScanStatus
+    from providers.evidence import Evidence
 
     add, remove = list(add), list(remove)
     with transaction.atomic():
         _open_visit_record(review, actor, question)
-        linkable = Evidence.objects.filter(
-            provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
-        )
+        linkable = Evidence.objects.linkable_for(review.service.provider_id)
         allowed = set(linkable.filter(pk__in=[e.pk for e in add]).values_list("pk", flat=True))
         if any(e.pk not in allowed for e in add):
             raise NotNow("Only the provider's own files that passed the virus scan can be linked.")

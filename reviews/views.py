@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
-from qaf import charts
+from qaf import charts, policy
 from qaf.files import UploadRefused
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
 from qaf.scoping import can
 from reviews import services
+from reviews.deadlines import PROVIDER_COMMENT_DAYS
 from reviews.models import (
     CommentResponse,
     Rag,
@@ -32,7 +33,7 @@ from reviews.models import (
 )
 from reviews.queries import suggested_for
 from reviews.tables import ReviewFilter, ReviewTable
-from reviews.workflows import COMMENT, REVIEW, _policy_days
+from reviews.workflows import COMMENT, REVIEW
 
 
 class ReviewList(ScopedListView):
@@ -285,7 +286,7 @@ def _page_of(step: str) -> tuple[str, str]:
 def _hint(step: str) -> str:
     """What the step's page tells the officer before they confirm."""
     if step == "share-draft":
-        days = _policy_days("provider_comment_days", 14)
+        days = policy.deadline(PROVIDER_COMMENT_DAYS)
         return (
             "The provider sees the draft report (marked DRAFT) in their portal and has "
             f"{days} days to send factual-accuracy comments."

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
-from providers.evidence import Evidence, ScanStatus
+from providers.evidence import Evidence
 from qaf.files import type_label
 from qaf.scoping import can
 from reviews import services
@@ -488,9 +488,7 @@ class EvidenceLinkForm(forms.Form):
 
     def __init__(self, *args, review: Review, **kwargs):
         super().__init__(*args, **kwargs)
-        files = Evidence.objects.filter(
-            provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
-        )
+        files = Evidence.objects.linkable_for(review.service.provider_id)
         self.fields["evidence"].queryset = files
         self.fields["evidence"].label = f"Files from {review.service.provider}'s evidence library"
         self.fields["shown"].queryset = files

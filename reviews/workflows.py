@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from datetime import timedelta
 
 from django.utils import timezone
 
+from qaf import policy
 from qaf.models import Role
 from qaf.workflow import NotNow, Step, Transition, Workflow
+from reviews.deadlines import INFORMATION_REQUEST_DAYS, PROVIDER_COMMENT_DAYS
 from reviews.models import (
     IN_PROGRESS,
     CommentResponse,
@@ -42,12 +43,6 @@ READ_ONLY_REASONS = {
 REPORT_STATES = frozenset({S.DRAFT, S.WITH_PROVIDER})
 
 
-def _policy_days(name: str, default: int) -> int:
-    from risk.models import PolicyVersion
-
-    return int(PolicyVersion.current().schedules.get(name, default))
-
-
 # --- Guards and checks: pure functions of the step, returning the reason or None ---------------
 
 
@@ -64,15 +59,13 @@ def _comments_answered(step: Step):
 
 
 def _manager_review_done(step: Step):
-    review = step.obj
-    if review.manager_review_requested and review.manager_reviewed_by_id is None:
+    if step.obj.waiting_for_manager:
         return "A manager has been asked to review the report and has not yet done so."
     return None
 
 
 def _manager_not_asked_yet(step: Step):
-    review = step.obj
-    if review.manager_review_requested and review.manager_reviewed_by_id is None:
+    if step.obj.waiting_for_manager:
         return "A manager has already been asked to review this report."
     return None
 
@@ -164,8 +157,10 @@ def _draft(step: Step) -> dict:
 
 
 def _shared(step: Step) -> dict:
-    days = _policy_days("provider_comment_days", 14)
-    return {"draft_shared_on": step.today, "comments_due": step.today + timedelta(days=days)}
+    return {
+        "draft_shared_on": step.today,
+        "comments_due": policy.due_date(PROVIDER_COMMENT_DAYS, step.today),
+    }
 
 
 def _issue_draft_report(step: Step) -> None:
@@ -389,10 +384,9 @@ COMMENT = Workflow(
 
 def _request_dates(step: Step) -> dict:
     """Issued today, due after the policy's days unless the officer set a date."""
-    days = _policy_days("information_request_days", 28)
     return {
         "issued_on": step.today,
-        "due_date": step.obj.due_date or step.today + timedelta(days=days),
+        "due_date": step.obj.due_date or policy.due_date(INFORMATION_REQUEST_DAYS, step.today),
     }
 
 
