@@ -39,6 +39,12 @@ class EvidenceQuerySet(ScopedQuerySet):
             return qs
         return qs.filter(scan_status=ScanStatus.CLEAN)
 
+    def linkable_for(self, provider_id: int) -> EvidenceQuerySet:
+        """The files that may be chosen or linked for ``provider_id``'s work (a visit answer, an
+        information request answer, a comment): its own library's, once the virus scan found
+        them clean. (A file uploaded with an answer joins it pending, through add_evidence.)"""
+        return self.filter(provider_id=provider_id, scan_status=ScanStatus.CLEAN)
+
 
 class Evidence(models.Model):
     provider = models.ForeignKey(

@@ -23,8 +23,8 @@ from providers.models import (
     Severity,
     SponsorshipLicence,
 )
+from qaf.rag import Rag
 from qaf.scoping import ScopedQuerySet
-from risk.models import RagRating
 
 
 def _checkboxes():
@@ -145,7 +145,7 @@ class ServiceFilter(ScopedFilterSet):
         distinct=False,
         field_name="risk__rating",
         widget=_checkboxes(),
-        choices=RagRating.choices,
+        choices=Rag.choices,
         label="Risk rating",
     )
     review_overdue = df.BooleanFilter(field_name="risk__review_overdue", label="Review overdue")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from providers.evidence import Evidence, ScanStatus
+from providers.evidence import Evidence
 from providers.models import (
     SERVICE_LOCATION_FIELDS,
     SERVICE_REGULATION_FIELDS,
@@ -272,9 +272,7 @@ class AttachEvidenceForm(forms.Form):
 
     def __init__(self, *args, provider_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].queryset = Evidence.objects.filter(
-            provider_id=provider_id, scan_status=ScanStatus.CLEAN
-        )
+        self.fields["evidence"].queryset = Evidence.objects.linkable_for(provider_id)
         self.fields["evidence"].empty_text = (
             "No files in the evidence library can be chosen yet: upload one below. (A new "
             "upload can be chosen here once the virus scan has found it clean.)"

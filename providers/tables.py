@@ -17,7 +17,7 @@ from providers.models import (
     Service,
 )
 from qaf.exports import ExportField, choice, choice_list, field, iso_date, model_fields
-from risk.models import RagRating
+from qaf.rag import LABELS as RAG_LABELS
 
 # "Block contract, Sole provider": the same words on the page's download and the fast one.
 MARKET_RISK_LABELS = choice_list(dict(MarketRisk.choices))
@@ -100,7 +100,7 @@ _SERVICE_COLUMNS = (  # the columns that are not read as a service's own field
     field("provider", "provider__name"),
     field("last_inspection_date", convert=iso_date),
     # The rating's label ("Red"), as ServiceTable.value_risk gives it.
-    field("risk", "risk__rating", choice(dict(RagRating.choices))),
+    field("risk", "risk__rating", choice(RAG_LABELS)),
     field("next_review_due", "risk__next_review_due", iso_date),
 )
 SERVICE_EXPORT = (

@@ -141,7 +141,10 @@ class ServiceDetail(ScopedDetailView):
         context["can_add_intelligence"] = can(user, "add", Intelligence)
         context.update(risk_context(self.object, user))
         context["service_reviews"] = (
-            Review.objects.visible_to(user).filter(service=self.object).order_by("-pk")[:10]
+            Review.objects.visible_to(user)
+            .with_visibility(user)
+            .filter(service=self.object)
+            .order_by("-pk")[:10]
         )
         context["can_plan_review"] = can(user, "add", Review)
         context["service_documents"] = (

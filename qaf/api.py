@@ -170,11 +170,16 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         expected = request.data.get("version") if hasattr(request.data, "get") else None
         with transaction.atomic():
+            # Lock the row first, versioned edit or not: DRF's update then reads it afresh, so
+            # an edit without a version still starts from the last committed one and two
+            # at once are applied one after the other instead of the second undoing the first.
+            type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
             check_version(instance, expected)
             response = super().update(request, *args, **kwargs)
         return response
 
     def perform_update(self, serializer):
+        # serializer.instance was read under the lock taken in update().
         serializer.save(version=serializer.instance.version + 1)
 
 

@@ -21,6 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from qaf.rag import AMBER, GREEN, RED
+from qaf.rag import LABELS as RAG_LABELS
+
 FONT = "Arial, Helvetica, sans-serif"
 TEXT = "#0b0c0c"
 MUTED = "#505a5f"
@@ -46,9 +49,9 @@ class Series:
 # RAG fills (white text on each: red 7.1:1, amber 4.8:1, green 6.2:1, grey 7.1:1; the marks
 # are darker still, so text on them keeps its contrast).
 RAG_SERIES: tuple[Series, ...] = (
-    Series("red", "Red", "#b10e1e", "crosshatch", "#5c0710"),
-    Series("amber", "Amber", "#b35900", "stripes", "#6b3500"),
-    Series("green", "Green", "#00703c", "solid"),
+    Series(RED, RAG_LABELS[RED], "#b10e1e", "crosshatch", "#5c0710"),
+    Series(AMBER, RAG_LABELS[AMBER], "#b35900", "stripes", "#6b3500"),
+    Series(GREEN, RAG_LABELS[GREEN], "#00703c", "solid"),
     Series("unrated", "Not yet rated", "#505a5f", "dots", "#24292b"),
 )
 

@@ -12,6 +12,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from qaf.concurrency import BadVersion, StaleEdit
 from qaf.inputs import problem_in
+from qaf.workflow import Forbidden, NotNow
 
 
 class Pagination(PageNumberPagination):
@@ -55,10 +56,15 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: model validation and a version that is not one are a 400 and a
-    stale edit is a 409, never a 500."""
+    """DRF's handler, plus: model validation and a version that is not one are a 400, a stale
+    edit a 409, and a workflow step the rules refuse (qaf.workflow) a 403 (``Forbidden``: not for
+    this user) or a 409 (``NotNow``: not in this state), each with its reason; never a 500."""
     if isinstance(exc, BadVersion):
         exc = exceptions.ValidationError({"version": [str(exc)]})
+    elif isinstance(exc, Forbidden):
+        exc = exceptions.PermissionDenied(exc.reason)
+    elif isinstance(exc, NotNow):
+        exc = Conflict(exc.reason)
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)

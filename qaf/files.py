@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import logging
 import re
 import tempfile
 import uuid
@@ -47,6 +48,10 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
+
+from qaf.virus import ScanError, Scanner, get_scanner
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 HEAD_BYTES = 8 * 1024
@@ -118,6 +123,11 @@ REFUSED_UNSAFE = "The file contains parts with unsafe names and cannot be accept
 REFUSED_NESTED = "The file contains another archive inside it and cannot be accepted"
 REFUSED_TOO_MANY_PARTS = f"The file has more than {MAX_ENTRIES:,} parts inside it"
 REFUSED_EMPTY = "The selected file is empty"
+REFUSED_VIRUS = "The virus scan found {signature} in the file: it has not been accepted"
+REFUSED_SCANNER = (
+    "The file could not be checked for viruses just now: nothing has been saved, try again in "
+    "a few minutes"
+)
 
 # Signatures of files that are certainly not text (and not one of ours).
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: .doc, .xls, .ppt, .msg, encrypted OOXML
@@ -218,10 +228,24 @@ def check_upload(
     name: str = "",
     max_bytes: int | None = None,
     kinds: frozenset[str] | set[str] | None = None,
+    refused_type: str | None = None,
+    scan_now: bool = False,
+    scanner: Scanner | None = None,
 ) -> CheckedFile:
     """The detected type, size and sha256 of ``upload`` (a seekable binary file), or
-    ``UploadRefused``. ``name`` (the uploader's file name) only tells CSV from plain text;
-    ``kinds`` narrows the allow-list (an import might take only ``{"csv", "xlsx"}``)."""
+    ``UploadRefused``. Every upload QAF accepts comes through here: evidence, answers and
+    comments (``providers.services.add_evidence``) and the register imports.
+
+    ``name`` (the uploader's file name) only tells CSV from plain text; ``kinds`` narrows the
+    allow-list (the imports take ``{"csv", "txt", "xlsx"}``), and ``refused_type`` is then the
+    sentence for any type refused (else each refusal says what to do with its own type).
+    The size limit is the ``QAF_UPLOAD_MAX_BYTES`` setting unless ``max_bytes`` says otherwise.
+
+    ``scan_now`` also has the virus scanner (``qaf.virus``, ClamAV) read the file before it is
+    accepted: for a file used at once, like an import. A virus, or a scanner that gives no
+    verdict, refuses it (``code`` "virus" or "scanner"). Evidence is not scanned here: it is
+    stored waiting in quarantine and scanned by the worker (``providers.services``).
+    """
     limit = max_bytes if max_bytes is not None else max_upload_bytes()
     allowed = frozenset(kinds) if kinds is not None else frozenset(ACCEPTED)
     name = name or getattr(upload, "name", "") or ""
@@ -240,19 +264,43 @@ def check_upload(
             raise _too_large(limit)
         digest.update(chunk)
         scan.feed(chunk)
-        if scan.kind in {"", "cfb"}:
+        if scan.kind in {"", "cfb"} or (scan.kind in ACCEPTED and scan.kind not in allowed):
             break  # refused by its first bytes: no need to read the rest
     upload.seek(0)
     if size == 0:
         raise UploadRefused(REFUSED_EMPTY, "empty")
-    kind = scan.finish()
-    if kind == "zip":
-        kind = _check_zip(upload, budget=_Budget(limit * EXPANSION_FACTOR), depth=0)
-        upload.seek(0)
-    if kind not in allowed:
-        raise UploadRefused(REFUSED_TYPE, "type")
+    try:
+        if scan.kind in ACCEPTED and scan.kind not in allowed:
+            raise UploadRefused(REFUSED_TYPE, "type")  # a PDF or an image where a table is asked
+        kind = scan.finish()
+        if kind == "zip":
+            kind = _check_zip(upload, budget=_Budget(limit * EXPANSION_FACTOR), depth=0)
+            upload.seek(0)
+        if kind not in allowed:
+            raise UploadRefused(REFUSED_TYPE, "type")
+    except UploadRefused as exc:
+        if exc.code == "type" and refused_type:
+            raise UploadRefused(refused_type, "type") from exc
+        raise
+    if scan_now:
+        _scan_now(upload, scanner or get_scanner())
     found = ACCEPTED[kind]
     return CheckedFile(kind, found.content_type, found.extension, size, digest.hexdigest())
+
+
+def _scan_now(upload: IO[bytes], scanner: Scanner) -> None:
+    """Refuse ``upload`` unless the scanner calls it clean (nothing is accepted unscanned)."""
+    upload.seek(0)
+    try:
+        result = scanner.scan(upload)
+    except ScanError as exc:
+        logger.warning("Upload refused: the virus scanner gave no verdict (%s)", exc)
+        raise UploadRefused(REFUSED_SCANNER, "scanner") from exc
+    finally:
+        upload.seek(0)
+    if result.infected:
+        logger.warning("Upload refused: the virus scanner found %s", result.signature)
+        raise UploadRefused(REFUSED_VIRUS.format(signature=result.signature or "a virus"), "virus")
 
 
 def _too_large(limit: int) -> UploadRefused:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 
@@ -193,3 +195,72 @@ class Document(models.Model):
         if not self.source_type_id:
             return None
         return self.source_type.get_object_for_this_type(pk=self.source_id)
+
+
+class Notification(models.Model):
+    """A message on a user's home page (and by email) about any object: a service whose review
+    is due, an information request, a suspension... Created once per (user, object, kind,
+    due date) through ``qaf.notifications``, which also sends the emails.
+
+    ``kind`` is one of the kinds the apps register (``qaf.notifications.register_kind``), not a
+    database choice: a new workflow adds kinds without a migration here.
+    """
+
+    user = models.ForeignKey("qaf.User", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    about = GenericForeignKey("content_type", "object_id")
+    # The service the notice concerns, when there is one: deleting the service deletes its
+    # notices, and lists can show or filter by it without reading each object.
+    service = models.ForeignKey(
+        "providers.Service", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField()
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id", "kind", "due_date"],
+                name="qaf_notification_once",
+            ),
+        ]
+        indexes = [
+            # The sender's claim: only the rows not emailed yet.
+            models.Index(
+                fields=["user"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="qaf_notification_unsent",
+            ),
+            # The home page: a user's unread notices by due date.
+            models.Index(
+                fields=["user", "due_date"],
+                condition=models.Q(read_at__isnull=True),
+                name="qaf_notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+    def get_absolute_url(self) -> str:
+        """The page of what the notice is about (its service's, if that object has none)."""
+        about = self.about
+        if about is not None and hasattr(about, "get_absolute_url"):
+            return about.get_absolute_url()
+        if self.service_id:
+            return reverse("providers:service_detail", args=[self.service_id])
+        return reverse("home")
+
+    @property
+    def kind_label(self) -> str:
+        from qaf.notifications import kind_label
+
+        return kind_label(self.kind)

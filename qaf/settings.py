@@ -275,9 +275,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegulatorRatingEnum": "providers.models.RegulatorRating",
         "StatusEnum": "providers.models.IntelligenceStatus",
-        "RagEnum": "reviews.models.Rag",
+        "RagEnum": "qaf.rag.Rag",
         # A risk factor's RAG may be n/a (it does not apply): not the same values as a review's.
-        "FactorRagEnum": "risk.matrix.FACTOR_RAGS",
+        "FactorRagEnum": "qaf.rag.FACTOR_VALUES",
         "ReviewKindEnum": "reviews.models.ReviewKind",
     },
 }

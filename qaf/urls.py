@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

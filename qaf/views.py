@@ -6,11 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from providers.models import Intelligence, Provider, Service
+from qaf import notifications
 from qaf.celery import app as celery_app
 from qaf.models import Role
 from qaf.scoping import can
@@ -72,19 +73,11 @@ def home(request):
             )
         if user.has_role(Role.MANAGER):
             context["awaiting_manager"] = (
-                reviews.filter(
-                    manager_review_requested=True,
-                    manager_reviewed_by__isnull=True,
-                    status__in=[ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER],
-                )
+                reviews.waiting_for_manager()
                 .select_related("officer")
                 .order_by("comments_due", "pk")
             )
-        context["notifications"] = (
-            user.notifications.filter(read_at__isnull=True)
-            .select_related("service")
-            .order_by("due_date")[:20]
-        )
+        context["notifications"] = notifications.unread_for(user)
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]
         )
@@ -94,6 +87,16 @@ def home(request):
             .order_by("-date", "-pk")[:10]
         )
     return render(request, "home.html", context)
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one of my notices read: the home page's "Mark as read" (HTMX swaps the item)."""
+    notice = notifications.mark_read(request.user, pk)
+    if request.htmx:
+        return render(request, "includes/notification_dismissed.html", {"notice": notice})
+    return redirect("home")
 
 
 def accessibility(request):

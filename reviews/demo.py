@@ -264,9 +264,9 @@ def seed_evidence(context) -> None:
 
 
 def _library(provider_id: int) -> dict:
-    from providers.evidence import Evidence, ScanStatus
+    from providers.evidence import Evidence
 
-    files = Evidence.objects.filter(provider_id=provider_id, scan_status=ScanStatus.CLEAN)
+    files = Evidence.objects.linkable_for(provider_id)
     return {e.title: e for e in files}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from qaf import charts
 from qaf.models import Document, User
 from qaf.pdf import issue_document
+from qaf.rag import ORDER
 from reviews.models import Answer, Review
 
 REPORT_TEMPLATE = "reviews/report_pdf.html"
@@ -36,10 +37,8 @@ def provider_emails(provider_id: int) -> list[str]:
 
 def report_context(review: Review) -> dict:
     """What the report template shows: scores per domain and standard, findings, the override."""
-    from reviews.scoring import AMBER, GREEN, RED, suggested_rating
+    from reviews.scoring import suggested_rating
     from reviews.services import standard_scores
-
-    rags = (GREEN, AMBER, RED)
 
     notes = {n.standard_id: n for n in review.standard_notes.all()}
     evidence: dict[int, dict] = {}
@@ -71,7 +70,7 @@ def report_context(review: Review) -> dict:
         # A domain's summary: how its standards came out, and the lowest of them (the rule
         # that makes the review's suggested rating, applied to one domain); no new formula.
         scores = [s["score"] for s in domain["standards"]]
-        domain["counts"] = {rag: sum(1 for x in scores if x.rag == rag) for rag in rags}
+        domain["counts"] = {rag: sum(1 for x in scores if x.rag == rag) for rag in ORDER}
         domain["not_scored"] = sum(1 for x in scores if x.rag is None)
         domain["lowest"] = suggested_rating(scores)
     chart = charts.score_bar_chart(

@@ -2,34 +2,36 @@
 list of documents or questions, sends it with a deadline, the provider answers each item in the
 portal (a text and/or evidence from its own library), the officer accepts or asks for more.
 
-Pages and the API both come through here. A refusal is ``Forbidden`` (403) or ``NotNow`` (409),
-as in reviews.services; transitions are conditional updates (STYLE habit 2).
+Pages and the API both come through here. The state changes are the rows of
+reviews.workflows.REQUEST and ITEM, applied by qaf.workflow: a refusal is ``Forbidden`` (403) or
+``NotNow`` (409) with its reason, and a race has one winner.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.models import User, record_update
-from reviews.models import InformationRequest, InformationRequestItem, Review, ReviewStatus
-from reviews.models.information import ItemStatus, RequestStatus
-from reviews.services import Forbidden, NotNow, _caseworker, mark_information_requested
-from risk.models import PolicyVersion
+from qaf.models import User
+from qaf.workflow import Forbidden, NotNow
+from reviews.models import InformationRequest, InformationRequestItem, Review
+from reviews.models.information import RequestStatus
+from reviews.services import _caseworker
+from reviews.workflows import ITEM, REQUEST, REVIEW, WAITING_FOR_PROVIDER
 
 logger = logging.getLogger(__name__)
 
 # An item still waiting for the provider: what makes a late request overdue.
-WAITING = (ItemStatus.OPEN, ItemStatus.NEEDS_MORE)
+WAITING = tuple(WAITING_FOR_PROVIDER)
 
 
 def with_overdue(qs: QuerySet, today: date | None = None) -> QuerySet:
@@ -67,8 +69,12 @@ def create_request(
     texts = [t.strip() for t in items if t and t.strip()]
     if not texts:
         raise NotNow("List at least one document or question.")
-    if review is not None and review.service_id != service.pk:
-        raise NotNow("The review belongs to another service.")
+    if review is not None:
+        if review.service_id != service.pk:
+            raise NotNow("The review belongs to another service.")
+        refusal = REVIEW.refusal(review, "request-information", actor)
+        if refusal is not None:
+            raise refusal
     with transaction.atomic():
         req = InformationRequest(
             service=service,
@@ -92,28 +98,9 @@ def send_request(
     req: InformationRequest, *, actor: User, today: date | None = None
 ) -> InformationRequest:
     """Draft -> sent: issued today, due after the policy's days unless a date was set; a
-    planned review moves to information requested; the provider's users are emailed."""
-    _caseworker(actor)
-    today = today or timezone.localdate()
-    due = req.due_date or today + timedelta(
-        days=PolicyVersion.current().schedules.get("information_request_days", 28)
-    )
-    with transaction.atomic():
-        updated = InformationRequest.objects.filter(pk=req.pk, status=RequestStatus.DRAFT).update(
-            status=RequestStatus.SENT,
-            issued_on=today,
-            due_date=due,
-            version=F("version") + 1,
-            updated_at=timezone.now(),
-        )
-        if not updated:
-            req.refresh_from_db()
-            raise NotNow(f"The request is {req.get_status_display().lower()}: it was sent already.")
-        record_update(req, actor, "updated_at")
-        if req.review_id and req.review.status == ReviewStatus.PLANNED:
-            mark_information_requested(req.review, actor=actor)
-        issue_request_letter(req, actor=actor)
-        transaction.on_commit(lambda: _email_provider(req))
+    planned review moves to information requested; the letter is issued and the provider's
+    users are emailed once it is committed (reviews.workflows.REQUEST)."""
+    REQUEST.apply(req, "send", actor=actor, today=today)
     return req
 
 
@@ -136,7 +123,7 @@ def issue_request_letter(req: InformationRequest, *, actor: User):
     )
 
 
-def _email_provider(req: InformationRequest) -> None:
+def email_provider(req: InformationRequest) -> None:
     recipients = list(
         User.objects.filter(provider_id=req.service.provider_id, is_active=True)
         .exclude(email="")
@@ -163,11 +150,6 @@ def _email_provider(req: InformationRequest) -> None:
         logger.exception("Could not email information request %s", req.pk)
 
 
-def _provider_of(item: InformationRequestItem, actor: User) -> None:
-    if not actor.is_provider_user or actor.provider_id != item.request.service.provider_id:
-        raise Forbidden("Only the provider's own users answer its information requests.")
-
-
 def answer_item(
     item: InformationRequestItem,
     *,
@@ -177,58 +159,31 @@ def answer_item(
 ) -> InformationRequestItem:
     """The provider's answer: a text and/or files of its own library (refused as a whole when a
     file belongs to someone else)."""
-    _provider_of(item, actor)
     files = list(evidence)
-    provider_id = item.request.service.provider_id
-    if any(e.provider_id != provider_id for e in files):
+    if any(e.provider_id != item.request.service.provider_id for e in files):
+        # The role's and the organisation's refusals come first, as for any step.
+        refusal = ITEM.refusal(item, "answer", actor)
+        if refusal is not None:
+            raise refusal
         raise Forbidden("Only evidence from your own library can answer a request.")
-    if not response.strip() and not files:
-        raise NotNow("Write an answer or attach evidence.")
-    with transaction.atomic():
-        updated = InformationRequestItem.objects.filter(
-            pk=item.pk,
-            request__status=RequestStatus.SENT,
-            status__in=[*WAITING, ItemStatus.ANSWERED],
-        ).update(
-            status=ItemStatus.ANSWERED,
-            response=response.strip(),
-            answered_by=actor,
-            answered_at=timezone.now(),
-            version=F("version") + 1,
-        )
-        if not updated:
-            raise NotNow("This item is not waiting for an answer.")
-        record_update(item, actor, "response")
-        item.evidence.set(files)
+    ITEM.apply(item, "answer", actor=actor, response=response, evidence=files)
     return item
 
 
 def review_item(
-    item: InformationRequestItem, *, actor: User, status: str, comment: str = ""
+    item: InformationRequestItem,
+    *,
+    actor: User,
+    status: str,
+    comment: str = "",
+    version: int | str | None = None,
 ) -> InformationRequestItem:
-    """The officer accepts an answer, or sends it back with a comment saying what is missing."""
-    _caseworker(actor)
-    if status not in (ItemStatus.ACCEPTED, ItemStatus.NEEDS_MORE):
-        raise NotNow("Choose accepted or needs more.")
-    if status == ItemStatus.NEEDS_MORE and not comment.strip():
-        raise NotNow("Say what more is needed.")
-    with transaction.atomic():
-        updated = InformationRequestItem.objects.filter(
-            pk=item.pk, request__status=RequestStatus.SENT, status=ItemStatus.ANSWERED
-        ).update(status=status, officer_comment=comment.strip(), version=F("version") + 1)
-        if not updated:
-            raise NotNow("Only an answered item of a sent request can be accepted or returned.")
-        record_update(item, actor, "officer_comment")
+    """The officer accepts an answer, or sends it back with a comment saying what is missing;
+    ``version`` is the item's as the officer read it (a newer answer refuses the step)."""
+    ITEM.apply(item, "review", actor=actor, status=status, comment=comment, version=version)
     return item
 
 
 def close_request(req: InformationRequest, *, actor: User) -> InformationRequest:
-    _caseworker(actor)
-    with transaction.atomic():
-        updated = InformationRequest.objects.filter(
-            pk=req.pk, status__in=[RequestStatus.DRAFT, RequestStatus.SENT]
-        ).update(status=RequestStatus.CLOSED, version=F("version") + 1, updated_at=timezone.now())
-        if not updated:
-            raise NotNow("The request is closed already.")
-        record_update(req, actor, "updated_at")
+    REQUEST.apply(req, "close", actor=actor)
     return req

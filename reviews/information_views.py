@@ -19,10 +19,11 @@ from qaf.files import UploadRefused
 from qaf.generic import get_scoped_or_404
 from qaf.models import Document
 from qaf.scoping import can
+from qaf.workflow import Forbidden, WorkflowError
 from reviews import information as info
-from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
-from reviews.services import Forbidden, WorkflowError
+from reviews.models import InformationRequest, InformationRequestItem, Review
 from reviews.views import _fail
+from reviews.workflows import ITEM, REQUEST
 
 PAGE_SIZE = 50
 
@@ -130,7 +131,10 @@ def _request_for(request, pk: int) -> InformationRequest:
 def request_detail(request, pk: int):
     req = _request_for(request, pk)
     user = request.user
-    items = req.items.prefetch_related("evidence").select_related("answered_by")
+    items = list(req.items.prefetch_related("evidence").select_related("answered_by"))
+    for item in items:
+        item.can_answer = ITEM.allows(item, "answer", user, parent=req)
+        item.can_review = ITEM.allows(item, "review", user, parent=req)
     return render(
         request,
         "reviews/information/detail.html",
@@ -138,9 +142,7 @@ def request_detail(request, pk: int):
             "req": req,
             "items": items,
             "overdue": info.is_overdue(req),
-            "can_act": can(user, "act", InformationRequest),
-            "can_answer": can(user, "answer", InformationRequest) and req.status == "sent",
-            "answerable": (ItemStatus.OPEN, ItemStatus.NEEDS_MORE, ItemStatus.ANSWERED),
+            "actions": REQUEST.actions_for(req, user),
             "documents": Document.objects.visible_to(user)
             .filter(source_type__model="informationrequest", source_id=req.pk)
             .select_related("issued_by"),
@@ -149,8 +151,8 @@ def request_detail(request, pk: int):
 
 
 STEPS = {
-    "send": (info.send_request, "Send the request to the provider", "Request sent"),
-    "close": (info.close_request, "Close the request", "Request closed"),
+    "send": (info.send_request, "Request sent"),
+    "close": (info.close_request, "Request closed"),
 }
 
 
@@ -162,7 +164,8 @@ def request_step(request, pk: int, step: str):
     if not can(request.user, "act", InformationRequest):
         raise PermissionDenied("Your role does not allow this.")
     req = _request_for(request, pk)
-    action, title, done = STEPS[step]
+    action, done = STEPS[step]
+    title = REQUEST.transition(step).title
     if request.method == "POST":
         try:
             action(req, actor=request.user)
@@ -232,6 +235,7 @@ def item_review(request, pk: int, item_pk: int):
             actor=request.user,
             status=request.POST.get("status", ""),
             comment=request.POST.get("comment", ""),
+            version=request.POST.get("version"),
         )
     except WorkflowError as exc:
         _fail(request, exc)

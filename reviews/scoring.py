@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-GREEN, AMBER, RED = "green", "amber", "red"
-_ORDER = {GREEN: 0, AMBER: 1, RED: 2}
+from qaf.rag import AMBER, GREEN, RED, worst
 
 
 @dataclass(frozen=True)
@@ -48,5 +47,4 @@ def score_standard(standard_id: int, points: Iterable[int | None]) -> StandardSc
 
 
 def suggested_rating(standards: Iterable[StandardScore]) -> str | None:
-    rags = [s.rag for s in standards if s.rag]
-    return max(rags, key=_ORDER.__getitem__) if rags else None
+    return worst(s.rag for s in standards)

@@ -127,8 +127,4 @@ class ReviewFilter(ScopedFilterSet):
     def filter_waiting_for_manager(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(
-            manager_review_requested=True,
-            manager_reviewed_by__isnull=True,
-            status__in=[ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER],
-        )
+        return queryset.waiting_for_manager()

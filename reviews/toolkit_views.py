@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qaf.scoping import can
+from qaf.workflow import WorkflowError
 from reviews import toolkits
 from reviews.models import Domain, Question, Standard, Toolkit, ToolkitStatus
-from reviews.services import WorkflowError, current_toolkit
+from reviews.queries import current_toolkit
 from reviews.toolkit_forms import DomainForm, QuestionForm, StandardForm, ToolkitForm
 
 FORM_TEMPLATE = "reviews/toolkits/form.html"

@@ -5,9 +5,10 @@ draft version from it (``new_version``), editing the draft, then publishing it, 
 the version it replaces. Every edit locks the toolkit's row and refuses unless it is still a
 draft, so an edit racing a publish either lands before it or is refused.
 
-Refusals raise ``Forbidden`` (the actor may not: 403) or ``NotNow`` (not in this state: 409)
-from ``reviews.services``, with a reason to show; a value that breaks a rule of the content
-(a standard code used twice) raises ``ValidationError`` naming the field.
+Publishing is the toolkit's workflow step (qaf.workflow). Refusals raise ``Forbidden`` (the
+actor may not: 403) or ``NotNow`` (not in this state: 409) with a reason to show; a value that
+breaks a rule of the content (a standard code used twice) raises ``ValidationError`` naming the
+field.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from django.db.models import Max, ProtectedError, QuerySet
 from django.utils import timezone
 
 from qaf.scoping import can
+from qaf.workflow import Forbidden, NotNow, Step, Transition, Workflow
 from reviews.models import Domain, Question, Standard, Toolkit, ToolkitStatus
-from reviews.services import Forbidden, NotNow
 
 if TYPE_CHECKING:
     from qaf.models import User
@@ -165,31 +166,56 @@ def publish_problems(toolkit: Toolkit) -> list[str]:
     return problems
 
 
+def _publishable(step: Step):
+    problems = publish_problems(step.obj)
+    return "This version cannot be published yet. " + " ".join(problems) if problems else None
+
+
+def _retire_the_replaced_version(step: Step) -> None:
+    Toolkit.objects.filter(name=step.obj.name, status=ToolkitStatus.PUBLISHED).exclude(
+        pk=step.obj.pk
+    ).update(status=ToolkitStatus.RETIRED)
+
+
+TOOLKIT = Workflow(
+    Toolkit,
+    name="toolkit",
+    versioned=False,  # a toolkit's version is its number, one per published edition
+    forbidden="Only administrators change review toolkits.",
+    tags={
+        ToolkitStatus.PUBLISHED: "green",
+        ToolkitStatus.DRAFT: "yellow",
+        ToolkitStatus.RETIRED: "grey",
+    },
+    transitions=[
+        Transition(
+            "publish",
+            source={ToolkitStatus.DRAFT},
+            target=ToolkitStatus.PUBLISHED,
+            permission="change",
+            guards=(_publishable,),
+            changes=lambda step: {"published_at": timezone.now(), "published_by": step.actor},
+            effects=(_retire_the_replaced_version,),
+            state_reason=lambda toolkit: (
+                f"Version {toolkit.version} is already {toolkit.get_status_display().lower()}."
+            ),
+        ),
+    ],
+)
+
+
 def publish(toolkit: Toolkit, *, actor: User) -> Toolkit:
     """Make a draft the published version of its name; the version it replaces retires.
 
-    Reviews planned from now on use it (``reviews.services.current_toolkit``); reviews already
+    Reviews planned from now on use it (``reviews.queries.current_toolkit``); reviews already
     planned keep the version they were planned with.
     """
     _check_admin(actor)
     with transaction.atomic():
+        # Every version of the name, locked: of two drafts published at once, one retires the
+        # other instead of both ending up published.
         list(Toolkit.objects.select_for_update().filter(name=toolkit.name))
-        problems = publish_problems(toolkit)
-        if problems:
-            raise NotNow("This version cannot be published yet. " + " ".join(problems))
-        now = timezone.now()
-        # Conditional update (STYLE habit 2): of two admins publishing at once, one wins.
-        if not Toolkit.objects.filter(pk=toolkit.pk, status=ToolkitStatus.DRAFT).update(
-            status=ToolkitStatus.PUBLISHED, published_at=now, published_by=actor
-        ):
-            toolkit.refresh_from_db()
-            raise NotNow(
-                f"Version {toolkit.version} is already {toolkit.get_status_display().lower()}."
-            )
-        Toolkit.objects.filter(name=toolkit.name, status=ToolkitStatus.PUBLISHED).exclude(
-            pk=toolkit.pk
-        ).update(status=ToolkitStatus.RETIRED)
-    toolkit.refresh_from_db()
+        TOOLKIT.apply(toolkit, "publish", actor=actor)
     return toolkit
 
 

@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
-from qaf import charts
+from qaf import charts, policy
 from qaf.files import UploadRefused
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
 from qaf.scoping import can
 from reviews import services
+from reviews.deadlines import PROVIDER_COMMENT_DAYS
 from reviews.models import (
     CommentResponse,
     Rag,
@@ -30,7 +31,9 @@ from reviews.models import (
     ReviewKind,
     Standard,
 )
+from reviews.queries import suggested_for
 from reviews.tables import ReviewFilter, ReviewTable
+from reviews.workflows import COMMENT, REVIEW
 
 
 class ReviewList(ScopedListView):
@@ -150,22 +153,34 @@ def review_detail(request, pk: int):
         title="Mean score of each standard so far",
         id_prefix="review-scores",
     )
+    actions = REVIEW.actions_for(review, user)
+    comments = list(
+        review.comments.select_related("standard", "author", "responded_by").prefetch_related(
+            "evidence"
+        )
+    )
+    for comment in comments:
+        comment.can_answer = COMMENT.allows(comment, "answer", user, parent=review)
+    may_comment = REVIEW.allows(review, "comment", user)
     return render(
         request,
         "reviews/detail.html",
         {
             "review": review,
+            "next_steps": [a for a in actions if a.action != "request-information"],
+            "request_information": next(
+                (a for a in actions if a.action == "request-information"), None
+            ),
+            "show_rating": bool(review.rating) and review.rating_visible_to(user),
             "can_act": can(user, "act", Review),
             "is_provider": user.is_provider_user,
             "show_visit_date": review.visit_date_visible_to(user),
             "documents": documents,
             "scores": scores,
             "scores_chart": scores_chart if scores else "",
-            "comments": review.comments.select_related(
-                "standard", "author", "responded_by"
-            ).prefetch_related("evidence"),
+            "comments": comments,
             "information_requests": review.information_requests.visible_to(user),
-            "comment_form": CommentForm(review=review) if user.is_provider_user else None,
+            "comment_form": CommentForm(review=review) if may_comment else None,
             # The audit trail: every step with who took it (staff only, like the page's scores).
             "history": history_rows(review) if staff else None,
         },
@@ -250,59 +265,74 @@ class AnswerForm(forms.Form):
     )
 
 
-# step -> (title, the form or None for a confirmation, what the button says)
-STEPS = {
-    "record-visit": ("Record the visit as done", None, "Record the visit"),
-    "prepare-draft": ("Write the draft report", DraftForm, "Save the draft report"),
-    "share-draft": ("Share the draft report with the provider", None, "Share the draft"),
-    "request-manager-review": ("Ask a manager to review the report", None, "Ask a manager"),
-    "manager-reviewed": ("Record your review as manager", None, "I have reviewed the report"),
-    "finalise": ("Issue the final report", None, "Issue the final report"),
-    "sent-to-regulator": ("Record that the report went to the regulator", None, "Record it"),
-    "cancel": ("Cancel the review", CancelForm, "Cancel the review"),
-    "comment": ("Comment on the draft report", CommentForm, "Send the comment"),
-    "answer-comment": ("Answer a comment", AnswerForm, "Save the answer"),
+# The steps with a page of their own beyond the table's (reviews.workflows), and their forms.
+FORMS = {"prepare-draft": DraftForm, "cancel": CancelForm, "comment": CommentForm}
+PAGES = {
+    "comment": ("Comment on the draft report", "Send the comment"),
+    "answer-comment": ("Answer a comment", "Save the answer"),
 }
 
 
+def _page_of(step: str) -> tuple[str, str]:
+    """(title, what the button says) of a step's page; 404 for a step without one."""
+    if step in PAGES:
+        return PAGES[step]
+    t = REVIEW.transitions.get(step)
+    if t is None or not t.title:
+        raise Http404("No such step.")
+    return t.title, t.button or t.title
+
+
+def _hint(step: str) -> str:
+    """What the step's page tells the officer before they confirm."""
+    if step == "share-draft":
+        days = policy.deadline(PROVIDER_COMMENT_DAYS)
+        return (
+            "The provider sees the draft report (marked DRAFT) in their portal and has "
+            f"{days} days to send factual-accuracy comments."
+        )
+    if step == "finalise":
+        return (
+            "The final report is issued to the provider and the service is re-rated straight "
+            "away. This cannot be undone."
+        )
+    return ""
+
+
 def _run_step(step: str, review: Review, user: User, data: dict, form=None):
-    run = {
-        "record-visit": lambda: services.record_visit(review, actor=user),
-        "prepare-draft": lambda: services.prepare_draft(review, actor=user, **data),
-        "share-draft": lambda: services.share_draft(review, actor=user),
-        "request-manager-review": lambda: services.request_manager_review(review, actor=user),
-        "manager-reviewed": lambda: services.record_manager_review(review, actor=user),
-        "finalise": lambda: services.finalise(review, actor=user),
-        "sent-to-regulator": lambda: services.record_sent_to_regulator(review, actor=user),
-        "cancel": lambda: services.cancel(review, actor=user, reason=data["reason"]),
-        "comment": lambda: services.add_comment(
+    if step == "comment":
+        return services.add_comment(
             review,
             actor=user,
             text=data["text"],
             standard=data.get("standard"),
             evidence=form.attached(provider=review.service.provider, actor=user),
-        ),
-        "answer-comment": lambda: services.answer_comment(
+        )
+    if step == "answer-comment":
+        return services.answer_comment(
             get_object_or_404(ReportComment, pk=data["comment"], review=review),
             actor=user,
             response=data["response"],
             reason=data.get("reason", ""),
-        ),
-    }
-    return run[step]()
+        )
+    return services.take_step(review, step, actor=user, **data)
 
 
 @login_required
 def review_step(request, pk: int, step: str):
-    if step not in STEPS:
-        raise Http404("No such step.")
+    title, button = _page_of(step)
     review = _review_for(request, pk)
-    if step != "comment" and not can(request.user, "act", Review):
-        raise PermissionDenied("Your role does not allow this.")
-    title, form_class, button = STEPS[step]
+    if step == "answer-comment":
+        if not can(request.user, "act", Review):
+            raise PermissionDenied("Your role does not allow this.")
+    else:
+        refusal = REVIEW.refusal(review, step, request.user)
+        if isinstance(refusal, services.Forbidden):
+            raise PermissionDenied(refusal.reason)
+    form_class = FORMS.get(step, AnswerForm if step == "answer-comment" else None)
     kwargs = {}
     if form_class is DraftForm:
-        suggested = services.suggested_rating(s for _, s in services.standard_scores(review))
+        suggested = suggested_for(review)
         kwargs = {
             "suggested": suggested,
             "initial": {
@@ -341,6 +371,8 @@ def review_step(request, pk: int, step: str):
             "form": form,
             "button": button,
             "step": step,
+            "style": REVIEW.transitions[step].style if step in REVIEW.transitions else "primary",
+            "hint": _hint(step),
             "suggested": kwargs.get("suggested"),
         },
     )

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
-from providers.evidence import Evidence, ScanStatus
+from providers.evidence import Evidence
 from qaf.files import type_label
 from qaf.scoping import can
 from reviews import services
@@ -38,21 +38,14 @@ from reviews.models import (
     Answer,
     Question,
     Review,
-    ReviewStatus,
     Score,
     Standard,
     StandardNote,
 )
 from reviews.scoring import StandardScore, score_standard, suggested_rating
+from reviews.workflows import REVIEW
 
 SAVED, CONFLICT, REFUSED, INVALID = "saved", "conflict", "refused", "invalid"
-
-READ_ONLY_REASONS = {
-    ReviewStatus.WITH_PROVIDER: "The draft report has been shared with the provider: the visit "
-    "record can no longer change.",
-    ReviewStatus.FINAL: "The final report has been issued: the visit record can no longer change.",
-    ReviewStatus.CANCELLED: "The review was cancelled: the visit record can no longer change.",
-}
 
 
 # --- Forms: the same fields, with a prefix per question or standard, serve both paths ---------
@@ -255,8 +248,10 @@ def _review_for(request, pk: int) -> Review:
     return get_object_or_404(reviews, pk=pk)
 
 
-def _editable(review: Review) -> bool:
-    return review.status in services.EDITABLE_VISIT_STATES
+def _read_only_reason(review: Review, user) -> str:
+    """Why the visit record cannot change now (the review's "edit-visit" step), or ""."""
+    refusal = REVIEW.refusal(review, "edit-visit", user)
+    return refusal.reason if refusal else ""
 
 
 def _timed(view):
@@ -291,12 +286,12 @@ def visit(request, pk: int):
 
 
 def _render_page(request, review, sections, *, saved=None, conflicts=(), status=200):
-    editable = _editable(review)
+    read_only_reason = _read_only_reason(review, request.user)
     context = {
         "review": review,
         "sections": sections,
-        "editable": editable,
-        "read_only_reason": "" if editable else READ_ONLY_REASONS.get(review.status, ""),
+        "editable": not read_only_reason,
+        "read_only_reason": read_only_reason,
         "saved_standard": saved,
         "conflicts": conflicts,
         **_summary(sections),
@@ -312,8 +307,8 @@ def _save_section(request, review: Review):
     the newer copy beside it, and "Keep mine" (save again, now against the newer version) or
     "Use theirs"."""
     url = reverse("reviews:review_visit", args=[review.pk])
-    if not _editable(review):
-        messages.error(request, READ_ONLY_REASONS.get(review.status, ""))
+    if reason := _read_only_reason(review, request.user):
+        messages.error(request, reason)
         return redirect(url)
     sections = _sections(review)
     section = next(
@@ -375,14 +370,8 @@ def _apply(review, item: Item, changes: dict, version: int, actor) -> tuple[str,
     save = services.save_answer if is_question else services.save_standard_note
     try:
         saved = save(review, item.target, actor=actor, expected_version=version, **changes)
-    except services.Conflict:
-        # The exception carries no time, and no "people spoken to": read the row it found.
-        rows = (
-            Answer.objects.filter(question=item.target)
-            if is_question
-            else (StandardNote.objects.filter(standard=item.target))
-        )
-        server = rows.select_related("updated_by").get(review=review)
+    except services.Conflict as conflict:
+        server = conflict.server  # unsaved and empty when nobody has answered yet
         if all(getattr(server, name) == value for name, value in changes.items()):
             return SAVED, server
         return CONFLICT, server
@@ -411,8 +400,8 @@ def _refused(request, reason: str):
 
 
 def _save_item(request, review: Review, item: Item, form_class):
-    if not _editable(review):
-        return _refused(request, READ_ONLY_REASONS.get(review.status, ""))
+    if reason := _read_only_reason(review, request.user):
+        return _refused(request, reason)
     form = form_class(request.POST, prefix=item.prefix)
     if not form.is_valid():
         message = "Not saved: the page is out of date. Reload it (your text is kept)."
@@ -499,9 +488,7 @@ class EvidenceLinkForm(forms.Form):
 
     def __init__(self, *args, review: Review, **kwargs):
         super().__init__(*args, **kwargs)
-        files = Evidence.objects.filter(
-            provider_id=review.service.provider_id, scan_status=ScanStatus.CLEAN
-        )
+        files = Evidence.objects.linkable_for(review.service.provider_id)
         self.fields["evidence"].queryset = files
         self.fields["evidence"].label = f"Files from {review.service.provider}'s evidence library"
         self.fields["shown"].queryset = files
@@ -528,8 +515,8 @@ def question_evidence(request, pk: int, question_pk: int):
     question = get_object_or_404(services.questions_of(review), pk=question_pk)
     label = _label(review, question)
     back = f"{reverse('reviews:review_visit', args=[review.pk])}#q{question.pk}"
-    if not _editable(review):
-        messages.error(request, READ_ONLY_REASONS.get(review.status, ""))
+    if reason := _read_only_reason(review, request.user):
+        messages.error(request, reason)
         return redirect(back)
     answer = Answer.objects.filter(review=review, question=question).first()
     linked = list(answer.evidence.all()) if answer else []

@@ -6,4 +6,6 @@ class RiskConfig(AppConfig):
     verbose_name = "Risk"
 
     def ready(self) -> None:
-        from risk import signals  # noqa: F401  - connects the "facts changed" receivers
+        # Register the schedule settings (qaf.policy) and notice kinds (qaf.notifications), and
+        # connect the "facts changed" receivers.
+        from risk import notices, schedules, signals  # noqa: F401

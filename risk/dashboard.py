@@ -1,7 +1,8 @@
 """Quality & Risk dashboard (issue 3 item 7): where the team should look first.
 
 Counts by RAG (overall, per service type, per area), overdue reviews, ratings that worsened in
-the last 30 days and the signed-in officer's caseload, for the services that match the filters.
+the last ``worsened_days`` days (a policy setting, 30 by default) and the signed-in officer's
+caseload, for the services that match the filters.
 Every table downloads as CSV or XLSX (``?export_table=<name>&_export=csv|xlsx``, the filters
 and sort order kept); the charts are SVG drawn on the server (``qaf.charts``).
 
@@ -21,7 +22,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +30,10 @@ from django_tables2 import RequestConfig
 
 from providers.filters import ScopedFilterSet, _checkboxes
 from providers.models import Provider, RegulatorRating, Service, ServiceType
-from qaf import charts
+from qaf import charts, policy
 from qaf.generic import render_partial_or_page
 from qaf.models import CASEWORK_ROLES, User
+from qaf.rag import ORDER, WORST_FIRST, Rag, rank_expression
 from qaf.scoping import can
 from risk.dashboard_tables import (
     CaseloadTable,
@@ -41,10 +43,9 @@ from risk.dashboard_tables import (
     RagCountsTable,
     WorsenedTable,
 )
-from risk.models import RagRating, RatingChange
+from risk.models import RatingChange
 
 PER_PAGE = 25
-WORSENED_DAYS = 30
 EXPORT_PARAM = "_export"  # as django-tables2's ExportMixin on the register lists
 EXPORT_TABLE_PARAM = "export_table"
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -63,7 +64,7 @@ EXPORT_NAMES = {
     "worsened": "worsened-ratings",
     "caseload": "my-caseload",
 }
-RAG_KEYS = ("red", "amber", "green")
+RAG_KEYS = WORST_FIRST
 COUNT_KEYS = (*RAG_KEYS, "unrated", "total", "overdue")
 # Filters that the register's service list (providers.filters.ServiceFilter) understands too:
 # the dashboard's links into the list carry them.
@@ -76,19 +77,11 @@ REGISTER_FILTERS = (
 )
 
 # A rating worsened when it went up the scale; a first rating (from "") never counts.
-WORSENED = Q(from_rating=RagRating.GREEN, to_rating__in=[RagRating.AMBER, RagRating.RED]) | Q(
-    from_rating=RagRating.AMBER, to_rating=RagRating.RED
+# (Green to Amber or Red, Amber to Red: qaf.rag.is_worse, in SQL.)
+WORSENED = Q(
+    *(Q(from_rating=old, to_rating__in=ORDER[index + 1 :]) for index, old in enumerate(ORDER[:-1])),
+    _connector=Q.OR,
 )
-
-
-def _rank(path: str) -> Case:
-    """Red 3, Amber 2, Green 1, not rated 0: sorting by rating puts Red first (descending)."""
-    ranks = {RagRating.RED: 3, RagRating.AMBER: 2, RagRating.GREEN: 1}
-    return Case(
-        *(When(**{path: rating}, then=Value(rank)) for rating, rank in ranks.items()),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
 
 
 # --- Filters ------------------------------------------------------------------------------
@@ -249,15 +242,15 @@ def overdue_queryset(services: QuerySet) -> QuerySet:
         services.filter(risk__review_overdue=True)
         .select_related("provider", "lead_officer", "risk")
         .defer(*NOT_SHOWN)
-        .annotate(rating_rank=_rank("risk__rating"))
+        .annotate(rating_rank=rank_expression("risk__rating"))
         .order_by("risk__next_review_due", "risk__service_id")
     )
 
 
-def worsened_queryset(services: QuerySet, today: date) -> QuerySet:
-    """Changes for the worse in the ``WORSENED_DAYS`` days up to and including today."""
+def worsened_queryset(services: QuerySet, today: date, days: int) -> QuerySet:
+    """Changes for the worse in the ``days`` days up to and including today."""
     changes = RatingChange.objects.filter(
-        WORSENED, date__gt=today - timedelta(days=WORSENED_DAYS), date__lte=today
+        WORSENED, date__gt=today - timedelta(days=days), date__lte=today
     )
     if services.query.where:  # filtered: else every service counts, and the subquery is waste
         changes = changes.filter(service__in=services.values("pk"))
@@ -266,7 +259,7 @@ def worsened_queryset(services: QuerySet, today: date) -> QuerySet:
             "service", "service__provider", "service__lead_officer", "service__risk"
         )
         .defer(*(f"service__{name}" for name in NOT_SHOWN))
-        .annotate(current_rank=_rank("service__risk__rating"))
+        .annotate(current_rank=rank_expression("service__risk__rating"))
         .order_by("-date", "-pk")
     )
 
@@ -278,7 +271,7 @@ def caseload_queryset(services: QuerySet, user: User) -> QuerySet:
         services.filter(lead_officer=user, risk__isnull=False)
         .select_related("provider", "risk")
         .defer(*NOT_SHOWN)
-        .annotate(rating_rank=_rank("risk__rating"))
+        .annotate(rating_rank=rank_expression("risk__rating"))
         .order_by("risk__next_review_due", "name", "pk")
     )
 
@@ -295,6 +288,14 @@ class DashboardTables:
         self.today = today
         self.for_page = for_page  # else for a download: every column, every row
         self._figures: Figures | None = None
+        self._worsened_days: int | None = None
+
+    @property
+    def worsened_days(self) -> int:
+        """How far back "got worse" looks: a setting of the policy (qaf.policy)."""
+        if self._worsened_days is None:
+            self._worsened_days = policy.deadline("worsened_days")
+        return self._worsened_days
 
     @property
     def figures(self) -> Figures:
@@ -343,8 +344,15 @@ class DashboardTables:
         return self._configure(table, count=self.figures.totals["overdue"])
 
     def worsened(self) -> WorsenedTable:
-        data = worsened_queryset(self.services, self.today)
-        return self._configure(self._table(WorsenedTable, data, "worsened"))
+        days = self.worsened_days
+        data = worsened_queryset(self.services, self.today, days)
+        table = self._table(
+            WorsenedTable,
+            data,
+            "worsened",
+            empty_text=f"No rating has worsened in the last {days} days.",
+        )
+        return self._configure(table)
 
     def caseload(self) -> CaseloadTable | None:
         if not self.request.user.has_role(*CASEWORK_ROLES):
@@ -393,13 +401,13 @@ def dashboard(request):
         "filters_active": filterset.active,
         "provider": filterset.form.cleaned_data.get("provider") if valid else None,
         "today": today,
-        "since": today - timedelta(days=WORSENED_DAYS - 1),
-        "worsened_days": WORSENED_DAYS,
+        "since": today - timedelta(days=tables.worsened_days - 1),
+        "worsened_days": tables.worsened_days,
         "totals": totals,
         "cards": [
             {
                 "key": key,
-                "label": RagRating(key).label,
+                "label": Rag(key).label,
                 "count": totals[key],
                 "share": round(100 * totals[key] / totals["total"]) if totals["total"] else 0,
                 "url": register_link(request.GET, risk_rating=key),

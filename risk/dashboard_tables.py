@@ -12,16 +12,16 @@ from django.utils.html import format_html
 from providers.models import Service, ServiceType
 from providers.tables import DateColumn
 from qaf.exports import ExportField, ValuesExport
+from qaf.rag import LABELS as RAG_LABELS
 from risk.matrix import FACTOR_LABELS
-from risk.models import RagRating, RatingChange
+from risk.models import RatingChange
 
 NUMERIC = {
     "td": {"class": "govuk-table__cell--numeric"},
     "th": {"class": "govuk-table__header--numeric"},
 }
 NO_WRAP = {"td": {"class": "qaf-nowrap"}}
-RAG_LABELS = dict(RagRating.choices)
-RAG_BY_LABEL = {label: key for key, label in RagRating.choices}
+RAG_BY_LABEL = {label: key for key, label in RAG_LABELS.items()}
 TYPE_LABELS = dict(ServiceType.choices)
 MAX_PER_PAGE = 100
 
@@ -282,7 +282,7 @@ class WorsenedTable(DashboardTable):
             "changed_factors",
             "lead_officer",
         ]
-        empty_text = "No rating has worsened in the last 30 days."
+        empty_text = "No rating has worsened lately."  # the dashboard gives the days
 
     export_fields = (
         ExportField("date", ("date",), _iso),

@@ -1,5 +1,6 @@
 """The administrator's form for the risk policy: every threshold, mapping, weight, switch and
-schedule rule of the current version, saved as a new version."""
+setting of the current version (each setting registered in ``qaf.policy``, by any app, with
+its label and limits), saved as a new version."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Any
 
 from django import forms
 
+from qaf import policy
 from qaf.forms import FieldsetsMixin
-from risk.matrix import AMBER, FACTOR_LABELS, FACTORS, GREEN, RED
-from risk.schedules import DEFAULT_SCHEDULES
+from qaf.rag import ORDER, Rag
+from risk.matrix import FACTOR_LABELS, FACTORS
 
-RAG_CHOICES = [(GREEN, "Green"), (AMBER, "Amber"), (RED, "Red")]
 VALUE_LABELS = {
     "outstanding": "Outstanding",
     "good": "Good",
@@ -43,23 +44,6 @@ YEARS_LABELS = {
     ("safeguarding_audit_age", "amber_years"): "Amber when the latest audit is this many years "
     "ago or more",
 }
-SCHEDULE_LABELS = {
-    "market_risk_max_months": "Market-risk services: review at least every (months)",
-    "follow_up_months": "Follow-up review after a review rated Amber or Red (months)",
-    "minimum_contact_months": "Minimum contact: monitoring activity within (months)",
-    "direct_monitoring_min_people": "Out-of-area direct monitoring from this many council-funded "
-    "people",
-    "direct_monitoring_capacity_percent": "…or when council-funded people are more than this "
-    "percentage of capacity",
-    "due_soon_days": "Tell the lead officer this many days before a review is due",
-    "information_request_days": "Information request answer due after (days)",
-    "provider_comment_days": "Provider comments on a draft report due after (days)",
-    "improvement_plan_days": "Improvement plan submitted within (days)",
-    "final_warning_months": "Final warning: improvement evidenced within (months)",
-    "sustainability_review_months": "Sustainability review after leaving final warning (months)",
-    "board_papers_days": "Board papers issued at least this many days before the meeting",
-    "suspension_concern_months": "Suggest concern level 3 for a suspension longer than (months)",
-}
 
 
 def _int(label: str, *, minimum: int = 0, maximum: int = 600) -> forms.IntegerField:
@@ -71,13 +55,22 @@ def _int(label: str, *, minimum: int = 0, maximum: int = 600) -> forms.IntegerFi
     )
 
 
+def _setting_field(entry: policy.Setting, part: str | None) -> forms.IntegerField:
+    label = entry.part_label(part) if part else entry.label
+    if entry.unit in ("days", "months"):
+        label = f"{label} ({entry.unit})"
+    field = _int(label, minimum=entry.minimum, maximum=entry.maximum)
+    field.validators.extend(entry.validators)
+    return field
+
+
 class PolicyForm(FieldsetsMixin, forms.Form):
     """Fields are named ``<factor>__<setting>`` and ``schedule__<rule>``."""
 
     def __init__(self, *args, matrix: dict[str, Any], schedules: dict[str, Any], **kwargs):
         super().__init__(*args, **kwargs)
         self.base_matrix = copy.deepcopy(matrix)
-        self.base_schedules = {**DEFAULT_SCHEDULES, **copy.deepcopy(schedules)}
+        self.base_schedules = policy.values(copy.deepcopy(schedules))
         self.fieldsets = []
         initial: dict[str, Any] = {}
         for factor in FACTORS:
@@ -94,16 +87,16 @@ class PolicyForm(FieldsetsMixin, forms.Form):
                 forms.BooleanField(label="Use this factor", required=False),
                 cfg["enabled"],
             )
-            for rag in (GREEN, AMBER, RED):
+            for rag in ORDER:
                 add(
                     f"{factor}__weight_{rag}",
-                    _int(f"Score for {rag.capitalize()}", maximum=20),
+                    _int(f"Score for {Rag(rag).label}", maximum=20),
                     cfg["weights"][rag],
                 )
             for value, rag in cfg.get("mapping", {}).items():
                 add(
                     f"{factor}__map__{value}",
-                    forms.ChoiceField(label=VALUE_LABELS.get(value, value), choices=RAG_CHOICES),
+                    forms.ChoiceField(label=VALUE_LABELS.get(value, value), choices=Rag.choices),
                     rag,
                 )
             for key in ("amber_years", "red_years"):
@@ -117,33 +110,22 @@ class PolicyForm(FieldsetsMixin, forms.Form):
                 if key in cfg:
                     add(
                         f"{factor}__{key}",
-                        forms.ChoiceField(label=label, choices=RAG_CHOICES),
+                        forms.ChoiceField(label=label, choices=Rag.choices),
                         cfg[key],
                     )
             self.fieldsets.append((FACTOR_LABELS[factor], names))
 
-        schedule_names = []
-        for rag in (GREEN, AMBER, RED):
-            name = f"schedule__review_interval_months__{rag}"
-            self.fields[name] = _int(
-                f"Next full review after a service rated {rag.capitalize()} (months)", minimum=1
-            )
-            initial[name] = self.base_schedules["review_interval_months"][rag]
-            schedule_names.append(name)
-        for rating, months in self.base_schedules["out_of_area_request_months"].items():
-            name = f"schedule__out_of_area_request_months__{rating}"
-            label = VALUE_LABELS.get(rating, "Not rated")
-            self.fields[name] = _int(
-                f"Out-of-area information request, rated {label} (months)", minimum=1
-            )
-            initial[name] = months
-            schedule_names.append(name)
-        for key, label in SCHEDULE_LABELS.items():
-            name = f"schedule__{key}"
-            self.fields[name] = _int(label, minimum=1)
-            initial[name] = self.base_schedules[key]
-            schedule_names.append(name)
-        self.fieldsets.append(("Schedules and deadlines", schedule_names))
+        for section, entries in policy.sections():
+            names = []
+            for entry in entries:
+                value = self.base_schedules[entry.name]
+                parts = value.items() if entry.is_per_part else [(None, value)]
+                for part, amount in parts:
+                    name = f"schedule__{entry.name}" + (f"__{part}" if part else "")
+                    self.fields[name] = _setting_field(entry, part)
+                    initial[name] = amount
+                    names.append(name)
+            self.fieldsets.append((section, names))
 
         self.fields["note"] = forms.CharField(
             label="What changed and why",

@@ -19,10 +19,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-GREEN, AMBER, RED, NA = "green", "amber", "red", "n/a"
-# A factor's RAG: n/a when the factor does not apply (an unregulated service's inspection age).
-FACTOR_RAGS = (GREEN, AMBER, RED, NA)
-SEVERITY = {GREEN: 0, AMBER: 1, RED: 2}
+from qaf.rag import AMBER, GREEN, RED, label, worst
+from qaf.rag import NOT_APPLICABLE as NA
 
 FACTORS = (
     "regulator_rating",
@@ -231,7 +229,7 @@ def _review_outcome(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
     rag = cfg["mapping"].get(facts.latest_review_rating, AMBER)
     return rag, (
         f"The latest QA review ({long_date(facts.latest_review_date)}) was rated "
-        f"{facts.latest_review_rating.capitalize()}"
+        f"{label(facts.latest_review_rating, facts.latest_review_rating.capitalize())}"
     )
 
 
@@ -290,7 +288,6 @@ def evaluate(facts: ServiceFacts, matrix: dict[str, dict[str, Any]], today: date
     """Rate one service: each enabled factor, the worst as overall, the weights summed."""
     factors = []
     score = 0
-    worst = GREEN
     for name in FACTORS:
         cfg = matrix.get(name) or DEFAULT_MATRIX[name]
         if not cfg.get("enabled", True):
@@ -301,9 +298,9 @@ def evaluate(facts: ServiceFacts, matrix: dict[str, dict[str, Any]], today: date
         if rag == NA:
             continue
         score += int(cfg.get("weights", DEFAULT_WEIGHTS).get(rag, 0))
-        if SEVERITY[rag] > SEVERITY[worst]:
-            worst = rag
-    return RiskResult(rating=worst, score=score, factors=tuple(factors))
+    # SPEC §4: the worst applicable factor; Green when none applies.
+    overall = worst(f.rag for f in factors) or GREEN
+    return RiskResult(rating=overall, score=score, factors=tuple(factors))
 
 
 def changed_factors(before: list[dict], after: list[dict]) -> list[str]:

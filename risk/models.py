@@ -1,23 +1,22 @@
-"""Risk results, their history, the versioned policy (matrix + schedules), job runs, and
-notifications (SPEC §4, §5, §8)."""
+"""Risk results, their history, the versioned policy (matrix + schedules) and job runs
+(SPEC §4, §5, §8). Notifications are qaf's (qaf.models.Notification, qaf.notifications)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models, transaction
 
+from qaf import policy
+from qaf.rag import Rag, is_worse
 from risk.matrix import DEFAULT_MATRIX
-from risk.schedules import DEFAULT_SCHEDULES
-
-
-class RagRating(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
 
 
 class PolicyVersion(models.Model):
     """One immutable version of the risk matrix and the schedule rules.
+
+    ``schedules`` holds every setting registered in ``qaf.policy`` (deadlines of every app
+    included): read them through ``qaf.policy.setting``/``deadline``, which fill in the
+    registered default of a setting a version lacks.
 
     An administrator's edit saves a new version (never changes an old one) and every service is
     re-rated with it; each result names the version it was computed with.
@@ -51,7 +50,7 @@ class PolicyVersion(models.Model):
                     number=1,
                     defaults={
                         "matrix": DEFAULT_MATRIX,
-                        "schedules": DEFAULT_SCHEDULES,
+                        "schedules": policy.defaults(),
                         "note": "SPEC §4 and §5 defaults",
                     },
                 )
@@ -64,7 +63,7 @@ class ServiceRisk(models.Model):
     service = models.OneToOneField(
         "providers.Service", on_delete=models.CASCADE, primary_key=True, related_name="risk"
     )
-    rating = models.CharField(max_length=8, choices=RagRating.choices)
+    rating = models.CharField(max_length=8, choices=Rag.choices)
     score = models.PositiveIntegerField()
     factors = models.JSONField(help_text="[{factor, rag, reason}] in matrix order")
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
@@ -109,8 +108,8 @@ class RatingChange(models.Model):
         "providers.Service", on_delete=models.CASCADE, related_name="rating_changes"
     )
     date = models.DateField()
-    from_rating = models.CharField(max_length=8, choices=RagRating.choices, blank=True)
-    to_rating = models.CharField(max_length=8, choices=RagRating.choices)
+    from_rating = models.CharField(max_length=8, choices=Rag.choices, blank=True)
+    to_rating = models.CharField(max_length=8, choices=Rag.choices)
     changed_factors = models.JSONField(default=list)
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,8 +123,8 @@ class RatingChange(models.Model):
 
     @property
     def worsened(self) -> bool:
-        order = {"": -1, "green": 0, "amber": 1, "red": 2}
-        return order[self.to_rating] > order[self.from_rating]
+        """Up the RAG scale; a first rating (from none) is not a change for the worse."""
+        return is_worse(self.to_rating, self.from_rating)
 
 
 class JobRun(models.Model):
@@ -156,39 +155,6 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} for {self.for_date}: {self.status}"
-
-
-class Notification(models.Model):
-    """A message on a user's home page (and by email), created once per (user, subject, due)."""
-
-    class Kind(models.TextChoices):
-        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
-        REVIEW_OVERDUE = "review_overdue", "Review overdue"
-        FOLLOW_UP_DUE_SOON = "follow_up_due_soon", "Follow-up review due soon"
-        FOLLOW_UP_OVERDUE = "follow_up_overdue", "Follow-up review overdue"
-        REQUEST_OVERDUE = "request_overdue", "Information request overdue"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    due_date = models.DateField()
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "service", "kind", "due_date"], name="notification_once"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def last_full_run_date():

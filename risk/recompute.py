@@ -9,14 +9,13 @@ The whole run is one transaction: a run that fails leaves the previous results a
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from providers.models import (
     IntelligenceStatus,
     Service,
 )
+from qaf.bulkload import insert_rows
 from reviews.models import IN_PROGRESS, Review, ReviewStatus
 from risk.matrix import ServiceFacts, changed_factors, evaluate
 from risk.models import PolicyVersion, RatingChange, ServiceRisk
@@ -352,49 +352,6 @@ def _flush(upserts: list[dict], changes: list[dict]) -> int:
     upserts.clear()
     changes.clear()
     return written
-
-
-def _json_value(value):
-    if isinstance(value, date):  # datetimes too
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def insert_rows(
-    model: type[models.Model],
-    rows: list[dict[str, Any]],
-    *,
-    conflict: str | None = None,
-    update: Sequence[str] = (),
-    ignore_conflicts: bool = False,
-) -> int:
-    """INSERT ``rows`` (dicts keyed by column) in one statement, passed as one jsonb document
-    and unpacked by ``jsonb_to_recordset``; with ``conflict``, an upsert updating ``update``;
-    with ``ignore_conflicts``, rows that break a unique constraint are skipped. Returns the
-    number of rows written.
-
-    Not ``bulk_create``: on PostgreSQL, Django 5.2 sends each column as an array, and
-    psycopg escapes every quote of every JSON ``factors`` value in Python (a regex
-    substitution per character), which was the largest cost of a full recompute.
-    """
-    if not rows:
-        return 0
-    fields = [f for f in model._meta.concrete_fields if f.column in rows[0]]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in fields)
-    statement = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "  # noqa: S608 - quoted names
-        f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"
-    )
-    if conflict:
-        assignments = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)
-        statement += f" ON CONFLICT ({qn(conflict)}) DO UPDATE SET {assignments}"
-    elif ignore_conflicts:
-        statement += " ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [json.dumps(rows, default=_json_value)])
-        return cursor.rowcount
 
 
 def services_of_providers(provider_ids: Iterable[int]) -> list[int]:

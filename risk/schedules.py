@@ -1,7 +1,7 @@
 """Schedules and deadlines (SPEC §5) as a pure function of a service's facts and the rules.
 
-Every number is a rule in ``DEFAULT_SCHEDULES``, stored with each policy version so that an
-administrator changes it without a deploy.
+Every number is a setting registered in ``qaf.policy`` (its default is in ``DEFAULT_SCHEDULES``),
+stored with each policy version so that an administrator changes it without a deploy.
 """
 
 from __future__ import annotations
@@ -13,37 +13,91 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-DEFAULT_SCHEDULES: dict[str, Any] = {
-    # Next full QA review: months after the last final review, by the overall RAG.
-    "review_interval_months": {"green": 24, "amber": 12, "red": 6},
-    # Market-risk services (strategic importance) are reviewed at least this often.
-    "market_risk_max_months": 12,
-    # A focused follow-up review after a final review rated Amber or Red.
-    "follow_up_months": 6,
-    # Minimum contact: some recorded monitoring activity within this many months.
-    "minimum_contact_months": 12,
+from qaf import policy
+from qaf.rag import AMBER, GREEN, RED
+from qaf.rag import LABELS as RAG_LABELS
+from risk.matrix import RATING_WORDS
+
+# Each rule is a setting of the administrator's policy (qaf.policy), registered here once with
+# its SPEC §5 default.
+_RULES = (
+    policy.register(
+        "review_interval_months",
+        {GREEN: 24, AMBER: 12, RED: 6},
+        "Next full review after a service rated {part}",
+        section=policy.SCHEDULES,
+        unit="months",
+        parts=RAG_LABELS,
+    ),
+    policy.register(
+        "market_risk_max_months",
+        12,
+        "Market-risk services (strategic importance): review at least every",
+        section=policy.SCHEDULES,
+        unit="months",
+    ),
+    policy.register(
+        "follow_up_months",
+        6,
+        "Follow-up focused review after a final review rated Amber or Red",
+        section=policy.SCHEDULES,
+        unit="months",
+    ),
+    policy.register(
+        "minimum_contact_months",
+        12,
+        "Minimum contact: some monitoring activity within",
+        section=policy.SCHEDULES,
+        unit="months",
+    ),
     # Out-of-area services: information requested this often, by regulator rating (source 004).
-    "out_of_area_request_months": {
-        "inadequate": 3,
-        "requires_improvement": 6,
-        "good": 12,
-        "outstanding": 24,
-        "not_rated": 12,
-    },
+    policy.register(
+        "out_of_area_request_months",
+        {
+            "inadequate": 3,
+            "requires_improvement": 6,
+            "good": 12,
+            "outstanding": 24,
+            "not_rated": 12,
+        },
+        "Out-of-area information request, rated {part}",
+        section=policy.SCHEDULES,
+        unit="months",
+        parts=RATING_WORDS,
+    ),
     # Out-of-area direct monitoring when council-funded people >= N or > P% of capacity.
-    "direct_monitoring_min_people": 5,
-    "direct_monitoring_capacity_percent": 25,
-    # Notifications: "due soon" this many days ahead.
-    "due_soon_days": 30,
-    # Deadlines used by the workflows.
-    "information_request_days": 28,
-    "provider_comment_days": 14,
-    "improvement_plan_days": 14,
-    "final_warning_months": 6,
-    "sustainability_review_months": 6,
-    "board_papers_days": 7,
-    "suspension_concern_months": 3,
-}
+    policy.register(
+        "direct_monitoring_min_people",
+        5,
+        "Out-of-area direct monitoring from this many council-funded people",
+        section=policy.SCHEDULES,
+        unit="people",
+    ),
+    policy.register(
+        "direct_monitoring_capacity_percent",
+        25,
+        "\u2026or when council-funded people are more than this percentage of capacity",
+        section=policy.SCHEDULES,
+        unit="%",
+        maximum=100,
+    ),
+    # The nightly notices and the dashboard.
+    policy.register(
+        "due_soon_days",
+        30,
+        "Tell the lead officer before a review is due",
+        section=policy.NOTICES,
+    ),
+    policy.register(
+        "worsened_days",
+        30,
+        "The dashboard lists the ratings that got worse in the last",
+        section=policy.NOTICES,
+        maximum=366,
+    ),
+)
+# The defaults of the rules above: what schedule() uses for a rule its caller leaves out.
+DEFAULT_SCHEDULES: dict[str, Any] = {rule.name: rule.default for rule in _RULES}
 
 
 @dataclass(frozen=True)

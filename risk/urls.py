@@ -10,5 +10,4 @@ urlpatterns = [
     path("jobs/run/", views.run_job_now, name="run_job"),
     path("risk/policy/", views.policy_detail, name="policy"),
     path("risk/policy/edit/", views.policy_edit, name="policy_edit"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
 ]

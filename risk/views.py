@@ -1,4 +1,4 @@
-"""Risk pages: the policy (matrix and schedules) and its edit, job runs, notifications."""
+"""Risk pages: the policy (matrix and schedules) and its edit, job runs."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from qaf import policy
 from qaf.concurrency import StaleEdit
 from qaf.generic import parse_id
 from qaf.scoping import can
 from risk import services
 from risk.forms import PolicyForm
 from risk.matrix import FACTOR_LABELS, FACTORS
-from risk.models import JobRun, Notification, PolicyVersion
-from risk.schedules import DEFAULT_SCHEDULES
+from risk.models import JobRun, PolicyVersion
 
 
 def _require(user, action: str, label: str) -> None:
@@ -37,11 +36,26 @@ def policy_detail(request):
         {
             "policy": current,
             "rows": rows,
-            "schedules": {**DEFAULT_SCHEDULES, **current.schedules},
+            "settings": _settings_in_words(current),
             "versions": PolicyVersion.objects.select_related("created_by")[:20],
             "can_change": can(request.user, "change", "risk.policyversion"),
         },
     )
+
+
+def _settings_in_words(version: PolicyVersion) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every registered setting (qaf.policy) of ``version``, by section: label and value."""
+    values = policy.values(version.schedules)
+    return [
+        (
+            section,
+            [
+                (entry.label.format(part="…"), entry.describe(values[entry.name]))
+                for entry in entries
+            ],
+        )
+        for section, entries in policy.sections()
+    ]
 
 
 UNKNOWN_BASE = (
@@ -114,13 +128,3 @@ def run_job_now(request):
     transaction.on_commit(lambda: nightly.delay(triggered_by_id=request.user.pk))
     messages.success(request, "The nightly job has been queued. Refresh this page to follow it.")
     return redirect("risk:jobs")
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    notice = get_object_or_404(Notification, pk=pk, user=request.user)
-    Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
-    if request.htmx:
-        return render(request, "risk/notification_dismissed.html", {"notice": notice})
-    return redirect("home")

@@ -20,6 +20,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# clamav_daemon / real_clamd: a real ClamAV for the virus-scan tests.
+pytest_plugins = ["tests.clamav"]
+
 
 @pytest.fixture
 def sunrise(db):

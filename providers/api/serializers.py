@@ -14,8 +14,8 @@ from providers.models import (
     check_contract_services,
 )
 from qaf.api import ScopedModelSerializer, StrictPrimaryKeyRelatedField
+from qaf.rag import FACTOR_VALUES, Rag
 from qaf.scoping import can
-from risk.matrix import FACTOR_RAGS
 from risk.models import ServiceRisk, computed_for, last_full_run_date
 
 
@@ -44,14 +44,14 @@ class ProviderSerializer(ScopedModelSerializer):
 
 class RiskFactorSerializer(serializers.Serializer):
     factor = serializers.CharField()
-    rag = serializers.ChoiceField(choices=FACTOR_RAGS)
+    rag = serializers.ChoiceField(choices=FACTOR_VALUES)
     reason = serializers.CharField()
 
 
 class RiskSerializer(serializers.Serializer):
     """SPEC §9's risk object, exactly."""
 
-    rating = serializers.ChoiceField(choices=["green", "amber", "red"])
+    rating = serializers.ChoiceField(choices=Rag.choices)
     score = serializers.IntegerField()
     computed_for = serializers.DateField()
     factors = RiskFactorSerializer(many=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from providers.imports import ImportFileError, run_import
-from providers.imports.files import MAX_BYTES, sniff
+from providers.imports.files import check_file
 
 
 class ImportCommand(BaseCommand):
@@ -26,10 +26,10 @@ class ImportCommand(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        if path.stat().st_size > MAX_BYTES:
-            raise CommandError(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB")
         try:
-            file_format = sniff(path)
+            # The checks of every upload (the size setting, the type, the virus scan).
+            with path.open("rb") as handle:
+                file_format = check_file(handle, name=path.name)
             result = run_import(self.kind, path, partial=partial, file_format=file_format)
         except ImportFileError as exc:
             raise CommandError(f"{path}: {exc}") from exc

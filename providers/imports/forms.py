@@ -1,4 +1,5 @@
-"""The upload form: which import, the file (checked by content, size and columns), partial."""
+"""The upload form: which import, the file (the checks of every upload, the virus scan, then
+its columns), partial."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 from django import forms
 
 from providers.imports import ImportFileError, check_columns
-from providers.imports.files import MAX_BYTES, sniff
+from providers.imports.files import check_file
 from providers.models import ImportJob, ImportKind
+from qaf.files import human_size, max_upload_bytes
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -21,7 +23,6 @@ class ImportUploadForm(forms.ModelForm):
     )
     file = forms.FileField(
         label="Upload a file",
-        help_text="A CSV or Excel (.xlsx) file, up to 50 MB",
         error_messages={
             "required": "Select a CSV or Excel file",
             "empty": "The selected file is empty",
@@ -36,16 +37,20 @@ class ImportUploadForm(forms.ModelForm):
             "correct the rows and upload it again.",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"A CSV or Excel (.xlsx) file, up to {human_size(max_upload_bytes())}. It is "
+            "checked for viruses before anything is imported."
+        )
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                "The selected file must be smaller than 50 MB", code="file_size"
-            )
         try:
-            self.file_format = sniff(upload)
+            # Size, type, archive and macro checks and the virus scan, as for evidence.
+            self.file_format = check_file(upload, name=upload.name)
         except ImportFileError as exc:
-            raise forms.ValidationError(str(exc), code="file_type") from exc
+            raise forms.ValidationError(str(exc), code="file") from exc
         upload.seek(0)
         return upload
 

@@ -15,7 +15,6 @@ from providers.evidence import Evidence
 from providers.models import Service
 from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
 from reviews import information as info
-from reviews.api.errors import call
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
 
 
@@ -91,6 +90,12 @@ class AnswerSerializer(serializers.Serializer):
 class ReviewItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[ItemStatus.ACCEPTED, ItemStatus.NEEDS_MORE])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The item's version as you read its answer: a newer answer refuses the "
+        "review (409)",
+    )
 
 
 class InformationRequestViewSet(
@@ -121,8 +126,7 @@ class InformationRequestViewSet(
         data = CreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        req = call(
-            info.create_request,
+        req = info.create_request(
             v["service"],
             actor=request.user,
             items=v["items"],
@@ -136,12 +140,12 @@ class InformationRequestViewSet(
     @extend_schema(request=None, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def send(self, request, pk=None):
-        return self._respond(call(info.send_request, self.get_object(), actor=request.user))
+        return self._respond(info.send_request(self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def close(self, request, pk=None):
-        return self._respond(call(info.close_request, self.get_object(), actor=request.user))
+        return self._respond(info.close_request(self.get_object(), actor=request.user))
 
     def _item(self, item_id):
         return get_object_or_404(self.get_object().items.all(), pk=item_id)
@@ -163,8 +167,7 @@ class InformationRequestViewSet(
             # Another provider's file and a file that does not exist get the same answer: the
             # reply never tells whether an id exists outside the user's scope.
             raise PermissionDenied("Only evidence from your own library can answer a request.")
-        call(
-            info.answer_item,
+        info.answer_item(
             item,
             actor=request.user,
             response=data.validated_data["response"],
@@ -183,5 +186,5 @@ class InformationRequestViewSet(
         item = self._item(item_id)
         data = ReviewItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        call(info.review_item, item, actor=request.user, **data.validated_data)
+        info.review_item(item, actor=request.user, **data.validated_data)
         return self._respond(item.request)

@@ -6,10 +6,10 @@ from providers.models import Service
 from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
 from qaf.concurrency import MAX_VERSION
 from qaf.models import User
+from qaf.rag import Rag
 from reviews.models import (
     Answer,
     CommentResponse,
-    Rag,
     ReportComment,
     Review,
     ReviewKind,
@@ -65,7 +65,7 @@ class ReviewSerializer(ModelSerializer):
         if user is not None and user.is_provider_user:
             for internal in ("suggested_rating", "override_reason", "officer"):
                 data[internal] = None
-            if instance.status not in ("with_provider", "final"):
+            if not instance.rating_visible_to(user):
                 data["rating"] = None
         return data
 
@@ -104,6 +104,12 @@ class ReviewCreateSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
+
+
+class SentToRegulatorSerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False, allow_null=True, help_text="The day it was sent; today when left out"
+    )
 
 
 class DraftSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@ actions (SPEC §9): a step the rules forbid answers 403 or 409 with a reason."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,6 @@ from rest_framework.response import Response
 from providers.evidence import Evidence
 from qaf.scoping import can
 from reviews import services
-from reviews.api.errors import call, refusals
 from reviews.api.serializers import (
     AddCommentSerializer,
     AnswerCommentSerializer,
@@ -26,6 +24,7 @@ from reviews.api.serializers import (
     ReviewCreateSerializer,
     ReviewSerializer,
     SaveAnswerSerializer,
+    SentToRegulatorSerializer,
     StaleAnswerSerializer,
 )
 from reviews.models import Answer, ReportComment, Review, Standard
@@ -33,6 +32,17 @@ from reviews.models import Answer, ReportComment, Review, Standard
 # A review's answers and comments: every one, in a plain list (no pages, no filters, none of
 # the review list's parameters), and the schema says so.
 PLAIN_LIST = {"pagination_class": None, "filter_backends": []}
+
+
+def _answer_data(review: Review, question) -> dict:
+    """The question's answer as the server has it: an empty one (version 0) when nobody has
+    answered it yet."""
+    answer = Answer.objects.prefetch_related("evidence").filter(review=review, question=question)
+    row = answer.first()
+    if row is None:
+        blank = {"question": question.pk, "score": "", "notes": "", "evidence": [], "version": 0}
+        return {**dict.fromkeys(AnswerSerializer.Meta.fields), **blank}
+    return AnswerSerializer(row).data
 
 
 class ReviewViewSet(
@@ -53,13 +63,9 @@ class ReviewViewSet(
         return Review.objects.visible_to(self.request.user).select_related("service")
 
     def _run(self, step, *args, **kwargs):
-        try:
-            with refusals():
-                review = step(*args, **kwargs)
-        except DjangoValidationError as exc:
-            raise ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from exc
+        """Take a step (reviews.services); a refusal is answered 403 or 409 with its reason and
+        invalid input 400 (qaf.drf.exception_handler)."""
+        review = step(*args, **kwargs)
         return Response(ReviewSerializer(review, context={"request": self.request}).data)
 
     @extend_schema(request=ReviewCreateSerializer, responses=ReviewSerializer)
@@ -122,6 +128,29 @@ class ReviewViewSet(
             services.cancel, review, actor=request.user, reason=data.validated_data["reason"]
         )
 
+    @extend_schema(request=None, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="request-manager-review", scope_action="act")
+    def request_manager_review(self, request, pk=None):
+        return self._run(services.request_manager_review, self.get_object(), actor=request.user)
+
+    @extend_schema(request=None, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="manager-reviewed", scope_action="act")
+    def manager_reviewed(self, request, pk=None):
+        return self._run(services.record_manager_review, self.get_object(), actor=request.user)
+
+    @extend_schema(request=SentToRegulatorSerializer, responses=ReviewSerializer)
+    @action(detail=True, methods=["post"], url_path="sent-to-regulator", scope_action="act")
+    def sent_to_regulator(self, request, pk=None):
+        review = self.get_object()  # the id first: an unknown one is a 404 whatever the body
+        data = SentToRegulatorSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            services.record_sent_to_regulator,
+            review,
+            actor=request.user,
+            on=data.validated_data.get("on"),
+        )
+
     # --- The visit record: answers (staff) -----------------------------------------------------
 
     @extend_schema(
@@ -149,7 +178,7 @@ class ReviewViewSet(
             for name in ("add", "remove")
         }
         try:
-            with refusals(), transaction.atomic():
+            with transaction.atomic():
                 if changes:
                     services.save_answer(
                         review,
@@ -163,19 +192,15 @@ class ReviewViewSet(
                         raise services.NotNow("Only the provider's own files can be linked.")
                     services.link_evidence(review, question, actor=request.user, **links)
         except services.Conflict:
-            server = Answer.objects.prefetch_related("evidence").get(
-                review=review, question=question
-            )
             return Response(
                 {
                     "detail": "Someone else saved this answer after your edit started: "
                     "nothing was saved. Here is the server's copy.",
-                    "server": AnswerSerializer(server).data,
+                    "server": _answer_data(review, question),
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        answer = Answer.objects.prefetch_related("evidence").get(review=review, question=question)
-        return Response(AnswerSerializer(answer).data)
+        return Response(_answer_data(review, question))
 
     # --- Comments on the shared draft (the provider writes, the officer answers) ---------------
 
@@ -212,8 +237,7 @@ class ReviewViewSet(
             standard = sections.filter(pk=v["standard"]).first()
             if standard is None:
                 raise ValidationError({"standard": ["Not a section of this report."]})
-        comment = call(
-            services.add_comment,
+        comment = services.add_comment(
             review,
             actor=request.user,
             text=v["text"],
@@ -234,5 +258,5 @@ class ReviewViewSet(
         comment = get_object_or_404(ReportComment, pk=comment_id, review=review)
         data = AnswerCommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        comment = call(services.answer_comment, comment, actor=request.user, **data.validated_data)
+        comment = services.answer_comment(comment, actor=request.user, **data.validated_data)
         return Response(CommentSerializer(comment).data)

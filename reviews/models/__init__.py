@@ -9,7 +9,7 @@ from reviews.models.information import (
 from reviews.models.report import CommentResponse, ReportComment
 from reviews.models.review import (
     IN_PROGRESS,
-    Rag,
+    Rag,  # qaf.rag.Rag, the one RAG of every app
     Review,
     ReviewKind,
     ReviewQuerySet,

@@ -6,20 +6,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q, Value
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from providers.models import validate_not_future
 from qaf.models import CASEWORK_ROLES, User, VersionedModel
+from qaf.rag import Rag
 from qaf.scoping import ScopedQuerySet
 from qaf.validators import validate_plausible_date
-
-
-class Rag(models.TextChoices):
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
 
 
 class ReviewKind(models.TextChoices):
@@ -60,6 +55,12 @@ PROVIDER_VISIBLE_STATES = frozenset(
 )
 
 
+# A provider user sees a review's rating once the report is shared with it (draft or final).
+RATING_SHARED_STATES = frozenset({ReviewStatus.WITH_PROVIDER, ReviewStatus.FINAL})
+# Reports a manager was asked to look at can still change only while they are drafts.
+MANAGER_REVIEW_STATES = frozenset({ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER})
+
+
 class ReviewQuerySet(ScopedQuerySet):
     provider_field = "service__provider_id"
 
@@ -73,6 +74,34 @@ class ReviewQuerySet(ScopedQuerySet):
 
     def in_progress(self) -> ReviewQuerySet:
         return self.filter(status__in=IN_PROGRESS)
+
+    def with_visibility(self, user) -> ReviewQuerySet:
+        """Annotate ``rating_visible`` and ``visit_date_visible`` for ``user``: the rules of
+        ``Review.rating_visible_to`` and ``visit_date_visible_to``, in SQL, for lists and
+        downloads (tests/reviews/test_visibility.py holds the two to the same answers)."""
+        if not getattr(user, "is_provider_user", False):
+            return self.annotate(
+                rating_visible=Value(True, output_field=models.BooleanField()),
+                visit_date_visible=Value(True, output_field=models.BooleanField()),
+            )
+        return self.annotate(
+            rating_visible=ExpressionWrapper(
+                Q(status__in=RATING_SHARED_STATES), output_field=models.BooleanField()
+            ),
+            visit_date_visible=ExpressionWrapper(
+                Q(announced=True) | Q(visit_recorded_at__isnull=False),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def waiting_for_manager(self) -> ReviewQuerySet:
+        """Draft reports an officer asked a manager to review that no manager has reviewed yet
+        (the home page's queue and the review list's filter)."""
+        return self.filter(
+            manager_review_requested=True,
+            manager_reviewed_by__isnull=True,
+            status__in=MANAGER_REVIEW_STATES,
+        )
 
 
 class Review(VersionedModel):
@@ -190,10 +219,20 @@ class Review(VersionedModel):
         return self.announced or self.visit_recorded_at is not None
 
     def rating_visible_to(self, user) -> bool:
-        """A provider sees the rating once the report is shared with it (draft or final)."""
+        """A provider sees the rating once the report is shared with it (draft or final).
+        Lists and downloads: ``Review.objects.with_visibility(user)`` (``rating_visible``)."""
         if not getattr(user, "is_provider_user", False):
             return True
-        return self.status in (ReviewStatus.WITH_PROVIDER, ReviewStatus.FINAL)
+        return self.status in RATING_SHARED_STATES
+
+    @property
+    def waiting_for_manager(self) -> bool:
+        """The rule of ``ReviewQuerySet.waiting_for_manager`` for one review."""
+        return (
+            self.manager_review_requested
+            and self.manager_reviewed_by_id is None
+            and self.status in MANAGER_REVIEW_STATES
+        )
 
     @classmethod
     def from_db(cls, db, field_names, values):

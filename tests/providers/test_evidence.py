@@ -878,3 +878,65 @@ def test_the_library_pages_newest_first(client_for, provider_pat, settings, monk
     second = client.get("/evidence/?page=2").content.decode()
     assert "File 0" in second and "File 2" not in second
     assert 'href="?page=1" rel="prev"' in second
+
+
+# --- which files may be linked ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_linkable_files_are_the_providers_own_clean_ones_and_the_forms_offer_those(
+    sunrise, oak_lodge
+):
+    from providers.forms import AttachEvidenceForm
+    from tests.factories import EvidenceFactory
+
+    clean = EvidenceFactory(provider=sunrise, title="Clean")
+    EvidenceFactory(provider=sunrise, title="Waiting", scan_status=ScanStatus.PENDING)
+    EvidenceFactory(provider=sunrise, title="Infected", scan_status=ScanStatus.QUARANTINED)
+    EvidenceFactory(provider=oak_lodge, title="Someone else's")
+    assert list(Evidence.objects.linkable_for(sunrise.pk)) == [clean]
+    offered = AttachEvidenceForm(provider_id=sunrise.pk).fields["evidence"].queryset
+    assert list(offered) == [clean]
+
+
+# --- the real ClamAV (tests/clamav.py) ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_eicar_evidence_is_quarantined_by_the_real_clamd(sunrise, provider_pat, real_clamd):
+    from tests.clamav import EICAR as EICAR_FILE
+
+    evidence = _add(sunrise, provider_pat, EICAR_FILE, name="eicar.txt")
+    assert evidence.scan_status == ScanStatus.PENDING
+    assert services.scan_evidence(evidence.pk) == ScanStatus.QUARANTINED
+    clean = _add(sunrise, provider_pat)
+    assert services.scan_evidence(clean.pk) == ScanStatus.CLEAN
+
+
+def test_scan_now_refuses_eicar_with_the_real_clamd(real_clamd):
+    from tests.clamav import EICAR as EICAR_FILE
+
+    with pytest.raises(UploadRefused, match="virus scan found Eicar-Test-Signature") as refused:
+        check_upload(io.BytesIO(EICAR_FILE), name="eicar.txt", scan_now=True)
+    assert refused.value.code == "virus"
+    assert check_upload(io.BytesIO(pdf()), name="ok.pdf", scan_now=True).kind == "pdf"
+
+
+@pytest.mark.django_db
+def test_evidence_and_imports_pass_through_the_one_upload_check(monkeypatch, sunrise, provider_pat):
+    import qaf.files
+    from providers.imports import files as import_files
+
+    seen = []
+    real = qaf.files.check_upload
+
+    def spy(upload, **kwargs):
+        seen.append(kwargs.get("scan_now", False))
+        return real(upload, **kwargs)
+
+    monkeypatch.setattr(services, "check_upload", spy)
+    monkeypatch.setattr(import_files, "check_upload", spy)
+    _add(sunrise, provider_pat)
+    import_files.check_file(io.BytesIO(b"a,b\n1,2\n"), name="table.csv")
+    # Evidence waits in quarantine for the worker's scan; an import is scanned before use.
+    assert seen == [False, True]

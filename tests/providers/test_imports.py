@@ -30,6 +30,7 @@ from providers.models import (
     ServiceType,
 )
 from providers.tasks import process_import, run_import_job
+from tests.clamav import EICAR
 from tests.factories import ProviderFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -677,6 +678,84 @@ def test_the_upload_accepts_an_xlsx_register(
     process_import(job.pk)
     job.refresh_from_db()
     assert job.counts["created"] == 4
+
+
+# --- The checks of every upload: size and virus scan (a real ClamAV: tests/clamav.py) ---------
+
+
+def _stored_files(media):
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_an_eicar_upload_is_refused_by_the_virus_scan_and_nothing_is_imported(
+    client_for, manager_maya, media, real_clamd
+):
+    response = client_for(manager_maya).post(
+        reverse("imports:job_create"), {"kind": "register", "file": upload("register.csv", EICAR)}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "The virus scan found Eicar-Test-Signature" in page
+    assert "it has not been accepted" in page
+    assert not ImportJob.objects.exists() and not _stored_files(media)
+    assert not Provider.objects.exists()
+
+
+def test_a_clean_upload_passes_the_real_scan_and_is_imported(
+    client_for, manager_maya, media, real_clamd, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        response = client_for(manager_maya).post(
+            reverse("imports:job_create"),
+            {"kind": "register", "file": upload("register.csv", register_csv())},
+        )
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert process_import(job.pk) == ImportStatus.DONE
+    job.refresh_from_db()
+    assert job.counts["created"] == 4
+
+
+def test_an_upload_is_refused_when_the_scanner_cannot_be_reached(
+    client_for, manager_maya, media, settings, tmp_path
+):
+    settings.QAF_VIRUS_SCANNER = "clamd"
+    settings.QAF_CLAMD_SOCKET = str(tmp_path / "no-clamd.ctl")
+    response = client_for(manager_maya).post(
+        reverse("imports:job_create"),
+        {"kind": "register", "file": upload("register.csv", register_csv())},
+    )
+    assert "could not be checked for viruses just now" in response.content.decode()
+    assert not ImportJob.objects.exists() and not _stored_files(media)
+
+
+def test_an_upload_over_the_size_setting_is_refused(client_for, manager_maya, media, settings):
+    content = register_csv()
+    settings.QAF_UPLOAD_MAX_BYTES = len(content) - 1
+    client = client_for(manager_maya)
+    assert (
+        f"up to {len(content) - 1} bytes"
+        in client.get(reverse("imports:job_create")).content.decode()
+    )
+    response = client.post(
+        reverse("imports:job_create"),
+        {"kind": "register", "file": upload("register.csv", content)},
+    )
+    assert f"The file is larger than {len(content) - 1} bytes" in response.content.decode()
+    assert not ImportJob.objects.exists() and not _stored_files(media)
+
+
+def test_the_import_commands_apply_the_same_checks(tmp_path, settings, real_clamd):
+    infected = tmp_path / "register.csv"
+    infected.write_bytes(EICAR)
+    with pytest.raises(CommandError, match="The virus scan found Eicar-Test-Signature"):
+        call_command("import_register", str(infected))
+    big = tmp_path / "directory.csv"
+    big.write_bytes(three_locations().getvalue())
+    settings.QAF_UPLOAD_MAX_BYTES = 100
+    with pytest.raises(CommandError, match="larger than 100 bytes"):
+        call_command("import_cqc", str(big))
+    assert not Provider.objects.exists() and not Service.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["officer_olivia", "provider_pat", "partner_pia", "board_bea"])

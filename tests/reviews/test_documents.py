@@ -8,8 +8,8 @@ import pytest
 
 from qaf.models import Document
 from qaf.pdf import render_document
+from qaf.rag import Rag
 from reviews import services
-from reviews.models import Rag
 from tests.factories import small_toolkit
 
 pytestmark = pytest.mark.django_db

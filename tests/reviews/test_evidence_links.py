@@ -17,8 +17,9 @@ from django.urls import reverse
 from providers.evidence import Evidence
 from qaf.models import Document
 from qaf.pdf import render_document
+from qaf.rag import Rag
 from reviews import services
-from reviews.models import Answer, Question, Rag, ReportComment, Review
+from reviews.models import Answer, Question, ReportComment, Review
 from tests.factories import EvidenceFactory, small_toolkit
 
 pytestmark = pytest.mark.django_db
@@ -344,6 +345,29 @@ def test_api_saves_an_answer_and_tells_a_stale_edit(api_for, review, q, officer_
     assert Answer.objects.get(review=review, question=q["s1a"]).notes == ""
     listed = api.get(_answers_url(review)).data
     assert [(a["question"], a["score"]) for a in listed] == [(q["s1a"].pk, "3")]
+
+
+def test_api_a_stale_version_for_a_question_never_answered_is_409_with_an_empty_copy(
+    api_for, review, q, officer_olivia
+):
+    api = api_for(officer_olivia)
+    body = {"question": q["s1a"].pk, "version": 4, "score": "3"}
+    response = api.post(_answers_url(review), body, format="json")
+    assert response.status_code == 409
+    assert response.data["server"] == {
+        "question": q["s1a"].pk,
+        "score": "",
+        "notes": "",
+        "evidence": [],
+        "version": 0,
+        "updated_by": None,
+        "updated_at": None,
+    }
+    assert not Answer.objects.filter(review=review).exists()
+    # Nothing to change is not an error either: the (empty) answer as the server has it.
+    nothing = api.post(_answers_url(review), {"question": q["s1a"].pk, "version": 0}, format="json")
+    assert nothing.status_code == 200
+    assert nothing.data["version"] == 0
 
 
 def test_api_refuses_a_foreign_file_and_saves_nothing(api_for, review, q, officer_olivia, oak_file):

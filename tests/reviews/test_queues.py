@@ -13,9 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from qaf.rag import Rag
 from reviews import information as info
 from reviews import services
-from reviews.models import Rag, Review
+from reviews.models import Review
 from tests.factories import small_toolkit
 
 pytestmark = pytest.mark.django_db

@@ -497,3 +497,23 @@ def test_a_review_without_questions_says_so(client_for, officer_olivia, sunrise_
     response = client_for(officer_olivia).get(_page(review))
     assert response.status_code == 200
     assert "This review has no questions to score" in response.content.decode()
+
+
+def test_a_stale_version_for_a_question_never_answered_is_a_conflict_not_an_error(
+    client_for, officer_olivia, review, q
+):
+    """The page expected a saved answer (version 3) that the server never had: the save is
+    refused with the server's (empty) copy to choose from, and nothing is saved."""
+    client = client_for(officer_olivia)
+    response = _post_answer(client, review, q["s1a"], version=3, score="3", notes="Mine")
+    assert response.status_code == 409
+    assert response["X-Visit-Outcome"] == "conflict"
+    assert response["X-Visit-Version"] == "0"
+    assert "Nothing is saved here yet" in response.content.decode()
+    assert not Answer.objects.filter(review=review, question=q["s1a"]).exists()
+    # Without JavaScript, the section form says the same.
+    data = _section_data(review, q["s1a"].standard)
+    data[f"q{q['s1a'].pk}-version"] = 3
+    data[f"q{q['s1a'].pk}-score"] = "3"
+    assert client.post(_page(review), data).status_code == 409
+    assert not Answer.objects.filter(review=review, question=q["s1a"]).exists()

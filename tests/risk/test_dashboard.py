@@ -305,6 +305,22 @@ def test_worsened_lists_changes_for_the_worse_in_the_last_30_days(
     assert _names(response.context["worsened"]) == ["Elm Lodge", "Fir Grove"]
 
 
+def test_how_far_back_worse_looks_is_the_administrators_setting(
+    client_for, officer_olivia, register
+):
+    _change(register["elm"], 5, "green", "red")
+    _change(register["fir"], 29, "amber", "red")
+    current = PolicyVersion.current()
+    PolicyVersion.objects.create(
+        number=current.number + 1,
+        matrix=current.matrix,
+        schedules={**current.schedules, "worsened_days": 7},
+    )
+    response = client_for(officer_olivia).get(URL)
+    assert _names(response.context["worsened"]) == ["Elm Lodge"]
+    assert "Ratings that got worse in the last 7 days" in response.content.decode()
+
+
 def test_caseload_shows_only_the_officers_services(client_for, officer_olivia, register):
     response = client_for(officer_olivia).get(URL)
     caseload = response.context["caseload"]

@@ -15,8 +15,9 @@ from django.db import connection
 from django.urls import reverse
 
 from qaf.celery import app as celery_app
+from qaf.models import Notification
 from risk.jobs import LOCK_IDS, NIGHTLY, notify, run_nightly
-from risk.models import JobRun, Notification, PolicyVersion, ServiceRisk
+from risk.models import JobRun, PolicyVersion, ServiceRisk
 from risk.recompute import recompute
 from tests.factories import ReviewFactory, ServiceFactory
 
@@ -47,14 +48,16 @@ def worker(transactional_db, django_db_serialized_rollback):
 
 def _other_session_holds_lock():
     settings = connection.settings_dict
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=settings["NAME"],
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        **settings.get("OPTIONS", {}),
-    )
+    params = {
+        "dbname": settings["NAME"],
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+        "host": settings["HOST"] or None,
+        "port": settings["PORT"] or None,
+    }
+    # The embedded server's socket directory comes as OPTIONS["host"] (qaf.dev): it wins.
+    params.update(settings.get("OPTIONS", {}))
+    conninfo = psycopg.conninfo.make_conninfo(**params)
     other = psycopg.connect(conninfo, autocommit=True)
     other.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[NIGHTLY]])
     return other
@@ -177,7 +180,7 @@ def test_home_page_shows_my_notices_and_marks_them_read(client_for, officer_oliv
     assert "Needs your attention" in page
     assert "Overdue House" in page
     notice = Notification.objects.get(service=service)
-    response = client.post(reverse("risk:notification_read", args=[notice.pk]))
+    response = client.post(reverse("notification_read", args=[notice.pk]))
     assert response.status_code == 302
     assert "Needs your attention" not in client.get("/").content.decode()
 
@@ -189,7 +192,7 @@ def test_nobody_marks_another_users_notice(client_for, officer_olivia, officer_o
     recompute(today=tomorrow)
     notify(tomorrow)
     notice = Notification.objects.get(service=service)
-    response = client_for(officer_owen).post(reverse("risk:notification_read", args=[notice.pk]))
+    response = client_for(officer_owen).post(reverse("notification_read", args=[notice.pk]))
     assert response.status_code == 404
 
 
@@ -305,9 +308,11 @@ def test_an_overdue_information_request_tells_the_officer_who_sent_it_once(
 
     notify(TODAY)
     notices = Notification.objects.filter(kind="request_overdue")
-    assert [(n.user, n.service) for n in notices] == [(officer_olivia, sunrise_house)]
+    assert [(n.user, n.service, n.about) for n in notices] == [
+        (officer_olivia, sunrise_house, late)
+    ]
     assert "Fire safety" in notices.get().message
     assert any("Fire safety" in m.body for m in mail.outbox if m.to == [officer_olivia.email])
     assert notify(TODAY)["notifications"] == 0  # once only
     home = client_for(officer_olivia).get("/").content.decode()
-    assert f"/information-requests/?service={sunrise_house.pk}" in home
+    assert f'href="{late.get_absolute_url()}"' in home  # the notice links to what it is about

@@ -9,13 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from qaf.rag import AMBER, GREEN, RED
+from qaf.rag import NOT_APPLICABLE as NA
 from risk.matrix import (
-    AMBER,
     DEFAULT_MATRIX,
     FACTORS,
-    GREEN,
-    NA,
-    RED,
     ServiceFacts,
     changed_factors,
     evaluate,
