@@ -13,6 +13,7 @@ from qaf.concurrency import check_version
 from qaf.drf import Conflict, Pagination
 from qaf.generic import MAX_ID
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 _DIGITS = re.compile(r"\s*-?[0-9]{1,20}\s*")
 
@@ -60,6 +61,15 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if not 0 < pk <= MAX_ID:
             self.fail("does_not_exist", pk_value=pk)
         return super().to_internal_value(pk)
+
+
+class TypedDateField(serializers.DateField):
+    """A date someone types, in a body that is not a model's: the same plausible range as the
+    models' typed dates (``qaf.validators``)."""
+
+    def __init__(self, **kwargs):
+        kwargs["validators"] = [*kwargs.get("validators", ()), validate_plausible_date]
+        super().__init__(**kwargs)
 
 
 class StrictFieldsMixin:
@@ -192,4 +202,5 @@ __all__ = [
     "ScopedModelViewSet",
     "StrictIntegerField",
     "StrictPrimaryKeyRelatedField",
+    "TypedDateField",
 ]

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import (
+    ModelSerializer,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    TypedDateField,
+)
 from reviews import information as info
 from reviews.models import InformationRequest, InformationRequestItem, ItemStatus, Review
 
@@ -78,7 +83,7 @@ class CreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, default="")
     message = serializers.CharField(required=False, allow_blank=True, default="")
     items = serializers.ListField(child=serializers.CharField(), allow_empty=False)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = TypedDateField(required=False, allow_null=True)
 
 
 class AnswerSerializer(serializers.Serializer):

@@ -3,7 +3,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from providers.models import Service
-from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import (
+    ModelSerializer,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    TypedDateField,
+)
 from qaf.concurrency import MAX_VERSION
 from qaf.models import User
 from qaf.rag import Rag
@@ -76,10 +81,10 @@ class ReviewCreateSerializer(serializers.Serializer):
     service = StrictPrimaryKeyRelatedField(queryset=Service.objects.all())
     kind = serializers.ChoiceField(choices=ReviewKind.choices, default=ReviewKind.FULL)
     historic = serializers.BooleanField(default=False)
-    completed_on = serializers.DateField(required=False)
+    completed_on = TypedDateField(required=False)
     rating = serializers.ChoiceField(choices=Rag.choices, required=False)
     announced = serializers.BooleanField(default=True)
-    visit_date = serializers.DateField(required=False, allow_null=True)
+    visit_date = TypedDateField(required=False, allow_null=True)
     officer = StrictPrimaryKeyRelatedField(
         queryset=User.objects.filter(Review.may_carry_out), required=False
     )
@@ -107,7 +112,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class SentToRegulatorSerializer(serializers.Serializer):
-    on = serializers.DateField(
+    on = TypedDateField(
         required=False, allow_null=True, help_text="The day it was sent; today when left out"
     )
 
