@@ -206,6 +206,23 @@ def test_nul_in_any_form_post_or_query_string_of_a_page_is_a_400_and_saves_nothi
     assert counts == (Provider.objects.count(), Service.objects.count(), Document.objects.count())
 
 
+def test_a_lone_surrogate_in_form_data_is_refused_too(rf, officer_olivia):
+    """A browser's form post arrives as UTF-8, where a surrogate cannot be: but a page must not
+    rely on that (another parser, a test client, a proxy)."""
+    from django.http import HttpResponse, QueryDict
+
+    from qaf.inputs import BadInputMiddleware
+
+    request = rf.post("/intelligence/new/")
+    request.user = officer_olivia
+    request._post = QueryDict(mutable=True)
+    request._post["summary"] = "Met \ud800 the manager"
+    request._files = {}
+    response = BadInputMiddleware(lambda r: HttpResponse("saved"))(request)
+    assert response.status_code == 400
+    assert "summary contains a lone surrogate" in response.content.decode()
+
+
 # --- Titles of issued documents ------------------------------------------------------------
 
 
