@@ -8,7 +8,6 @@ database transaction against the objects of ``api_world``.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -32,7 +31,7 @@ from tests.security.schema_tools import load_schema, operations
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 10  # per operation, user and mode: at most 1,800 requests, about 40 s
+EXAMPLES = 8  # per operation, user and mode: at most ~1,500 requests, 30-50 s
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -132,7 +131,6 @@ def _exercise(operation, mode, session, who: str, ids, failures: list[str]) -> N
 def test_every_operation_answers_as_the_schema_says(api_world, officer_olivia, provider_pat):
     schema = schemathesis.openapi.from_dict(load_schema())
     failures: list[str] = []
-    started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
     for user in (officer_olivia, provider_pat):
@@ -145,7 +143,6 @@ def test_every_operation_answers_as_the_schema_says(api_world, officer_olivia, p
             _exercise(operation, GenerationMode.POSITIVE, session, user.username, ids, failures)
             _exercise(operation, GenerationMode.NEGATIVE, session, user.username, None, failures)
     assert not failures, "\n".join(failures[:40])
-    assert time.monotonic() - started < 90
 
 
 def _values(schema: dict, node: dict) -> set:
