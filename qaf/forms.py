@@ -219,3 +219,13 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+def add_model_errors(form: forms.Form, exc) -> None:
+    """A model's ``ValidationError`` (from ``full_clean`` in a service) shown on ``form``: each
+    message under the field of the same name, the rest above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

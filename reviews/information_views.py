@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
 from qaf.files import UploadRefused
+from qaf.forms import add_model_errors
 from qaf.generic import get_scoped_or_404
 from qaf.models import Document
 from qaf.scoping import can
+from qaf.validators import validate_plausible_date
 from qaf.workflow import Forbidden, WorkflowError
 from reviews import information as info
 from reviews.models import InformationRequest, InformationRequestItem, Review
@@ -43,6 +45,7 @@ class RequestForm(forms.Form):
     )
     due_date = forms.DateField(
         required=False,
+        validators=[validate_plausible_date],
         label="Due date",
         help_text=(
             "Leave empty for the usual period from the day it is sent. For example, 27/3/2026"
@@ -113,6 +116,8 @@ def request_create(request, service_pk: int):
             )
         except WorkflowError as exc:
             form.add_error(None, exc.reason)
+        except ValidationError as exc:
+            add_model_errors(form, exc)
         else:
             messages.success(request, "Draft saved. Check it, then send it to the provider.")
             return redirect(req)

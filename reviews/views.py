@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +18,11 @@ from providers.forms import AttachEvidenceForm
 from providers.models import Service
 from qaf import charts, policy
 from qaf.files import UploadRefused
+from qaf.forms import add_model_errors
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
 from qaf.scoping import can
+from qaf.validators import validate_plausible_date
 from reviews import services
 from reviews.deadlines import PROVIDER_COMMENT_DAYS
 from reviews.models import (
@@ -66,7 +68,7 @@ class PlanForm(forms.Form):
         help_text="Only for a focused review",
     )
     officer = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True, provider__isnull=True).exclude(roles=[]),
+        queryset=User.objects.filter(Review.may_carry_out),
         label="Officer carrying out the review",
     )
     announced = forms.TypedChoiceField(
@@ -79,7 +81,9 @@ class PlanForm(forms.Form):
         initial="yes",
         label="Will the visit be announced?",
     )
-    visit_date = forms.DateField(required=False, label="Planned visit date")
+    visit_date = forms.DateField(
+        required=False, label="Planned visit date", validators=[validate_plausible_date]
+    )
 
     def __init__(self, *args, toolkit=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,6 +129,8 @@ def review_plan(request, service_pk: int):
             )
         except services.WorkflowError as exc:
             form.add_error(None, exc.reason)
+        except ValidationError as exc:
+            add_model_errors(form, exc)
         else:
             messages.success(request, f"{review} planned")
             return redirect(review)

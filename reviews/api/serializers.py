@@ -125,7 +125,10 @@ class DraftSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(ModelSerializer):
-    """A question's answer in the visit record (staff only)."""
+    """A question's answer in the visit record (staff only). A question nobody has answered yet
+    reads as an empty answer of version 0, with no ``updated_by`` or ``updated_at``."""
+
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Answer

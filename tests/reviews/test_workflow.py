@@ -205,3 +205,36 @@ def test_a_focused_review_needs_its_standards(client, officer_olivia, sunrise_ho
     )
     assert "Choose the standards a focused review looks at" in response.content.decode()
     assert not Review.objects.exists()
+
+
+def test_the_plan_form_offers_only_officers_and_managers_and_plausible_dates(
+    client, officer_olivia, board_bea, partner_pia, manager_maya, sunrise_house, toolkit
+):
+    client.force_login(officer_olivia)
+    url = reverse("reviews:review_plan", args=[sunrise_house.pk])
+    offered = client.get(url).context["form"].fields["officer"].queryset
+    assert set(offered) == {officer_olivia, manager_maya}
+    for outsider in (board_bea, partner_pia):
+        response = client.post(url, {"kind": "full", "officer": outsider.pk, "announced": "yes"})
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+    response = client.post(
+        url,
+        {"kind": "full", "officer": officer_olivia.pk, "announced": "yes", "visit_date": "1/1/1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["visit_date"]
+    assert not Review.objects.exists()
+
+
+def test_an_information_request_due_date_must_be_plausible(client, officer_olivia, sunrise_house):
+    client.force_login(officer_olivia)
+    response = client.post(
+        reverse("reviews:request_create", args=[sunrise_house.pk]),
+        {"title": "Policies", "items": "Fire risk assessment", "due_date": "31/12/9999"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["due_date"]
+    from reviews.models import InformationRequest
+
+    assert not InformationRequest.objects.exists()
