@@ -10,10 +10,10 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # Two test processes (pytest-xdist), a test module each at a time; override to run one test.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: help install run test lint format check assets lock clean
+.PHONY: help install run test test-fast lint format check assets lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install the pinned packages (requirements.lock)
 
@@ -27,6 +27,9 @@ run: install ## start web, worker and beat on http://127.0.0.1:8000 with embedde
 
 test: install ## run the tests (PYTEST_ARGS="-k risk -x" to pass options to pytest)
 	$(PY) -m qaf.dev test $(PYTEST_ARGS)
+
+test-fast: install ## the tests without the browser tests (tests/browser), for the inner loop
+	$(PY) -m qaf.dev test -m "not browser" $(PYTEST_ARGS)
 
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -30,10 +30,12 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench import common  # noqa: E402
+
 BENCH_DB = "qaf_bench_import"
 DOC = BASE_DIR / "docs" / "performance.md"
 SECTION = "## CQC directory import"
@@ -121,26 +123,11 @@ def write_directory(path: Path, rows: int, *, changed_every: int = 0, seed: int 
             )
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def create_database(url: str) -> str:
-    import psycopg
-
-    maintenance = _with_database(url, "postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return _with_database(url, BENCH_DB)
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+def create_database() -> str:
+    """A fresh, empty ``qaf_bench_import`` on the server of ``DATABASE_URL``; its URL."""
+    common.drop_database(BENCH_DB)
+    common.admin_sql(f'CREATE DATABASE "{BENCH_DB}"')
+    return common.database_url(BENCH_DB)
 
 
 def timed(label: str, path: Path, recompute_times: list[float]):
@@ -169,8 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0]
 
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qaf")
-    os.environ["DATABASE_URL"] = create_database(server)
+    os.environ["DATABASE_URL"] = create_database()
     os.environ.setdefault("QAF_ENV", "development")
     os.environ["DEBUG"] = "false"  # no query log: it would slow the bulk statements
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qaf.settings")
@@ -217,7 +203,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            drop_database(server)
+            common.drop_database(BENCH_DB)
 
     if not args.no_doc:
         write_doc(args.rows, size_mb, figures, load)
@@ -234,7 +220,7 @@ def write_doc(rows: int, size_mb: float, figures: list, load: float) -> None:
         '56,000-row import in 30 s or less. "Re-rating" is the risk recompute of the '
         "services created or changed, which runs when the import commits.",
         "",
-        f"Measured {date.today():%d %B %Y} on {cpus} cores ({platform.machine()}, "
+        f"Measured {common.london_today():%d %B %Y} on {cpus} cores ({platform.machine()}, "
         f"Python {platform.python_version()}), PostgreSQL on the same machine, load average "
         f"{load:.1f} when it started (other work shares the cores when that is above 0.5):",
         "",

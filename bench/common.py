@@ -16,9 +16,10 @@ import re
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DOC = BASE_DIR / "docs" / "performance.md"
@@ -27,6 +28,8 @@ SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/
 
 
 def database_url(name: str) -> str:
+    """``DATABASE_URL`` with another database name: its host (a TCP address, or the embedded
+    server's socket directory given as ``?host=``) and user stay as they are."""
     parts = urlsplit(SERVER_URL)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
@@ -45,7 +48,8 @@ def child_env(name: str) -> dict[str, str]:
     }
 
 
-def _admin(sql: str) -> None:
+def admin_sql(sql: str) -> None:
+    """Run ``sql`` (CREATE/DROP DATABASE) on the server's maintenance database."""
     import psycopg
 
     with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
@@ -56,13 +60,13 @@ def create_database(name: str) -> None:
     """A fresh, migrated database ``name`` (dropped first if it exists)."""
     assert name.startswith("qaf_bench"), name  # never drop anything else
     drop_database(name)
-    _admin(f'CREATE DATABASE "{name}"')
+    admin_sql(f'CREATE DATABASE "{name}"')
     manage(name, "migrate", "--verbosity", "0")
 
 
 def drop_database(name: str) -> None:
     assert name.startswith("qaf_bench"), name
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _run(name: str, script: Path, *args: str) -> str:
@@ -165,7 +169,7 @@ def machine() -> dict[str, str]:
         ["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True
     ).stdout.strip()
     return {
-        "date": f"{date.today():%d %B %Y}",
+        "date": f"{london_today():%d %B %Y}",
         "cores": str(os.cpu_count()),
         "memory": memory,
         "postgres": version,
@@ -173,6 +177,11 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "commit": commit or "?",
     }
+
+
+def london_today() -> date:
+    """The day in London, QAF's zone (this process has no Django settings to ask)."""
+    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def load_average() -> str:

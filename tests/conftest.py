@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from providers.models import IntelligenceKind, IntelligenceStatus
@@ -19,6 +20,7 @@ from tests.factories import (
     ServiceFactory,
     UserFactory,
 )
+from tests.support import LATE_SUMMER_EVENING
 
 # clamav_daemon / real_clamd: a real ClamAV for the virus-scan tests.
 pytest_plugins = ["tests.clamav"]
@@ -150,3 +152,15 @@ def _fresh_content_type_cache():
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(params=["now", "late-summer-evening"])
+def any_time_of_day(request):
+    """Run the test twice: now, and at 23:30 UTC on a summer day with the machine's zone UTC
+    (as on servers and CI), when London is already on the next day. A test or code that takes
+    ``date.today()`` or ``created_at.date()`` for the council's date fails the second run."""
+    if request.param == "now":
+        yield
+        return
+    with time_machine.travel(LATE_SUMMER_EVENING, tick=True):
+        yield

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import ContractFactory, IntelligenceFactory, ServiceFactory
@@ -28,7 +29,7 @@ def _row_names(page):
 
 def _last_month_20th() -> date:
     # A past date whose day cannot be mistaken for a month (20/10 is not 10/20).
-    return (date.today().replace(day=1) - timedelta(days=1)).replace(day=20)
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=20)
 
 
 def test_officer_walks_the_register_and_logs_intelligence(

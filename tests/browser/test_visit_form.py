@@ -4,7 +4,6 @@ with a weak connection; Owen, another officer, helps on the same visit from his 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +13,7 @@ from reviews.models import Answer
 from tests.browser.conftest import TABLET, _new_page
 from tests.browser.test_keyboard_tablet import _focused, _tab_to
 from tests.factories import small_toolkit
+from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +43,33 @@ def _answer(review, question) -> Answer | None:
     return Answer.objects.filter(review=review, question=question).first()
 
 
-def _wait_for_db(check, what: str, timeout: float = 10):
+def _wait_for_db(check, what: str, timeout: float = 30):
     """The server saves in its own thread: poll until ``check()`` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not saved on the server after {timeout} s")
+    wait_until(check, f"{what} saved on the server", timeout=timeout)
+
+
+def _record_saves(page):
+    """From now on, note every save the page starts as {item, online, sent}: htmx's
+    configRequest fires for each (sent false), including those the page then holds back
+    (offline, nothing new, a conflict waiting); beforeRequest only for those that go out."""
+    page.evaluate(
+        """() => {
+            window.__saves = [];
+            const note = (sent) => (event) => {
+                const item = event.target.closest("[data-visit-item]")?.dataset.visitItem;
+                window.__saves.push({item, online: navigator.onLine, sent});
+            };
+            document.addEventListener("htmx:configRequest", note(false), true);
+            document.addEventListener("htmx:beforeRequest", note(true), true);
+        }"""
+    )
+
+
+def _sent(page, question) -> int:
+    """How many saves of ``question`` the page has sent since ``_record_saves``."""
+    return page.evaluate(
+        "key => window.__saves.filter(s => s.item === key && s.sent).length", f"q{question.pk}"
+    )
 
 
 def _status(page, question):
@@ -82,6 +101,7 @@ def test_officer_scores_by_keyboard_and_loses_nothing_offline(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shoot(page, "tablet-visit")
     page.evaluate("window.__noReload = true")
+    _record_saves(page)
 
     # Skip link, then Tab through the side list of standards to the first score.
     page.keyboard.press("Tab")
@@ -137,7 +157,11 @@ def test_officer_scores_by_keyboard_and_loses_nothing_offline(
     )
     assert kept["values"][f"q{s1b.pk}-notes"] == typed
     assert kept["version"] == 1
-    page.wait_for_timeout(2500)  # past the typing pause: a save would have been tried
+    # Past the typing pause the page tries to save, sees it is offline, and holds the save back.
+    page.wait_for_function(
+        "key => window.__saves.some(s => s.item === key && !s.online && !s.sent)",
+        arg=f"q{s1b.pk}",
+    )
     assert _answer(review, s1b).notes == ""
     axe_check(page)
     shoot(page, "tablet-visit-offline")
@@ -181,6 +205,7 @@ def test_two_officers_on_the_same_question_see_both_copies(
         for page, user in ((olivia, officer_olivia), (owen, officer_owen)):
             login(page, user)
             page.goto(f"/reviews/{review.pk}/visit/")
+        _record_saves(olivia)
 
         # Owen saves his notes on the first question; Olivia's page still has version 0.
         _write_notes(owen, s1a, "Owen: no log of concerns kept.")
@@ -214,13 +239,16 @@ def test_two_officers_on_the_same_question_see_both_copies(
         theirs = olivia.locator(f"#q{s1b.pk}-conflict-panel").get_by_role(
             "button", name=re.compile("^Use theirs")
         )
+        expect(theirs).to_be_visible()  # her save was refused: the panel is back
+        sent_before = _sent(olivia, s1b)
         theirs.focus()
         olivia.keyboard.press("Space")
         expect(olivia.locator(f"#q{s1b.pk}-notes")).to_have_value(
             "Owen: the action plan is up to date."
         )
         expect(_status(olivia, s1b)).to_contain_text("Using the version saved by Owen")
-        olivia.wait_for_timeout(500)
+        # Choosing sends nothing (a save would start in the click's own handler).
+        assert _sent(olivia, s1b) == sent_before
         answer = _answer(review, s1b)
         assert (answer.notes, answer.version) == ("Owen: the action plan is up to date.", 1)
     finally:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from reviews.models import Review
 from risk.models import ServiceRisk
@@ -116,26 +119,34 @@ def test_cancelling_needs_a_reason(api_for, officer_olivia, sunrise_house):
     assert ok.json()["status"] == "cancelled"
 
 
+# The morning of the visit: the hidden date is today, so it is also the date in created_at.
+VISIT_MORNING = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@time_machine.travel(VISIT_MORNING, tick=False)
 def test_unannounced_visit_date_is_hidden_from_provider_users_until_recorded(
     api_for, officer_olivia, provider_pat, provider_quinn, sunrise_house
 ):
+    visit_day = timezone.localdate()
     review = ReviewFactory(
         service=sunrise_house,
         status="planned",
         rating="",
         completed_on=None,
         announced=False,
-        visit_date=date(2026, 12, 3),
+        visit_date=visit_day,
     )
-    as_provider = api_for(provider_pat).get(f"/api/v1/reviews/{review.pk}/").json()
+    url = f"/api/v1/reviews/{review.pk}/"
+    as_provider = api_for(provider_pat).get(url).json()
     assert as_provider["visit_date"] is None
-    assert (
-        api_for(officer_olivia).get(f"/api/v1/reviews/{review.pk}/").json()["visit_date"]
-        == "2026-12-03"
-    )
-    assert api_for(provider_quinn).get(f"/api/v1/reviews/{review.pk}/").status_code == 404
-    listing = api_for(provider_pat).get("/api/v1/reviews/").content.decode()
-    assert '"visit_date":"2026-12-03"' not in listing  # (created_at may be that day too)
-    api_for(officer_olivia).post(f"/api/v1/reviews/{review.pk}/record-visit/")
-    after = api_for(provider_pat).get(f"/api/v1/reviews/{review.pk}/").json()
-    assert after["visit_date"] is not None
+    assert visit_day.isoformat() not in as_provider.values()  # nor under another name
+    assert api_for(officer_olivia).get(url).json()["visit_date"] == visit_day.isoformat()
+    assert api_for(provider_quinn).get(url).status_code == 404
+    listed = api_for(provider_pat).get("/api/v1/reviews/").json()["results"]
+    [row] = [row for row in listed if row["id"] == review.pk]
+    assert row["visit_date"] is None
+    assert visit_day.isoformat() not in row.values()
+    recorded = api_for(officer_olivia).post(f"{url}record-visit/")
+    assert recorded.status_code == 200, recorded.json()
+    after = api_for(provider_pat).get(url).json()
+    assert after["visit_date"] == visit_day.isoformat()

@@ -4,15 +4,16 @@ notifications sent once, the jobs page, and the administrator's policy edit re-r
 from __future__ import annotations
 
 import threading
-import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
-import psycopg
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from qaf.celery import app as celery_app
 from qaf.models import Notification
@@ -20,17 +21,9 @@ from risk.jobs import LOCK_IDS, NIGHTLY, notify, run_nightly
 from risk.models import JobRun, PolicyVersion, ServiceRisk
 from risk.recompute import recompute
 from tests.factories import ReviewFactory, ServiceFactory
+from tests.support import LATE_SUMMER_EVENING, other_session, wait_until
 
 TODAY = date(2026, 11, 25)
-
-
-def _wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -46,21 +39,31 @@ def worker(transactional_db, django_db_serialized_rollback):
         yield
 
 
-def _other_session_holds_lock():
-    settings = connection.settings_dict
-    params = {
-        "dbname": settings["NAME"],
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-    }
-    # The embedded server's socket directory comes as OPTIONS["host"] (qaf.dev): it wins.
-    params.update(settings.get("OPTIONS", {}))
-    conninfo = psycopg.conninfo.make_conninfo(**params)
-    other = psycopg.connect(conninfo, autocommit=True)
-    other.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[NIGHTLY]])
-    return other
+@contextmanager
+def _another_session_holds_the_lock():
+    """Another run of the nightly job, as far as the lock can tell: the session that holds it."""
+    with other_session() as other:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[NIGHTLY]])
+        yield other
+
+
+def _someone_waits_for_the_lock(session) -> bool:
+    # A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
+    key = LOCK_IDS[NIGHTLY]
+    with session.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND NOT granted
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND classid = %s AND objid = %s
+            )
+            """,
+            [key >> 32, key & 0xFFFFFFFF],
+        )
+        return cursor.fetchone()[0]
 
 
 def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_second_time(
@@ -70,9 +73,9 @@ def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_
         ServiceFactory(lead_officer=officer_olivia, name=f"Home {i}")  # rated at once, today
     from risk.tasks import nightly
 
-    later = date.today() + timedelta(days=30)  # never reviewed: overdue by then
+    later = timezone.localdate() + timedelta(days=30)  # never reviewed: overdue by then
     nightly.delay(today=later.isoformat())
-    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").count() == 1)
+    wait_until(lambda: JobRun.objects.filter(status="succeeded").count() == 1, "the first run")
     first = JobRun.objects.get()
     assert first.counts["services"] == 5
     assert first.counts["changed"] == 5
@@ -81,7 +84,7 @@ def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_
     notices = Notification.objects.count()
 
     nightly.delay(today=later.isoformat())
-    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").count() == 2)
+    wait_until(lambda: JobRun.objects.filter(status="succeeded").count() == 2, "the second run")
     second = JobRun.objects.order_by("-pk").first()
     assert second.counts["changed"] == 0
     assert second.counts["rating_changes"] == 0
@@ -94,12 +97,9 @@ def test_nightly_task_runs_in_a_real_worker_twice_without_changing_anything_the_
 def test_a_second_concurrent_run_is_skipped_and_changes_nothing():
     ServiceFactory()
     before = list(ServiceRisk.objects.values())
-    later = date.today() + timedelta(days=30)
-    other = _other_session_holds_lock()
-    try:
+    later = timezone.localdate() + timedelta(days=30)
+    with _another_session_holds_the_lock():
         run = run_nightly(later)
-    finally:
-        other.close()
     assert run.status == JobRun.Status.SKIPPED
     assert "in progress" in run.errors
     assert list(ServiceRisk.objects.values()) == before
@@ -111,7 +111,6 @@ def test_a_second_concurrent_run_is_skipped_and_changes_nothing():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_run_after_a_policy_edit_waits_for_the_lock_instead_of_skipping():
     ServiceFactory()
-    other = _other_session_holds_lock()
     result = {}
 
     def run_in_thread():
@@ -121,11 +120,17 @@ def test_a_run_after_a_policy_edit_waits_for_the_lock_instead_of_skipping():
             connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=run_in_thread)
-    thread.start()
-    time.sleep(1)
-    assert thread.is_alive()  # waiting for the lock
-    other.close()
-    thread.join(timeout=30)
+    with _another_session_holds_the_lock() as other:
+        thread.start()
+        # The server says when the run is queued behind the lock (or the thread died early).
+        wait_until(
+            lambda: _someone_waits_for_the_lock(other) or not thread.is_alive(),
+            "the run asking for the lock",
+        )
+        assert thread.is_alive() and "run" not in result, result  # waiting, not skipped
+    # The other session has ended, so its lock is released: the run goes ahead.
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the run did not finish once the lock was free"
     assert result["run"].status == JobRun.Status.SUCCEEDED
 
 
@@ -170,9 +175,11 @@ def test_due_soon_and_overdue_notices_are_created_and_emailed_once(officer_olivi
 
 
 @pytest.mark.django_db
-def test_home_page_shows_my_notices_and_marks_them_read(client_for, officer_olivia):
+def test_home_page_shows_my_notices_and_marks_them_read(
+    client_for, officer_olivia, any_time_of_day
+):
     service = ServiceFactory(lead_officer=officer_olivia, name="Overdue House")
-    tomorrow = date.today() + timedelta(days=1)  # never reviewed: overdue from tomorrow
+    tomorrow = timezone.localdate() + timedelta(days=1)  # never reviewed: overdue from tomorrow
     recompute(today=tomorrow)
     notify(tomorrow)
     client = client_for(officer_olivia)
@@ -186,14 +193,32 @@ def test_home_page_shows_my_notices_and_marks_them_read(client_for, officer_oliv
 
 
 @pytest.mark.django_db
-def test_nobody_marks_another_users_notice(client_for, officer_olivia, officer_owen):
+def test_nobody_marks_another_users_notice(
+    client_for, officer_olivia, officer_owen, any_time_of_day
+):
     service = ServiceFactory(lead_officer=officer_olivia)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = timezone.localdate() + timedelta(days=1)
     recompute(today=tomorrow)
     notify(tomorrow)
     notice = Notification.objects.get(service=service)
     response = client_for(officer_owen).post(reverse("notification_read", args=[notice.pk]))
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_late_on_a_summer_evening_the_job_works_to_londons_date(officer_olivia):
+    """23:30 UTC on 1 July is 00:30 on 2 July in London: the council's day, not the machine's."""
+    with time_machine.travel(LATE_SUMMER_EVENING, tick=False):
+        assert date.today() == date(2026, 7, 1)  # the machine's date (its zone is UTC)
+        service = ServiceFactory(lead_officer=officer_olivia, name="New House")
+        run = run_nightly()
+        assert run.for_date == date(2026, 7, 2)
+        risk = ServiceRisk.objects.get(pk=service.pk)
+        # Never reviewed: a review is due on the day it was registered, London's 2 July.
+        assert (risk.next_review_due, risk.review_overdue) == (date(2026, 7, 2), False)
+        assert not Notification.objects.filter(kind="review_overdue").exists()
+        run_nightly(date(2026, 7, 3))
+        assert Notification.objects.get(kind="review_overdue").service == service
 
 
 @pytest.mark.django_db
@@ -216,7 +241,7 @@ def test_manager_runs_the_job_now_in_the_worker(worker, client, manager_maya):
     client.force_login(manager_maya)
     response = client.post(reverse("risk:run_job"))
     assert response.status_code == 302
-    assert _wait_for(lambda: JobRun.objects.filter(status="succeeded").exists())
+    wait_until(lambda: JobRun.objects.filter(status="succeeded").exists(), "the run")
     assert JobRun.objects.get().triggered_by == manager_maya
 
 
@@ -231,8 +256,9 @@ def _policy_post(client, **changes):
 def test_administrator_edits_the_matrix_new_version_and_services_re_rated(
     worker, client, admin_alex
 ):
-    service = ServiceFactory(last_inspection_date=date.today() - timedelta(days=800))
-    ReviewFactory(service=service, completed_on=date.today() - timedelta(days=100))
+    today = timezone.localdate()
+    service = ServiceFactory(last_inspection_date=today - timedelta(days=800))
+    ReviewFactory(service=service, completed_on=today - timedelta(days=100))
     recompute()
     assert ServiceRisk.objects.get(pk=service.pk).factors[1]["rag"] == "green"
     client.force_login(admin_alex)
@@ -243,7 +269,10 @@ def test_administrator_edits_the_matrix_new_version_and_services_re_rated(
     assert current.created_by == admin_alex
     assert current.matrix["inspection_age"]["amber_years"] == 2
     assert PolicyVersion.objects.get(number=1).matrix["inspection_age"]["amber_years"] == 3
-    assert _wait_for(lambda: ServiceRisk.objects.get(pk=service.pk).policy_version_id == current.pk)
+    wait_until(
+        lambda: ServiceRisk.objects.get(pk=service.pk).policy_version_id == current.pk,
+        "the re-rating with the new version",
+    )
     risk = ServiceRisk.objects.get(pk=service.pk)
     assert risk.factors[1] == {
         "factor": "inspection_age",

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from providers.models import Intelligence, Service
 from reviews.models import IN_PROGRESS, Review
@@ -56,7 +57,7 @@ def reference_result(service: Service, today: date):
     ]
     plan = schedule(
         ScheduleFacts(
-            registered_on=service.created_at.date(),
+            registered_on=timezone.localdate(service.created_at),
             overall_rating=result.rating,
             market_risk=service.market_risk,
             latest_review_date=facts.latest_review_date,
@@ -154,7 +155,7 @@ def _random_register(n: int, seed: int = 7):
         )
 
 
-def test_set_based_recompute_equals_evaluating_each_service():
+def test_set_based_recompute_equals_evaluating_each_service(any_time_of_day):
     _random_register(80)
     recompute(today=TODAY)
     risks = {r.service_id: r for r in ServiceRisk.objects.all()}

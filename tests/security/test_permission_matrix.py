@@ -1,250 +1,795 @@
-"""Every role x every page and API endpoint x own/other organisation -> expected status.
+"""Every role x every page, workflow step, download and API endpoint x own/other organisation ->
+the expected status; and a completeness test that fails when a URL or an API action has no row.
 
-Pat works for Sunrise Care Ltd: "own" objects are Sunrise's, "other" objects are Oak Lodge's.
-Staff see both. Role refusals are 403 whatever the object; rows outside scope are 404.
+Pat works for Sunrise Care Ltd: "own" objects are Sunrise's, "other" objects are Oak Lodge's,
+so Pat on an "other" object is a provider user of another organisation. Staff see both.
+A role without the permission gets 403 whatever the object; a row outside the user's scope is
+404; anonymous users are sent to sign in (pages) or told 401 (API). A refused request must
+also change nothing: every case of a refused role checks that the request wrote no row, not
+even one it rolled back afterwards, since the refusal comes before any write (PostgreSQL's own
+count of the rows this transaction inserted, updated or deleted). Every case of a permitted
+role that posts checks the opposite, that the step did write: so the bodies and the objects'
+states are right, and a refusal in the same row is the role's doing, not the body's.
+
+Steps, downloads and exports are rows like pages. The completeness test at the end walks
+every URL of the project, every route and ``@action`` of the API's router and every workflow
+step with a page, and fails for any without a row.
+
+The objects are made once for the module (inside a transaction rolled back at its end); each
+case runs in a savepoint of its own, so a permitted step that succeeds leaves nothing behind
+for the next case.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from django.urls import reverse
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from providers.models import IntelligenceKind
-from reviews import information as info
-from tests.factories import ContractFactory, IntelligenceFactory, ReviewFactory
-
-ANON, OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER = (
-    "anonymous",
-    "officer",
-    "manager",
-    "board",
-    "partner",
-    "admin",
-    "provider",
+from qaf.api_urls import router
+from qaf.workflow import workflow_of
+from tests.providers.test_evidence import pdf
+from tests.security.matrix import (
+    ADMINS,
+    ANON,
+    CASEWORK,
+    EVERYONE,
+    IMPORTERS,
+    MANAGERS,
+    NOBODY,
+    OFFICER,
+    PROVIDER,
+    PROVIDERS,
+    PUBLIC,
+    REGISTER_EDITORS,
+    RUNNERS,
+    STAFF_READERS,
+    UPLOADERS,
+    Data,
+    Row,
+    cases,
+    check,
+    echo_form,
+    expected,
+    get,
+    objects,
+    page_and_post,
+    post,
+    rows_written,
 )
-ROLES = [ANON, OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER]
-EVERYONE = {OFFICER, MANAGER, BOARD, PARTNER, ADMIN, PROVIDER}
-STAFF_READERS = EVERYONE - {PROVIDER}
-REGISTER_EDITORS = {OFFICER, MANAGER, ADMIN}
-CASEWORK = {OFFICER, MANAGER}
-IMPORTERS = {MANAGER, ADMIN}
+from tests.security.world import build_world
 
-# (name, url name, which object (None for lists/forms), who may, how scoped)
-# scope "org": provider users see their own organisation's rows only;
-# scope "staff_only": provider users never see it (confidential intelligence).
-PAGES = [
-    ("provider list", "providers:provider_list", None, EVERYONE, None),
-    ("provider detail", "providers:provider_detail", "provider", EVERYONE, "org"),
-    ("provider create", "providers:provider_create", None, REGISTER_EDITORS, None),
-    ("provider edit", "providers:provider_edit", "provider", REGISTER_EDITORS, "org"),
-    ("service list", "providers:service_list", None, EVERYONE, None),
-    ("service detail", "providers:service_detail", "service", EVERYONE, "org"),
-    ("service create", "providers:service_create", None, REGISTER_EDITORS, None),
-    ("service edit", "providers:service_edit", "service", REGISTER_EDITORS, "org"),
-    ("contract list", "providers:contract_list", None, EVERYONE, None),
-    ("contract detail", "providers:contract_detail", "contract", EVERYONE, "org"),
-    ("contract create", "providers:contract_create", None, REGISTER_EDITORS, None),
-    ("contract edit", "providers:contract_edit", "contract", REGISTER_EDITORS, "org"),
-    ("intelligence list", "providers:intelligence_list", None, EVERYONE, None),
-    ("intelligence detail", "providers:intelligence_detail", "intelligence", EVERYONE, "org"),
-    (
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The objects, in a transaction rolled back when the module ends (each case adds a
+    savepoint of its own: pytest-django's ``db``)."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media), QAF_VIRUS_SCANNER="none"),
+    ):
+        atomic = transaction.atomic()
+        atomic._from_testcase = True  # as Django's TestCase marks its own outer transaction
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# The rows
+# --------------------------------------------------------------------------------------------
+
+
+def body(data: dict) -> Data:
+    """The same body whatever the objects."""
+    return lambda o: data
+
+
+def _policy_edit(o: dict) -> dict:
+    """The policy form as it stands, with one threshold changed (a new version)."""
+    return {"based_on": o["policy"], "note": "Tighter", "inspection_age__amber_years": 2}
+
+
+def _pdf_upload(name="policy.pdf"):
+    return SimpleUploadedFile(name, pdf(), content_type="application/pdf")
+
+
+def _evidence_form(o: dict) -> dict:
+    return {"title": "Fire policy", "evidence_date": "01/10/2026", "file": _pdf_upload()}
+
+
+def _visit_section(o: dict) -> dict:
+    data = {"standard": o["standard"], f"s{o['standard']}-version": "0"}
+    for question in o["questions"]:
+        data |= {f"q{question}-score": "2", f"q{question}-notes": "", f"q{question}-version": "0"}
+    return data
+
+
+# The review's workflow steps (pages and API alike): the review in the state the step starts
+# from, who may take it, and a body it succeeds with.
+REVIEW_STEPS = {
+    "record-visit": ("review", CASEWORK, {}),
+    "prepare-draft": ("review_visited", CASEWORK, {"rating": "green", "summary": "Good care"}),
+    "share-draft": ("review_draft", CASEWORK, {}),
+    "request-manager-review": ("review_draft", CASEWORK, {}),
+    # Any caseworker holds "act"; this step is a manager's (403 for an officer).
+    "manager-reviewed": ("review_shared", MANAGERS, {}),
+    "finalise": ("review_ready", CASEWORK, {}),
+    "sent-to-regulator": ("review_final", CASEWORK, {}),
+    "cancel": ("review", CASEWORK, {"reason": "The home closed"}),
+}
+
+
+def _review_steps() -> list[Row]:
+    """Every step of the review's pages: GET its page, POST the step."""
+    steps = [(step, on, allowed, body(data)) for step, (on, allowed, data) in REVIEW_STEPS.items()]
+    steps += [
+        # The provider's own users comment on the shared draft; staff never.
+        ("comment", "review_shared", PROVIDERS, body({"text": "Page 2 is wrong"})),
+        (
+            "answer-comment",
+            "review_shared",
+            CASEWORK,
+            lambda o: {"comment": o["comment"], "response": "accepted"},
+        ),
+    ]
+    rows = []
+    for step, on, allowed, data in steps:
+        bugs = () if PROVIDER in allowed else ((("other", PROVIDER), SCOPE_BEFORE_ROLE),)
+        rows += page_and_post(
+            f"review step {step}",
+            "reviews:review_step",
+            allowed,
+            on,
+            step=step,
+            data=data,
+            bugs=bugs,
+        )
+    return rows
+
+
+# Found by this matrix, left for the workflow's owner (reviews/views.py): not a leak (404 says
+# no more than 403 here), but not the rule every other view follows.
+SCOPE_BEFORE_ROLE = (
+    "reviews/views.py review_step looks the review up in the user's scope (404) before asking "
+    "whether the role may take the step (403); qaf/scoping.py asks the role first, as every "
+    "other page and the API do"
+)
+
+
+def _exports() -> list[Row]:
+    lists = [
+        ("providers", "providers:provider_list", STAFF_READERS),
+        ("services", "providers:service_list", EVERYONE),  # a provider's own services
+        ("contracts", "providers:contract_list", STAFF_READERS),
+        ("intelligence", "providers:intelligence_list", STAFF_READERS),
+        ("reviews", "reviews:review_list", STAFF_READERS),
+    ]
+    rows = [
+        get(f"{name} {fmt} export", url_name, allowed, query=f"?_export={fmt}")
+        for name, url_name, allowed in lists
+        for fmt in ("csv", "xlsx")
+    ]
+    for table in ("by_type", "by_area", "overdue", "worsened"):
+        for fmt in ("csv", "xlsx"):
+            rows.append(
+                get(
+                    f"dashboard {table} {fmt} export",
+                    "risk:dashboard",
+                    STAFF_READERS,
+                    query=f"?export_table={table}&_export={fmt}",
+                )
+            )
+    for fmt in ("csv", "xlsx"):
+        # "My caseload" is a caseworker's table: other staff have none to download.
+        rows.append(
+            get(
+                f"dashboard caseload {fmt} export",
+                "risk:dashboard",
+                CASEWORK,
+                query=f"?export_table=caseload&_export={fmt}",
+                denied=404,
+                refused=((PROVIDER, 403),),
+            )
+        )
+    return rows
+
+
+def _toolkit_parts() -> list[Row]:
+    """Each part of a draft toolkit: added to its parent, edited, removed, moved."""
+    parts = [
+        # part, its parent's key, a new one, a change to the existing one
+        ("domain", "toolkit_draft", {"title": "Well-led"}, {"title": "Safe care"}),
+        (
+            "standard",
+            "draft_domain",
+            {"code": "S9", "title": "Infection control"},
+            {"code": "S1", "title": "Safeguarding adults"},
+        ),
+        ("question", "draft_standard", {"text": "Trained?"}, {"text": "Do staff report abuse?"}),
+    ]
+    rows = []
+    for part, parent, new, change in parts:
+        name, mine = f"reviews:toolkit_{part}", f"draft_{part}"
+        kwargs = {"scope": None}
+        rows += page_and_post(
+            f"toolkit {part} add", f"{name}_add", ADMINS, parent, data=body(new), **kwargs
+        )
+        rows += page_and_post(
+            f"toolkit {part} edit", f"{name}_edit", ADMINS, mine, data=body(change), **kwargs
+        )
+        rows += page_and_post(f"toolkit {part} remove", f"{name}_delete", ADMINS, mine, **kwargs)
+        rows.append(
+            post(
+                f"toolkit {part} move",
+                f"{name}_move",
+                ADMINS,
+                mine,
+                data=body({"direction": "down"}),
+                **kwargs,
+            )
+        )
+    return rows
+
+
+WEB: list[Row] = [
+    # Public pages: the same for everyone, signed in or not.
+    get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
+    get("accessibility statement", "accessibility", PUBLIC),
+    get("API schema", "schema", PUBLIC),
+    get("API docs", "api-docs", PUBLIC),
+    get("home", "home"),
+    # The register.
+    get("provider list", "providers:provider_list"),
+    get("provider detail", "providers:provider_detail", on="provider"),
+    *page_and_post(
+        "provider create",
+        "providers:provider_create",
+        REGISTER_EDITORS,
+        data=body({"name": "New Provider Ltd", "sponsorship_licence": "not_held"}),
+    ),
+    *page_and_post(
+        "provider edit", "providers:provider_edit", REGISTER_EDITORS, "provider", echo=True
+    ),
+    get("service list", "providers:service_list"),
+    get("service detail", "providers:service_detail", on="service"),
+    *page_and_post(
+        "service create",
+        "providers:service_create",
+        REGISTER_EDITORS,
+        data=lambda o: {
+            "provider": o["provider"],
+            "name": "Sunrise Gardens",
+            "service_type": "care_home",
+            "client_group": "adults",
+            "council_funded_people": 4,
+            "regulator_rating": "not_rated",
+            **{
+                f"rating_{key}": "not_rated"
+                for key in ("safe", "effective", "caring", "responsive", "well_led")
+            },
+        },
+    ),
+    *page_and_post(
+        "service edit", "providers:service_edit", REGISTER_EDITORS, "service", echo=True
+    ),
+    get("contract list", "providers:contract_list"),
+    get("contract detail", "providers:contract_detail", on="contract"),
+    *page_and_post(
+        "contract create",
+        "providers:contract_create",
+        REGISTER_EDITORS,
+        data=lambda o: {
+            "reference": "NEW-1",
+            "provider": o["provider"],
+            "services": [o["service"]],
+            "start_date": "01/04/2026",
+        },
+    ),
+    *page_and_post(
+        "contract edit", "providers:contract_edit", REGISTER_EDITORS, "contract", echo=True
+    ),
+    get("intelligence list", "providers:intelligence_list"),
+    get("intelligence detail", "providers:intelligence_detail", on="intelligence"),
+    get(
         "confidential intelligence detail",
         "providers:intelligence_detail",
-        "confidential",
-        EVERYONE,
-        "staff_only",
+        on="confidential",
+        scope="staff_only",
     ),
-    ("intelligence create", "providers:intelligence_create", None, CASEWORK, None),
-    ("intelligence edit", "providers:intelligence_edit", "intelligence", CASEWORK, "org"),
-    ("home", "home", None, EVERYONE, None),
-    ("review list", "reviews:review_list", None, EVERYONE, None),
-    ("review detail", "reviews:review_detail", "review", EVERYONE, "org"),
-    ("review plan", "reviews:review_plan", "service", CASEWORK, "org"),
-    ("visit form", "reviews:review_visit", "review", CASEWORK, "org"),
-    ("information request list", "reviews:request_list", None, EVERYONE, None),
-    ("information request detail", "reviews:request_detail", "request", EVERYONE, "org"),
-    ("information request create", "reviews:request_create", "service", CASEWORK, "org"),
-    ("evidence library", "providers:evidence_library", None, EVERYONE, None),
-    ("provider's evidence", "providers:provider_evidence", "provider", EVERYONE, "org"),
-    ("toolkit list", "reviews:toolkit_list", None, STAFF_READERS, None),
-    ("dashboard", "risk:dashboard", None, STAFF_READERS, None),
-    ("nightly jobs", "risk:jobs", None, STAFF_READERS, None),
-    ("risk policy", "risk:policy", None, STAFF_READERS, None),
-    ("risk policy edit", "risk:policy_edit", None, {ADMIN}, None),
-    ("import list", "imports:job_list", None, IMPORTERS, None),
-    ("import upload", "imports:job_create", None, IMPORTERS, None),
+    *page_and_post(
+        "intelligence create",
+        "providers:intelligence_create",
+        CASEWORK,
+        data=lambda o: {
+            "service": o["service"],
+            "kind": "complaint",
+            "date": "01/11/2026",
+            "summary": "Call bells go unanswered",
+            "severity": "high",
+            "status": "open",
+        },
+    ),
+    *page_and_post(
+        "intelligence edit", "providers:intelligence_edit", CASEWORK, "intelligence", echo=True
+    ),
+    # The evidence library: providers upload their own at /evidence/, staff on a provider's.
+    get("evidence library", "providers:evidence_library"),
+    post(
+        "evidence upload to my library",
+        "providers:evidence_library",
+        PROVIDERS,
+        scope=None,
+        data=_evidence_form,
+    ),
+    get("provider's evidence", "providers:provider_evidence", on="provider"),
+    post(
+        "evidence upload for a provider",
+        "providers:provider_evidence",
+        UPLOADERS,
+        "provider",
+        data=_evidence_form,
+    ),
+    get("evidence download", "providers:evidence_download", on="evidence"),
+    # A file waiting for its virus scan: administrators only; to everyone else it is not there.
+    get(
+        "waiting evidence download",
+        "providers:evidence_download",
+        ADMINS,
+        on="evidence_waiting",
+        denied=404,
+    ),
+    # Issued documents (PDFs).
+    get("report PDF", "document_download", on="report"),
+    get("internal document PDF", "document_download", on="internal_document", scope="staff_only"),
+    # Reviews.
+    get("review list", "reviews:review_list"),
+    get("review detail", "reviews:review_detail", on="review"),
+    *page_and_post(
+        "review plan",
+        "reviews:review_plan",
+        CASEWORK,
+        "service",
+        data=lambda o: {
+            "kind": "full",
+            "officer": o["officer_id"],
+            "announced": "yes",
+            "visit_date": f"{timezone.localdate() + timedelta(days=30):%d/%m/%Y}",
+        },
+    ),
+    *page_and_post("visit form", "reviews:review_visit", CASEWORK, "review", data=_visit_section),
+    post(
+        "visit answer autosave",
+        "reviews:visit_answer",
+        CASEWORK,
+        "review",
+        sub="question",
+        data=lambda o: {f"q{o['question']}-score": "4", f"q{o['question']}-version": "0"},
+        ok=frozenset({200}),
+    ),
+    post(
+        "visit standard notes autosave",
+        "reviews:visit_note",
+        CASEWORK,
+        "review",
+        sub="standard",
+        data=lambda o: {f"s{o['standard']}-findings": "Seen", f"s{o['standard']}-version": "0"},
+        ok=frozenset({200}),
+    ),
+    *page_and_post(
+        "visit evidence links",
+        "reviews:visit_evidence",
+        CASEWORK,
+        "review",
+        sub="question",
+        data=lambda o: {"evidence": [o["evidence"]]},
+    ),
+    *_review_steps(),
+    # Information requests.
+    get("information request list", "reviews:request_list"),
+    get("information request detail", "reviews:request_detail", on="request"),
+    # A draft is the officer's working copy: never shown to the provider.
+    get(
+        "draft information request detail",
+        "reviews:request_detail",
+        on="request_draft",
+        scope="staff_only",
+    ),
+    *page_and_post(
+        "information request create",
+        "reviews:request_create",
+        CASEWORK,
+        "service",
+        data=body({"title": "Staffing", "items": "Rota\nTraining matrix"}),
+    ),
+    *page_and_post(
+        "information request send",
+        "reviews:request_step",
+        CASEWORK,
+        "request_draft",
+        step="send",
+    ),
+    *page_and_post(
+        "information request close", "reviews:request_step", CASEWORK, "request", step="close"
+    ),
+    *page_and_post(
+        "information request item answer",
+        "reviews:item_answer",
+        PROVIDERS,
+        "request",
+        sub="item",
+        data=body({"response": "The rota is attached"}),
+    ),
+    post(
+        "information request item review",
+        "reviews:item_review",
+        CASEWORK,
+        "request",
+        sub="item",
+        data=body({"status": "accepted"}),
+    ),
+    # Toolkits: staff read; the administrator edits a draft version and publishes it.
+    get("toolkit list", "reviews:toolkit_list", STAFF_READERS),
+    get("toolkit detail", "reviews:toolkit_detail", STAFF_READERS, "toolkit", scope=None),
+    post(
+        "toolkit new version",
+        "reviews:toolkit_new_version",
+        ADMINS,
+        "toolkit_no_draft",
+        scope=None,
+    ),
+    *page_and_post(
+        "toolkit edit",
+        "reviews:toolkit_edit",
+        ADMINS,
+        "toolkit_draft",
+        scope=None,
+        data=body({"description": "Changed"}),
+    ),
+    *page_and_post(
+        "toolkit publish", "reviews:toolkit_publish", ADMINS, "toolkit_draft", scope=None
+    ),
+    *page_and_post(
+        "toolkit discard", "reviews:toolkit_discard", ADMINS, "toolkit_draft", scope=None
+    ),
+    *_toolkit_parts(),
+    # Risk: the dashboard, the nightly job, the matrix policy, notices.
+    get("dashboard", "risk:dashboard", STAFF_READERS),
+    get("nightly jobs", "risk:jobs", STAFF_READERS),
+    post("nightly job run now", "risk:run_job", RUNNERS, writes=False),  # queued on commit
+    get("risk policy", "risk:policy", STAFF_READERS),
+    *page_and_post("risk policy edit", "risk:policy_edit", ADMINS, echo=True, data=_policy_edit),
+    # A notice is its user's own (Olivia's): anyone else's "not found".
+    post(
+        "notification read",
+        "notification_read",
+        frozenset({OFFICER}),
+        "notification",
+        scope=None,
+        denied=404,
+    ),
+    # Imports.
+    get("import list", "imports:job_list", IMPORTERS),
+    # An empty upload comes back with its errors (200); uploads are in tests/providers.
+    *page_and_post(
+        "import upload", "imports:job_create", IMPORTERS, ok=frozenset({200}), writes=False
+    ),
+    get("import job", "imports:job_detail", IMPORTERS, "import_job", scope=None),
+    get("import rejected rows CSV", "imports:rejected_rows", IMPORTERS, "import_job", scope=None),
+    *_exports(),
 ]
 
-# (name, resource, which object, method, who may, how scoped)
-API = [
-    ("providers list", "provider", None, "get", EVERYONE, None),
-    ("provider detail", "provider", "provider", "get", EVERYONE, "org"),
-    ("provider create", "provider", None, "post", REGISTER_EDITORS, None),
-    ("provider update", "provider", "provider", "patch", REGISTER_EDITORS, "org"),
-    ("services list", "service", None, "get", EVERYONE, None),
-    ("service detail", "service", "service", "get", EVERYONE, "org"),
-    ("service create", "service", None, "post", REGISTER_EDITORS, None),
-    ("service update", "service", "service", "patch", REGISTER_EDITORS, "org"),
-    ("contracts list", "contract", None, "get", EVERYONE, None),
-    ("contract detail", "contract", "contract", "get", EVERYONE, "org"),
-    ("contract create", "contract", None, "post", REGISTER_EDITORS, None),
-    ("contract update", "contract", "contract", "patch", REGISTER_EDITORS, "org"),
-    ("intelligence list", "intelligence", None, "get", EVERYONE, None),
-    ("intelligence detail", "intelligence", "intelligence", "get", EVERYONE, "org"),
-    (
-        "confidential intelligence detail",
-        "intelligence",
-        "confidential",
-        "get",
-        EVERYONE,
-        "staff_only",
+
+def _api_register(resource: str, allowed_add: frozenset[str], create: Data, update: dict):
+    """A register resource: list, create, detail, PATCH and PUT."""
+    changes = body(update)
+    return [
+        get(f"{resource} list", f"api:{resource}-list"),
+        post(f"{resource} create", f"api:{resource}-list", allowed_add, data=create),
+        get(f"{resource} detail", f"api:{resource}-detail", on=resource),
+        Row(
+            f"{resource} patch",
+            f"api:{resource}-detail",
+            "patch",
+            allowed_add,
+            resource,
+            data=changes,
+        ),
+        # A PUT without every field is refused by validation (400) once the role may.
+        Row(
+            f"{resource} put",
+            f"api:{resource}-detail",
+            "put",
+            allowed_add,
+            resource,
+            data=changes,
+            ok=frozenset({400}),
+            writes=False,
+        ),
+    ]
+
+
+def _api_review_steps() -> list[Row]:
+    return [
+        post(f"review {step}", f"api:review-{step}", allowed, on, data=body(data))
+        for step, (on, allowed, data) in REVIEW_STEPS.items()
+    ]
+
+
+API: list[Row] = [
+    # DRF's index of the API names no model, so RolePermission refuses it to every role (the
+    # documentation is at /api/docs/).
+    get("API root", "api:api-root", NOBODY),
+    *_api_register(
+        "provider", REGISTER_EDITORS, body({"name": "New Provider Ltd"}), {"contact_name": "X"}
     ),
-    ("intelligence create", "intelligence", None, "post", CASEWORK, None),
-    ("intelligence update", "intelligence", "intelligence", "patch", CASEWORK, "org"),
-    ("reviews list", "review", None, "get", EVERYONE, None),
-    ("review detail", "review", "review", "get", EVERYONE, "org"),
-    ("review create", "review", None, "post", CASEWORK, None),
-    ("review answers", "review-answers", "review", "get", CASEWORK, "org"),
-    ("review comments", "review-comments", "review", "get", EVERYONE, "org"),
-    ("information requests list", "information-request", None, "get", EVERYONE, None),
-    ("information request detail", "information-request", "request", "get", EVERYONE, "org"),
-    ("evidence list", "evidence", None, "get", EVERYONE, None),
-]
-
-
-@pytest.fixture
-def world(
-    request,
-    sunrise,
-    oak_lodge,
-    sunrise_house,
-    oak_lodge_home,
-    officer_olivia,
-    manager_maya,
-    board_bea,
-    partner_pia,
-    admin_alex,
-    provider_pat,
-):
-    """The same objects for Sunrise (own) and Oak Lodge (other)."""
-
-    def objects(provider, service):
-        return {
-            "provider": provider,
-            "service": service,
-            "contract": ContractFactory(provider=provider, services=[service]),
-            "intelligence": IntelligenceFactory(service=service),
-            "confidential": IntelligenceFactory(
-                service=service, kind=IntelligenceKind.WHISTLEBLOWING, confidential=True
-            ),
-            "review": ReviewFactory(service=service),
-            "request": info.send_request(
-                info.create_request(service, actor=officer_olivia, items=["Rota"]),
-                actor=officer_olivia,
-            ),
-        }
-
-    return {
-        "own": objects(sunrise, sunrise_house),
-        "other": objects(oak_lodge, oak_lodge_home),
-        "users": {
-            OFFICER: officer_olivia,
-            MANAGER: manager_maya,
-            BOARD: board_bea,
-            PARTNER: partner_pia,
-            ADMIN: admin_alex,
-            PROVIDER: provider_pat,
-        },
-    }
-
-
-def expected(role, allowed, scope, which, *, anonymous_status):
-    if role == ANON:
-        return anonymous_status
-    if role not in allowed:
-        return 403
-    if role == PROVIDER and (scope == "staff_only" or which == "other"):
-        return 404
-    return None  # allowed: 200/201 as the caller expects
-
-
-def _cases(rows):
-    for row in rows:
-        whiches = ["own", "other"] if row[2] else [None]
-        for which in whiches:
-            for role in ROLES:
-                yield pytest.param(row, which, role, id=f"{row[0]}-{which or 'any'}-{role}")
-
-
-@pytest.mark.parametrize(("row", "which", "role"), list(_cases(PAGES)))
-def test_pages(world, client, row, which, role):
-    name, url_name, obj_key, allowed, scope = row
-    args = [world[which][obj_key].pk] if obj_key else []
-    if role != ANON:
-        client.force_login(world["users"][role])
-    response = client.get(reverse(url_name, args=args))
-    want = expected(role, allowed, scope, which, anonymous_status=302)
-    assert response.status_code == (want or 200), response.content[:500]
-
-
-def _payload(resource, world):
-    own = world["own"]
-    return {
-        "provider": {"name": "New Provider Ltd"},
-        "service": {
-            "provider": own["provider"].pk,
-            "name": "New Service",
-            "service_type": "care_home",
-        },
-        "contract": {
+    *_api_register(
+        "service",
+        REGISTER_EDITORS,
+        lambda o: {"provider": o["provider"], "name": "New Service", "service_type": "care_home"},
+        {"capacity": 41},
+    ),
+    *_api_register(
+        "contract",
+        REGISTER_EDITORS,
+        lambda o: {
             "reference": "NEW-1",
-            "provider": own["provider"].pk,
+            "provider": o["provider"],
             "start_date": "2026-04-01",
-            "services": [own["service"].pk],
+            "services": [o["service"]],
         },
-        "review": {
-            "service": own["service"].pk,
-            "historic": True,
-            "completed_on": "2025-10-01",
-            "rating": "amber",
-        },
-        "intelligence": {
-            "service": own["service"].pk,
+        {"framework": "Changed"},
+    ),
+    *_api_register(
+        "intelligence",
+        CASEWORK,
+        lambda o: {
+            "service": o["service"],
             "kind": "contract_meeting",
             "date": "2026-11-01",
             "summary": "Met the manager",
         },
-    }[resource]
+        {"summary": "Changed"},
+    ),
+    get(
+        "confidential intelligence detail",
+        "api:intelligence-detail",
+        on="confidential",
+        scope="staff_only",
+    ),
+    # Reviews and their workflow.
+    get("reviews list", "api:review-list"),
+    post(
+        "historic review create",
+        "api:review-list",
+        CASEWORK,
+        data=lambda o: {
+            "service": o["service"],
+            "historic": True,
+            "kind": "full",
+            "completed_on": "2025-10-01",
+            "rating": "amber",
+        },
+    ),
+    get("review detail", "api:review-detail", on="review"),
+    *_api_review_steps(),
+    get("review answers", "api:review-answers", CASEWORK, "review"),
+    post(
+        "review answer save",
+        "api:review-answers",
+        CASEWORK,
+        "review",
+        data=lambda o: {"question": o["question"], "score": "4", "version": 0},
+    ),
+    get("review comments", "api:review-comments", on="review_shared"),
+    post(
+        "review comment",
+        "api:review-comments",
+        PROVIDERS,
+        "review_shared",
+        data=body({"text": "Page 2 is wrong"}),
+    ),
+    post(
+        "review comment answer",
+        "api:review-answer-comment",
+        CASEWORK,
+        "review_shared",
+        sub="comment",
+        data=body({"response": "accepted"}),
+    ),
+    # Information requests.
+    get("information requests list", "api:information-request-list"),
+    post(
+        "information request create",
+        "api:information-request-list",
+        CASEWORK,
+        data=lambda o: {"service": o["service"], "items": ["Rota"]},
+    ),
+    get("information request detail", "api:information-request-detail", on="request"),
+    get(
+        "draft information request detail",
+        "api:information-request-detail",
+        on="request_draft",
+        scope="staff_only",
+    ),
+    post("information request send", "api:information-request-send", CASEWORK, "request_draft"),
+    post("information request close", "api:information-request-close", CASEWORK, "request"),
+    post(
+        "information request item answer",
+        "api:information-request-answer",
+        PROVIDERS,
+        "request",
+        sub="item",
+        data=body({"response": "The rota is attached"}),
+    ),
+    post(
+        "information request item review",
+        "api:information-request-review",
+        CASEWORK,
+        "request",
+        sub="item",
+        data=body({"status": "accepted"}),
+    ),
+    # The evidence library and its downloads.
+    get("evidence list", "api:evidence-list"),
+    post(
+        "evidence upload",
+        "api:evidence-list",
+        UPLOADERS,
+        data=lambda o: {
+            **_evidence_form(o),
+            "evidence_date": "2026-10-01",
+            "provider": o["provider"],
+        },
+    ),
+    get("evidence detail", "api:evidence-detail", on="evidence"),
+    get("evidence download", "api:evidence-download", on="evidence"),
+    get(
+        "waiting evidence download",
+        "api:evidence-download",
+        ADMINS,
+        on="evidence_waiting",
+        denied=404,
+    ),
+]
 
 
-_UPDATES = {
-    "provider": {"contact_name": "Changed"},
-    "service": {"capacity": 41},
-    "contract": {"framework": "Changed"},
-    "intelligence": {"summary": "Changed"},
-}
+@pytest.mark.parametrize(("row", "which", "role"), list(cases(WEB)))
+def test_web(world, client, row, which, role):
+    url = row.url(world, which)
+    data = {}
+    if row.method != "get":
+        data = echo_form(url, world, row) if row.echo else {}
+        data |= row.data(objects(world, which)) if row.data else {}
+    if role != ANON:
+        client.force_login(world["users"][role])
+    before = rows_written()
+    response = client.get(url) if row.method == "get" else client.post(url, data)
+    want = expected(row, role, which, anonymous=302)
+    check(response, row, role, want, before, api=False)
 
 
-@pytest.mark.parametrize(("row", "which", "role"), list(_cases(API)))
-def test_api(world, api_for, client, row, which, role):
-    name, resource, obj_key, method, allowed, scope = row
-    api = api_for(world["users"][role]) if role != ANON else client
-    if obj_key and resource.startswith("review-"):  # a workflow resource under a review
-        url = reverse(f"api:{resource}", args=[world[which][obj_key].pk])
-    elif obj_key:
-        url = reverse(f"api:{resource}-detail", args=[world[which][obj_key].pk])
-    else:
-        url = reverse(f"api:{resource}-list")
-    data = _payload(resource, world) if method == "post" else _UPDATES.get(resource)
-    if method == "get":
+@pytest.mark.parametrize(("row", "which", "role"), list(cases(API)))
+def test_api(world, row, which, role):
+    api = APIClient()
+    if role != ANON:
+        api.force_authenticate(world["users"][role])
+    url = row.url(world, which)
+    data = row.data(objects(world, which)) if row.data else {}
+    multipart = any(isinstance(v, SimpleUploadedFile) for v in data.values())
+    before = rows_written()
+    if row.method == "get":
         response = api.get(url)
     else:
-        response = (
-            getattr(api, method)(url, data, format="json")
-            if role != ANON
-            else getattr(api, method)(url, data, content_type="application/json")
-        )
-    want = expected(role, allowed, scope, which, anonymous_status=401)
-    assert response.status_code == (want or {"get": 200, "post": 201, "patch": 200}[method]), (
-        response.content[:500]
-    )
+        send = getattr(api, row.method)
+        response = send(url, data, format="multipart" if multipart else "json")
+    want = expected(row, role, which, anonymous=401)
+    check(response, row, role, want, before, api=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Completeness: a URL, an API action or a workflow step without a row fails here
+# --------------------------------------------------------------------------------------------
+
+# What the matrix leaves out, and why. Keep it short: everything else needs rows above.
+NOT_IN_MATRIX = {
+    # Signing in and out, and the password pages: the same for everyone, before any role
+    # applies (tests/test_accounts.py).
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    # Two-factor sign-in: each staff user's own account (tests/test_two_factor.py).
+    "two_factor_verify",
+    "two_factor_setup",
+    "two_factor_manage",
+    "two_factor_new_codes",
+    "two_factor_new_app",
+    # Signing in to the API (tests/test_two_factor.py).
+    "api:token",
+}
+# Django's admin: its own staff flag and model permissions (tests/providers/test_pages.py).
+NAMESPACES_NOT_IN_MATRIX = {"admin"}
+# HEAD answers as GET does; OPTIONS describes an endpoint and changes nothing.
+METHODS_NOT_IN_MATRIX = {"head", "options"}
+
+
+def _url_names(patterns=None, namespace: str = ""):
+    """Every named URL of the project, with its namespace (``reviews:review_step``)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from _url_names(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def _api_actions():
+    """(URL name, method) of every route of the API's router, ``@action``s included, with
+    the methods the viewset answers."""
+    for _prefix, viewset, basename in router.registry:
+        for route in router.get_routes(viewset):
+            for method in router.get_method_map(viewset, route.mapping):
+                if method in viewset.http_method_names and method not in METHODS_NOT_IN_MATRIX:
+                    yield f"api:{route.name.format(basename=basename)}", method
+
+
+def _workflow_steps():
+    """(step URL name, step) of every workflow step with a page of its own."""
+    for model in apps.get_models():
+        try:
+            workflow = workflow_of(model)
+        except KeyError:
+            continue
+        if workflow.url_name:
+            for action, transition in workflow.transitions.items():
+                if transition.title:
+                    yield workflow.url_name, action
+
+
+def test_every_url_api_action_and_workflow_step_has_rows():
+    rows = WEB + API
+    names = {row.url_name for row in rows}
+    methods = {(row.url_name, row.method) for row in API}
+    steps = {(row.url_name, row.step, row.method) for row in WEB if row.step}
+    missing = [
+        name
+        for name in sorted(set(_url_names()))
+        if name not in names
+        and name not in NOT_IN_MATRIX
+        and name.partition(":")[0] not in NAMESPACES_NOT_IN_MATRIX
+    ]
+    missing += [
+        f"{method.upper()} {name}"
+        for name, method in _api_actions()
+        if (name, method) not in methods
+    ]
+    missing += [
+        f"{method.upper()} {name} step {step}"
+        for name, step in _workflow_steps()
+        for method in ("get", "post")
+        if (name, step, method) not in steps
+    ]
+    assert not missing, "No row in the permission matrix for:\n  " + "\n  ".join(missing)
+
+
+def test_what_the_matrix_leaves_out_exists():
+    """The list of exclusions stays true: a name that has gone is taken off it."""
+    assert not NOT_IN_MATRIX - set(_url_names())

@@ -1,0 +1,174 @@
+"""The permission matrix's objects: two organisations' of everything, each in the state its
+steps start from, and the council-wide ones (toolkits, an import, a notice).
+
+Sunrise Care Ltd (Sunrise House) is "own": Pat works there. Oak Lodge Ltd (Oak Lodge) is
+"other": Quinn works there. Olivia (officer), Maya (manager), Bea (board), Pia (partner) and
+Alex (administrator) are the staff. Returned as ids, by name.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from providers.models import ImportJob, IntelligenceKind, Service
+from qaf import notifications
+from qaf.models import Document, Notification, Role
+from reviews import information as info
+from reviews import services, toolkits
+from reviews.models import Question, Rag
+from risk.models import PolicyVersion
+from risk.notices import REVIEW_OVERDUE
+from tests.factories import (
+    ContractFactory,
+    EvidenceFactory,
+    IntelligenceFactory,
+    ProviderFactory,
+    ServiceFactory,
+    UserFactory,
+    small_toolkit,
+)
+from tests.providers.test_evidence import pdf
+from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
+
+
+def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tuple[dict, object]:
+    """One organisation's objects (their ids by name) and its provider user."""
+    provider = ProviderFactory(name=name)
+    service = ServiceFactory(provider=provider, name=home)
+    user = UserFactory(username=member, first_name=member.title(), roles=[], provider=provider)
+    questions = list(Question.objects.filter(standard__domain__toolkit=kit).order_by("pk"))
+
+    def planned():
+        return services.plan_review(
+            service, actor=olivia, toolkit=kit, visit_date=timezone.localdate() + timedelta(14)
+        )
+
+    def scored():
+        review = services.record_visit(planned(), actor=olivia)
+        for question in questions:
+            services.save_answer(review, question, actor=olivia, expected_version=0, score="3")
+        return review
+
+    def shared():
+        review = services.prepare_draft(scored(), actor=olivia, rating=Rag.GREEN, summary="Good")
+        return services.share_draft(review, actor=olivia)
+
+    review_shared = shared()  # a comment waits for the officer, a manager's review is asked
+    comment = services.add_comment(review_shared, actor=user, text="The date is wrong")
+    services.request_manager_review(review_shared, actor=olivia)
+    review_final = services.finalise(shared(), actor=olivia)
+    request = info.send_request(
+        info.create_request(service, actor=olivia, items=["Rota"]), actor=olivia
+    )
+    item = request.items.get()
+    info.answer_item(item, actor=user, response="Attached")
+
+    def document(kind: str, *, to_provider: bool) -> Document:
+        doc = Document(
+            kind=kind,
+            title=f"{home} {kind}",
+            provider=provider,
+            service=service,
+            template="none.html",
+            status=Document.Status.READY,
+            visible_to_provider=to_provider,
+            issued_by=olivia,
+        )
+        doc.file.save(f"{kind}.pdf", ContentFile(pdf()), save=True)
+        return doc
+
+    def evidence(scan_status: str):
+        row = EvidenceFactory(provider=provider, scan_status=scan_status, uploaded_by=maya)
+        row.file.save("policy.pdf", ContentFile(pdf()), save=True)
+        return row
+
+    objects = {
+        "provider": provider,
+        "service": service,
+        "contract": ContractFactory(provider=provider, services=[service]),
+        "intelligence": IntelligenceFactory(service=service),
+        "confidential": IntelligenceFactory(
+            service=service, kind=IntelligenceKind.WHISTLEBLOWING, confidential=True
+        ),
+        "review": planned(),
+        "review_visited": scored(),
+        "review_draft": services.prepare_draft(
+            scored(), actor=olivia, rating=Rag.GREEN, summary="Good"
+        ),
+        "review_shared": review_shared,
+        "review_ready": shared(),  # nothing stops the final report
+        "review_final": review_final,
+        "comment": comment,
+        "question": questions[0],
+        "standard": questions[0].standard,
+        "request": request,
+        "request_draft": info.create_request(service, actor=olivia, items=["Fire drill log"]),
+        "item": item,
+        "report": document("qa_report", to_provider=True),
+        "internal_document": document("internal_note", to_provider=False),
+        "evidence": evidence("clean"),
+        "evidence_waiting": evidence("pending"),
+    }
+    ids = {key: obj.pk for key, obj in objects.items()}
+    ids["questions"] = [q.pk for q in questions]
+    return ids, user
+
+
+def build_world() -> dict:
+    users = {
+        OFFICER: UserFactory(username="olivia", first_name="Olivia", roles=[Role.OFFICER]),
+        MANAGER: UserFactory(username="maya", first_name="Maya", roles=[Role.MANAGER]),
+        BOARD: UserFactory(username="bea", first_name="Bea", roles=[Role.BOARD]),
+        PARTNER: UserFactory(username="pia", first_name="Pia", roles=[Role.PARTNER]),
+        ADMIN: UserFactory(username="alex", first_name="Alex", roles=[Role.ADMIN]),
+    }
+    olivia, maya, alex = users[OFFICER], users[MANAGER], users[ADMIN]
+    kit = small_toolkit({"Safe": {"S1 Safeguarding": ["Do staff report abuse?", "Learned?"]}})
+    made = {"olivia": olivia, "maya": maya, "kit": kit}
+    own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
+    other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
+
+    draft = toolkits.new_version(kit, actor=alex)
+    domain = draft.domains.get()
+    standard = domain.standards.get()
+    # Second ones, so that the first can move down (each with a question: publishable).
+    caring = toolkits.add_domain(draft, actor=alex, title="Caring")
+    for parent, code in ((domain, "S2"), (caring, "C1")):
+        added = toolkits.add_standard(parent, actor=alex, code=code, title=f"Standard {code}")
+        toolkits.add_question(added, actor=alex, text="Is it so?")
+    job = ImportJob(
+        kind="register",
+        status="done",
+        file_format="csv",
+        original_name="register.csv",
+        total_rows=1,
+        rejected_rows=[{"row": 2, "reason": "No name", "values": {"name": ""}}],
+        columns=["name"],
+        created_by=maya,
+    )
+    job.file.save("register.csv", ContentFile(b"name\n\n"), save=True)
+    notifications.notify(
+        olivia,
+        REVIEW_OVERDUE,
+        about=Service.objects.get(pk=own["service"]),
+        due=timezone.localdate(),
+        message="A review is overdue",
+    )
+    notice = Notification.objects.get(user=olivia)
+    shared = {
+        "toolkit": kit.pk,
+        "toolkit_draft": draft.pk,
+        # A published toolkit without a draft yet, to make one of.
+        "toolkit_no_draft": small_toolkit({"Safe": {"S1 Safeguarding": ["Any?"]}}).pk,
+        "draft_domain": domain.pk,
+        "draft_standard": standard.pk,
+        "draft_question": standard.questions.first().pk,
+        "import_job": job.pk,
+        "notification": notice.pk,
+        "officer_id": olivia.pk,
+        "policy": PolicyVersion.current().pk,
+    }
+    return {"own": own, "other": other, "shared": shared, "users": users}

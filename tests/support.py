@@ -1,0 +1,47 @@
+"""Helpers for tests that deal with more than one session or thread, and with the clock.
+
+- ``other_session()``: a second database session, as a worker or a colleague's request has.
+- ``wait_until(check, what)``: wait, bounded, for something another thread or process does.
+- ``LATE_SUMMER_EVENING``: the hour at which the machine's date and London's differ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+# 23:30 UTC on a summer day: London (BST, UTC+1) is already on 2 July. Code or a test that
+# takes the machine's date (UTC on servers and CI) for the council's (Europe/London) is a day
+# out from 23:00 to 24:00 UTC for half the year.
+LATE_SUMMER_EVENING = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+
+
+@contextmanager
+def other_session(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWrapper]:
+    """A second connection to the test database, closed on exit.
+
+    Built by Django's own backend from the settings the test connection uses, so it reaches
+    the server the same way (TCP, or the embedded server's Unix socket given as
+    ``OPTIONS["host"]``) and the same test database (with pytest-xdist's suffix)."""
+    mine = connections[alias]
+    other = type(mine)({**mine.settings_dict}, alias)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def wait_until(check: Callable[[], object], what: str, *, timeout: float = 60) -> None:
+    """Return as soon as ``check()`` is true; fail, saying ``what`` did not happen, after
+    ``timeout`` seconds. Polls every 50 ms: quick when the machine is, patient when it is not.
+    """
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:g} s")
+        time.sleep(0.05)
