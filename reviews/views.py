@@ -327,11 +327,13 @@ def _run_step(step: str, review: Review, user: User, data: dict, form=None):
 @login_required
 def review_step(request, pk: int, step: str):
     title, button = _page_of(step)
+    # The role first (403), then the scope (404), as everywhere (qaf/scoping.py); then the
+    # rules about this user and this review (a provider user of another organisation: 403).
+    permission = "act" if step == "answer-comment" else REVIEW.transition(step).permission
+    if not can(request.user, permission, Review):
+        raise PermissionDenied("Your role does not allow this.")
     review = _review_for(request, pk)
-    if step == "answer-comment":
-        if not can(request.user, "act", Review):
-            raise PermissionDenied("Your role does not allow this.")
-    else:
+    if step != "answer-comment":
         refusal = REVIEW.refusal(review, step, request.user)
         if isinstance(refusal, services.Forbidden):
             raise PermissionDenied(refusal.reason)
