@@ -6,6 +6,7 @@ so a concrete view only declares its model, table, filters and form.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.contrib import messages
@@ -28,6 +29,7 @@ from qaf.exports import ValuesExport
 from qaf.scoping import can
 
 HISTORY_LIMIT = 25
+_COLUMN_NAME = re.compile(r"-?[A-Za-z_][A-Za-z0-9_]*")
 
 
 def render_partial_or_page(request, page_template: str, partial_template: str, context: dict):
@@ -140,6 +142,15 @@ class ScopedListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         if self.prefetch_related:
             qs = qs.prefetch_related(*self.prefetch_related)
         return qs
+
+    def get(self, request, *args, **kwargs):
+        # ``?sort=`` names columns; anything else (``?sort=1.5``) is dropped rather than handed
+        # to django-tables2, which would read it as a path of attributes.
+        sort = request.GET.getlist("sort")
+        if sort and not all(_COLUMN_NAME.fullmatch(value) for value in sort):
+            request.GET = request.GET.copy()
+            del request.GET["sort"]
+        return super().get(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

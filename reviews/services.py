@@ -226,6 +226,24 @@ def _open_visit_record(review: Review, actor: User, question: Question | None = 
         raise NotNow("That question is not part of this review.")
 
 
+def _save_versioned(model, lookup: dict, *, actor: User, expected_version: int, values: dict):
+    """Write ``values`` (those not None) to the visit record's row named by ``lookup`` if
+    nobody saved it since ``expected_version`` (0: nobody has saved it yet); else ``Conflict``
+    with the row as the server has it. Call with the review locked (``_open_visit_record``)."""
+    row = model.objects.select_for_update().filter(**lookup).first() or model(**lookup)
+    if row.version != expected_version:
+        raise Conflict(row)
+    for name, value in values.items():
+        if value is not None:
+            setattr(row, name, value)
+    row.version += 1
+    row.updated_by = actor
+    row._history_user = actor
+    row.full_clean(exclude=list(lookup))
+    row.save()
+    return row
+
+
 def save_answer(
     review: Review,
     question: Question,
@@ -241,21 +259,13 @@ def save_answer(
     """
     with transaction.atomic():
         _open_visit_record(review, actor, question)
-        answer = Answer.objects.select_for_update().filter(review=review, question=question).first()
-        if answer is None:
-            answer = Answer(review=review, question=question)
-        if answer.version != expected_version:
-            raise Conflict(answer)
-        if score is not None:
-            answer.score = score
-        if notes is not None:
-            answer.notes = notes
-        answer.version += 1
-        answer.updated_by = actor
-        answer._history_user = actor
-        answer.full_clean(exclude=["review", "question"])
-        answer.save()
-    return answer
+        return _save_versioned(
+            Answer,
+            {"review": review, "question": question},
+            actor=actor,
+            expected_version=expected_version,
+            values={"score": score, "notes": notes},
+        )
 
 
 def save_standard_note(
@@ -269,24 +279,13 @@ def save_standard_note(
 ) -> StandardNote:
     with transaction.atomic():
         _open_visit_record(review, actor)
-        note = (
-            StandardNote.objects.select_for_update()
-            .filter(review=review, standard=standard)
-            .first()
+        return _save_versioned(
+            StandardNote,
+            {"review": review, "standard": standard},
+            actor=actor,
+            expected_version=expected_version,
+            values={"findings": findings, "people_spoken_to": people_spoken_to},
         )
-        if note is None:
-            note = StandardNote(review=review, standard=standard)
-        if note.version != expected_version:
-            raise Conflict(note)
-        if findings is not None:
-            note.findings = findings
-        if people_spoken_to is not None:
-            note.people_spoken_to = people_spoken_to
-        note.version += 1
-        note.updated_by = actor
-        note._history_user = actor
-        note.save()
-    return note
 
 
 def link_evidence(

@@ -7,15 +7,11 @@ Olivia (officer) and Owen (officer) edit Sunrise House's record through the API 
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
-
 import pytest
 from rest_framework.authtoken.models import Token
 
 from providers.models import Service
+from tests.support import send_in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -33,42 +29,13 @@ CHANGES = [
 ]
 
 
-def _patch_in_parallel(url: str, tokens: list[str], bodies: list[dict]) -> list[int]:
-    barrier = threading.Barrier(len(bodies))
-    statuses = [0] * len(bodies)
-
-    def patch(n: int) -> None:
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(bodies[n]).encode(),
-            method="PATCH",
-            headers={
-                "Authorization": f"Token {tokens[n % len(tokens)]}",
-                "Content-Type": "application/json",
-            },
-        )
-        barrier.wait(timeout=30)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                statuses[n] = response.status
-        except urllib.error.HTTPError as exc:
-            statuses[n] = exc.code
-
-    threads = [threading.Thread(target=patch, args=(n,)) for n in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
-
-
 def test_parallel_unversioned_patches_each_land_and_count(
     live_server, sunrise_house, officer_olivia, officer_owen
 ):
     before = sunrise_house.version
     tokens = [Token.objects.create(user=u).key for u in (officer_olivia, officer_owen)]
     url = f"{live_server.url}/api/v1/services/{sunrise_house.pk}/"
-    statuses = _patch_in_parallel(url, tokens, CHANGES)
+    statuses = send_in_parallel("PATCH", url, tokens, CHANGES)
     assert statuses == [200] * len(CHANGES)
     service = Service.objects.get(pk=sunrise_house.pk)
     for change in CHANGES:

@@ -10,10 +10,7 @@ an information request for Sunrise Care.
 
 from __future__ import annotations
 
-import json
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -23,6 +20,7 @@ from reviews import information as info
 from reviews import services
 from reviews.models import InformationRequestItem, ItemStatus, Rag, Review, ReviewStatus
 from tests.factories import small_toolkit
+from tests.support import send_in_parallel
 
 PARALLEL = 8
 LAYOUT = {"Safe": {"S1 Safeguarding": ["Do staff know how to report abuse?"]}}
@@ -31,30 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _post_in_parallel(url: str, token: str, bodies: list[dict]) -> list[int]:
-    """POST each body to ``url`` on its own thread, all released together; the statuses."""
-    barrier = threading.Barrier(len(bodies))
-    statuses: list[int] = [0] * len(bodies)
-
-    def post(n: int, body: dict) -> None:
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-        )
-        barrier.wait(timeout=30)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                statuses[n] = response.status
-        except urllib.error.HTTPError as exc:
-            statuses[n] = exc.code
-
-    threads = [threading.Thread(target=post, args=(n, b)) for n, b in enumerate(bodies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
+    return send_in_parallel("POST", url, [token], bodies)
 
 
 def _token(user) -> str:

@@ -711,8 +711,10 @@ NOT_IN_MATRIX = {
     "two_factor_manage",
     "two_factor_new_codes",
     "two_factor_new_app",
-    # Signing in to the API (tests/test_two_factor.py).
+    # Signing in to the API (tests/test_two_factor.py), and each user's own API token page
+    # (tests/test_api_tokens.py).
     "api:token",
+    "api_token",
 }
 # Django's admin: its own staff flag and model permissions (tests/providers/test_pages.py).
 NAMESPACES_NOT_IN_MATRIX = {"admin"}
