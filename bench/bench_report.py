@@ -420,6 +420,7 @@ def build() -> dict:
                 else None,
             )
             workflow.answer_comment(comment, actor=officer, response=response, reason=reason)
+        workflow.no_further_comments(review, actor=manager)  # the provider's 14 days, ended
         review = workflow.finalise(review, actor=officer)
     assert review.status == "final" and review.suggested_rating == "amber", review.status
     assert review.rating == "red" and review.is_overridden

@@ -148,15 +148,30 @@ def seed_live(context) -> None:
                 response="not_accepted",
                 reason="The training records seen on the day did not show it. The action stays.",
             )
-        workflow.finalise(review, actor=officer)
+        author = _provider_author(review)
+        if author is not None:
+            # The provider ends its 14 days early: the final report need not wait for them.
+            workflow.no_further_comments(review, actor=author)
+            workflow.finalise(review, actor=officer)
+        else:
+            workflow.finalise_early(
+                review,
+                actor=context["staff"]["manager"],
+                reason="The provider has no portal user to comment; it agreed the draft by phone.",
+            )
     context["created"]["reviews"] = context["created"].get("reviews", 0) + created
+
+
+def _provider_author(review):
+    """The provider's demo user, who comments on drafts."""
+    return review.service.provider.users.filter(username__startswith="provider_").first()
 
 
 def _provider_comment(review, evidence):
     """A factual-accuracy comment from the provider's demo user, on the first section."""
     from reviews import services as workflow
 
-    author = review.service.provider.users.filter(username__startswith="provider_").first()
+    author = _provider_author(review)
     if author is None:
         return None
     first = workflow.questions_of(review).first()

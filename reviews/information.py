@@ -94,13 +94,22 @@ def create_request(
     return req
 
 
+_AS_DRAFTED = object()
+
+
 def send_request(
-    req: InformationRequest, *, actor: User, today: date | None = None
+    req: InformationRequest,
+    *,
+    actor: User,
+    today: date | None = None,
+    due_date: date | None | object = _AS_DRAFTED,
 ) -> InformationRequest:
-    """Draft -> sent: issued today, due after the policy's days unless a date was set; a
-    planned review moves to information requested; the letter is issued and the provider's
-    users are emailed once it is committed (reviews.workflows.REQUEST)."""
-    REQUEST.apply(req, "send", actor=actor, today=today)
+    """Draft -> sent: issued today, due after the policy's days from today unless a date is
+    set (``due_date``, else the draft's; a date not after today is refused); a planned review
+    moves to information requested; the letter is issued and the provider's users are emailed
+    once it is committed (reviews.workflows.REQUEST)."""
+    chosen = {} if due_date is _AS_DRAFTED else {"due_date": due_date}
+    REQUEST.apply(req, "send", actor=actor, today=today, **chosen)
     return req
 
 

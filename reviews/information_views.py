@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from providers.forms import AttachEvidenceForm
 from providers.models import Service
+from qaf import policy
 from qaf.files import UploadRefused
 from qaf.forms import add_model_errors
 from qaf.generic import get_scoped_or_404
@@ -23,6 +24,7 @@ from qaf.scoping import can
 from qaf.validators import validate_plausible_date
 from qaf.workflow import Forbidden, WorkflowError
 from reviews import information as info
+from reviews.deadlines import INFORMATION_REQUEST_DAYS
 from reviews.models import InformationRequest, InformationRequestItem, Review
 from reviews.views import _fail
 from reviews.workflows import ITEM, REQUEST
@@ -58,6 +60,15 @@ class RequestForm(forms.Form):
         if not lines:
             raise forms.ValidationError("List at least one document or question")
         return lines
+
+
+class SendForm(forms.Form):
+    due_date = forms.DateField(
+        required=False,
+        validators=[validate_plausible_date],
+        label="Due date",
+        help_text="Leave empty for the usual period from today. For example, 27/3/2026",
+    )
 
 
 class AnswerForm(AttachEvidenceForm):
@@ -171,18 +182,32 @@ def request_step(request, pk: int, step: str):
     req = _request_for(request, pk)
     action, done = STEPS[step]
     title = REQUEST.transition(step).title
-    if request.method == "POST":
+    form = None
+    if step == "send":
+        data = request.POST if request.method == "POST" else None
+        form = SendForm(data, initial={"due_date": req.due_date})
+    if request.method == "POST" and (form is None or form.is_valid()):
+        extra = {"due_date": form.cleaned_data["due_date"]} if form else {}
         try:
-            action(req, actor=request.user)
+            action(req, actor=request.user, **extra)
         except WorkflowError as exc:
-            _fail(request, exc)
+            if form is None or isinstance(exc, Forbidden):
+                _fail(request, exc)
+                return redirect(req)
+            form.add_error("due_date", exc.reason)
         else:
             messages.success(request, done)
-        return redirect(req)
+            return redirect(req)
     return render(
         request,
         "reviews/information/confirm.html",
-        {"req": req, "title": title, "step": step},
+        {
+            "req": req,
+            "title": title,
+            "step": step,
+            "form": form,
+            "usual_days": policy.deadline(INFORMATION_REQUEST_DAYS),
+        },
     )
 
 

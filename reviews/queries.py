@@ -41,3 +41,20 @@ def standard_scores(review: Review) -> list[tuple[Standard, StandardScore]]:
 def suggested_for(review: Review) -> str | None:
     """The worst standard's RAG so far, or None when nothing is scored."""
     return suggested_rating(score for _, score in standard_scores(review))
+
+
+def question_labels(review: Review) -> dict[int, str]:
+    """Each question's number as the visit form and the report show it (S1.2: the second
+    question of standard S1), by question id."""
+    labels: dict[int, str] = {}
+    position: dict[int, int] = {}
+    for question in questions_of(review):
+        n = position[question.standard_id] = position.get(question.standard_id, 0) + 1
+        labels[question.pk] = f"{question.standard.code}.{n}"
+    return labels
+
+
+def unscored_questions(review: Review) -> list[str]:
+    """The labels of the questions not yet scored or marked not applicable, in toolkit order."""
+    scored = set(review.answers.exclude(score="").values_list("question_id", flat=True))
+    return [label for pk, label in question_labels(review).items() if pk not in scored]

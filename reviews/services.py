@@ -172,6 +172,20 @@ def finalise(review: Review, *, actor: User, today: date | None = None) -> Revie
     return take_step(review, "finalise", actor=actor, today=today)
 
 
+def finalise_early(
+    review: Review, *, actor: User, reason: str, today: date | None = None
+) -> Review:
+    """A manager issues the final report before the provider's time for comments ends, with a
+    reason that the history keeps."""
+    return take_step(review, "finalise-early", actor=actor, reason=reason, today=today)
+
+
+def no_further_comments(review: Review, *, actor: User, today: date | None = None) -> Review:
+    """The provider says it has no more comments on the draft: with every comment answered, the
+    final report need not wait for the end of its 14 days."""
+    return take_step(review, "no-further-comments", actor=actor, today=today)
+
+
 def cancel(review: Review, *, actor: User, reason: str) -> Review:
     return take_step(review, "cancel", actor=actor, reason=reason)
 

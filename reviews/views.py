@@ -31,9 +31,11 @@ from reviews.models import (
     ReportComment,
     Review,
     ReviewKind,
+    ReviewStatus,
     Standard,
 )
 from reviews.queries import suggested_for
+from reviews.scoring import suggested_rating
 from reviews.tables import ReviewFilter, ReviewTable
 from reviews.workflows import COMMENT, REVIEW
 
@@ -159,6 +161,13 @@ def review_detail(request, pk: int):
         title="Mean score of each standard so far",
         id_prefix="review-scores",
     )
+    # The worst standard as the answers are now (SPEC §6), beside what the draft says.
+    suggested_now = suggested_rating(s for _, s in scores) if scores else None
+    stale_suggestion = bool(
+        review.rating
+        and review.status in (ReviewStatus.DRAFT, ReviewStatus.WITH_PROVIDER)
+        and suggested_now != (review.suggested_rating or None)
+    )
     actions = REVIEW.actions_for(review, user)
     comments = list(
         review.comments.select_related("standard", "author", "responded_by").prefetch_related(
@@ -178,6 +187,8 @@ def review_detail(request, pk: int):
                 (a for a in actions if a.action == "request-information"), None
             ),
             "show_rating": bool(review.rating) and review.rating_visible_to(user),
+            "suggested_now": suggested_now,
+            "stale_suggestion": stale_suggestion,
             "can_act": can(user, "act", Review),
             "is_provider": user.is_provider_user,
             "show_visit_date": review.visit_date_visible_to(user),
@@ -236,6 +247,15 @@ class CancelForm(forms.Form):
     )
 
 
+class EarlyFinalForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why issue the final report before the provider's deadline?",
+        help_text="The review's history keeps the reason.",
+        error_messages={"required": "Give the reason for not waiting"},
+    )
+
+
 class CommentForm(AttachEvidenceForm):
     standard = forms.ModelChoiceField(
         queryset=Standard.objects.none(),
@@ -272,7 +292,12 @@ class AnswerForm(forms.Form):
 
 
 # The steps with a page of their own beyond the table's (reviews.workflows), and their forms.
-FORMS = {"prepare-draft": DraftForm, "cancel": CancelForm, "comment": CommentForm}
+FORMS = {
+    "prepare-draft": DraftForm,
+    "cancel": CancelForm,
+    "comment": CommentForm,
+    "finalise-early": EarlyFinalForm,
+}
 PAGES = {
     "comment": ("Comment on the draft report", "Send the comment"),
     "answer-comment": ("Answer a comment", "Save the answer"),
@@ -297,10 +322,15 @@ def _hint(step: str) -> str:
             "The provider sees the draft report (marked DRAFT) in their portal and has "
             f"{days} days to send factual-accuracy comments."
         )
-    if step == "finalise":
+    if step in ("finalise", "finalise-early"):
         return (
             "The final report is issued to the provider and the service is re-rated straight "
             "away. This cannot be undone."
+        )
+    if step == "no-further-comments":
+        return (
+            "The officer can then issue the final report without waiting for the end of your "
+            "time for comments. You cannot add comments afterwards."
         )
     return ""
 

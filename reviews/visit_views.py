@@ -234,6 +234,10 @@ def _summary(sections: list[Section]) -> dict:
         "scored": sum(1 for s in sections if s.complete),
         "total": len(sections),
         "suggested": suggested_rating(s.score for s in sections),
+        # A draft needs every question scored or marked not applicable (SPEC §6).
+        "left": [
+            row for s in sections for row in s.questions if not (row.saved and row.saved.score)
+        ],
     }
 
 

@@ -13,7 +13,7 @@ import copy
 
 from django.utils import timezone
 
-from qaf import policy
+from qaf import policy, rag
 from qaf.models import Role
 from qaf.workflow import NotNow, Step, Transition, Workflow
 from reviews.deadlines import INFORMATION_REQUEST_DAYS, PROVIDER_COMMENT_DAYS
@@ -27,7 +27,7 @@ from reviews.models import (
     ReviewStatus,
 )
 from reviews.models.information import ItemStatus, RequestStatus
-from reviews.queries import suggested_for
+from reviews.queries import suggested_for, unscored_questions
 
 S = ReviewStatus
 CASEWORK_ONLY = "Only quality officers and managers carry out reviews."
@@ -52,6 +52,78 @@ def _scored_something(step: Step):
     return None
 
 
+def _every_question_scored(step: Step):
+    """SPEC §6: each question is scored, or marked not applicable, before the draft."""
+    left = step.facts["unscored"]
+    if not left:
+        return None
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+    count = f"{len(left)} question{'s' if len(left) != 1 else ''}"
+    return (
+        f"Score every question, or mark it not applicable, before the draft report: {count} "
+        f"left ({shown})."
+    )
+
+
+def _rating_explained(step: Step):
+    """The suggested rating is the worst standard's as the answers are now: a draft whose
+    rating differs from it needs its written reason at every step, not only when written."""
+    suggested, review = step.facts["suggested"], step.obj
+    overridden = suggested and review.rating and review.rating != suggested
+    if overridden and not review.override_reason.strip():
+        return (
+            f"The scores now suggest {rag.label(suggested)}, not the draft's "
+            f"{rag.label(review.rating)}: write the draft report again to choose the rating "
+            "(another rating needs its reason)."
+        )
+    return None
+
+
+def _suggestion_now(step: Step) -> dict:
+    """The suggested rating recomputed from the answers as they are now."""
+    suggested, review = step.facts["suggested"], step.obj
+    values = {"suggested_rating": suggested or ""}
+    if review.rating == suggested:
+        values["override_reason"] = ""  # no longer an override: the report says nothing
+    return values
+
+
+def _comment_period_over(step: Step):
+    """SPEC §5 / 000 §6: the provider has its 14 days, unless every comment it made is answered
+    and it has said it has no more."""
+    review = step.obj
+    due = review.comments_due
+    if due is None or step.today > due:
+        return None
+    if review.no_more_comments_on and not step.facts["unanswered_comments"]:
+        return None
+    return (
+        f"The provider may comment until {due:%-d %B %Y}. Issue the final report after that "
+        "day, or once the provider has said it has no further comments and every comment is "
+        "answered. A manager may issue it earlier, with a reason."
+    )
+
+
+def _comment_period_running(step: Step):
+    due = step.obj.comments_due
+    if due is None or step.today > due:
+        return "The provider's time for comments is over: issue the final report as usual."
+    return None
+
+
+def _no_more_said_yet(step: Step):
+    on = step.obj.no_more_comments_on
+    if on:
+        return f"You told the council on {on:%-d %B %Y} that you have no further comments."
+    return None
+
+
+def _early_reason_given(step: Step):
+    if not _text(step, "reason"):
+        return "Give the reason for issuing the final report before the provider's deadline."
+    return None
+
+
 def _comments_answered(step: Step):
     if step.facts["unanswered_comments"]:
         return "Answer every comment from the provider before issuing the final report."
@@ -70,9 +142,11 @@ def _manager_not_asked_yet(step: Step):
     return None
 
 
-def _manager_only(step: Step):
-    return None if step.actor.has_role(Role.MANAGER) else "Only a quality manager reviews a "
-    "disputed report."
+def _manager_only(reason: str):
+    def who(step: Step):
+        return None if step.actor.has_role(Role.MANAGER) else reason
+
+    return who
 
 
 def _manager_review_asked(step: Step):
@@ -207,6 +281,7 @@ REVIEW = Workflow(
     ),
     facts={
         "suggested": suggested_for,
+        "unscored": unscored_questions,
         "unanswered_comments": lambda review: review.comments.filter(response="").exists(),
     },
     tags={S.FINAL: "green", S.CANCELLED: "grey"},
@@ -238,7 +313,7 @@ REVIEW = Workflow(
             "prepare-draft",
             source={S.VISIT_DONE, S.DRAFT},
             target=S.DRAFT,
-            guards=(_scored_something,),
+            guards=(_every_question_scored, _scored_something),
             changes=_draft,
             title="Write the draft report",
             label=lambda review: (
@@ -250,7 +325,8 @@ REVIEW = Workflow(
             "share-draft",
             source={S.DRAFT},
             target=S.WITH_PROVIDER,
-            changes=_shared,
+            guards=(_every_question_scored, _scored_something, _rating_explained),
+            changes=lambda step: {**_shared(step), **_suggestion_now(step)},
             effects=(_issue_draft_report,),
             title="Share the draft report with the provider",
             label="Share the draft with the provider",
@@ -270,7 +346,7 @@ REVIEW = Workflow(
         Transition(
             "manager-reviewed",
             source=REPORT_STATES,
-            who=_manager_only,
+            who=_manager_only("Only a quality manager reviews a disputed report."),
             guards=(_manager_review_asked,),
             changes=lambda step: {"manager_reviewed_by": step.actor},
             state_reason=lambda review: "The report is no longer in draft.",
@@ -282,13 +358,44 @@ REVIEW = Workflow(
             "finalise",
             source={S.WITH_PROVIDER},
             target=S.FINAL,
-            guards=(_comments_answered, _manager_review_done),
-            changes=lambda step: {"completed_on": step.today},
+            guards=(
+                _comments_answered,
+                _manager_review_done,
+                _comment_period_over,
+                _rating_explained,
+            ),
+            changes=lambda step: {"completed_on": step.today, **_suggestion_now(step)},
             effects=(_issue_final_report,),
             title="Issue the final report",
             button="Issue the final report",
             style="primary",
             explain=True,
+        ),
+        Transition(
+            "finalise-early",
+            source={S.WITH_PROVIDER},
+            target=S.FINAL,
+            who=_manager_only(
+                "Only a quality manager issues a final report before the provider's time for "
+                "comments ends."
+            ),
+            guards=(
+                _comment_period_running,
+                _comments_answered,
+                _manager_review_done,
+                _rating_explained,
+            ),
+            checks=(_early_reason_given,),
+            changes=lambda step: {
+                "completed_on": step.today,
+                "finalised_early_reason": _text(step, "reason"),
+                **_suggestion_now(step),
+            },
+            effects=(_issue_final_report,),
+            title="Issue the final report before the provider's deadline",
+            label="Issue the final report early",
+            button="Issue the final report",
+            style="warning",
         ),
         Transition(
             "sent-to-regulator",
@@ -318,12 +425,30 @@ REVIEW = Workflow(
             url=_request_url,
         ),
         Transition(
+            "no-further-comments",
+            source={S.WITH_PROVIDER},
+            permission="comment",
+            forbidden="Only the provider's own users comment on its draft report.",
+            who=_providers_own_user,
+            guards=(_within_comment_period, _no_more_said_yet),
+            changes=lambda step: {
+                "no_more_comments_on": step.today,
+                "no_more_comments_by": step.actor,
+            },
+            state_reason=lambda review: (
+                "Comments are taken only while the draft report is with the provider."
+            ),
+            title="Tell the council you have no further comments",
+            label="We have no further comments",
+            button="Confirm: no further comments",
+        ),
+        Transition(
             "comment",
             source={S.WITH_PROVIDER},
             permission="comment",
             forbidden="Only the provider's own users comment on its draft report.",
             who=_providers_own_user,
-            guards=(_within_comment_period,),
+            guards=(_within_comment_period, _no_more_said_yet),
             checks=(_comment_written, _section_of_report),
             effects=(_add_comment,),
             state_reason=lambda review: (
@@ -382,11 +507,30 @@ COMMENT = Workflow(
 # --- Information requests and their items -----------------------------------------------------
 
 
+def _due_date_chosen(step: Step):
+    """The due date the officer gives when sending, else the draft's; None for the usual
+    period from the day it is sent."""
+    return step.params.get("due_date", step.obj.due_date)
+
+
+def _due_date_ahead(step: Step):
+    """003 §1.3: the provider has its time from the day the request is sent. A date chosen
+    when drafting that is no longer ahead is refused, not sent as already overdue."""
+    due = _due_date_chosen(step)
+    if due is not None and due <= step.today:
+        days = policy.deadline(INFORMATION_REQUEST_DAYS)
+        return (
+            f"The due date, {due:%-d %B %Y}, is not after today: choose a later date, or "
+            f"leave it empty for {days} days from sending."
+        )
+    return None
+
+
 def _request_dates(step: Step) -> dict:
-    """Issued today, due after the policy's days unless the officer set a date."""
+    """Issued today, due after the policy's days from today unless the officer set a date."""
     return {
         "issued_on": step.today,
-        "due_date": step.obj.due_date or policy.due_date(INFORMATION_REQUEST_DAYS, step.today),
+        "due_date": _due_date_chosen(step) or policy.due_date(INFORMATION_REQUEST_DAYS, step.today),
     }
 
 
@@ -422,6 +566,7 @@ REQUEST = Workflow(
             "send",
             source={RequestStatus.DRAFT},
             target=RequestStatus.SENT,
+            checks=(_due_date_ahead,),
             changes=_request_dates,
             effects=(_mark_review, _issue_request_letter),
             on_commit=(_email_request,),

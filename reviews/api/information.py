@@ -86,6 +86,15 @@ class CreateSerializer(serializers.Serializer):
     due_date = TypedDateField(required=False, allow_null=True)
 
 
+class SendSerializer(serializers.Serializer):
+    due_date = TypedDateField(
+        required=False,
+        allow_null=True,
+        help_text="Left out: the draft's due date; null: the usual period from today. A date "
+        "not after today is refused (409).",
+    )
+
+
 class AnswerSerializer(serializers.Serializer):
     response = serializers.CharField(required=False, allow_blank=True, default="")
     # Ids of files in the user's own library; any other id refuses the whole answer (403).
@@ -142,10 +151,13 @@ class InformationRequestViewSet(
         )
         return self._respond(req, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=InformationRequestSerializer)
+    @extend_schema(request=SendSerializer, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def send(self, request, pk=None):
-        return self._respond(info.send_request(self.get_object(), actor=request.user))
+        req = self.get_object()
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(info.send_request(req, actor=request.user, **data.validated_data))
 
     @extend_schema(request=None, responses=InformationRequestSerializer)
     @action(detail=True, methods=["post"], scope_action="act")

@@ -34,6 +34,7 @@ class ReviewSerializer(ModelSerializer):
         choices=Rag.choices, allow_blank=True, allow_null=True, read_only=True
     )
     override_reason = serializers.CharField(allow_null=True, read_only=True)
+    finalised_early_reason = serializers.CharField(allow_null=True, read_only=True)
 
     class Meta:
         model = Review
@@ -51,7 +52,9 @@ class ReviewSerializer(ModelSerializer):
             "override_reason",
             "draft_shared_on",
             "comments_due",
+            "no_more_comments_on",
             "completed_on",
+            "finalised_early_reason",
             "sent_to_regulator_on",
             "historic",
             "cancelled_reason",
@@ -68,7 +71,12 @@ class ReviewSerializer(ModelSerializer):
         if user is not None and not instance.visit_date_visible_to(user):
             data["visit_date"] = None
         if user is not None and user.is_provider_user:
-            for internal in ("suggested_rating", "override_reason", "officer"):
+            for internal in (
+                "suggested_rating",
+                "override_reason",
+                "officer",
+                "finalised_early_reason",
+            ):
                 data[internal] = None
             if not instance.rating_visible_to(user):
                 data["rating"] = None

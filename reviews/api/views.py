@@ -118,6 +118,32 @@ class ReviewViewSet(
     def finalise(self, request, pk=None):
         return self._run(services.finalise, self.get_object(), actor=request.user)
 
+    @extend_schema(
+        request=ReasonSerializer,
+        responses=ReviewSerializer,
+        summary="A manager issues the final report before the provider's comment deadline",
+    )
+    @action(detail=True, methods=["post"], url_path="finalise-early", scope_action="act")
+    def finalise_early(self, request, pk=None):
+        review = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._run(
+            services.finalise_early,
+            review,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+        )
+
+    @extend_schema(
+        request=None,
+        responses=ReviewSerializer,
+        summary="The provider has no further comments on the draft report",
+    )
+    @action(detail=True, methods=["post"], url_path="no-further-comments", scope_action="comment")
+    def no_further_comments(self, request, pk=None):
+        return self._run(services.no_further_comments, self.get_object(), actor=request.user)
+
     @extend_schema(request=ReasonSerializer, responses=ReviewSerializer)
     @action(detail=True, methods=["post"], scope_action="act")
     def cancel(self, request, pk=None):

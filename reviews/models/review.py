@@ -152,7 +152,23 @@ class Review(VersionedModel):
         blank=True, help_text="Why the rating differs from the suggested one (shown in the report)"
     )
     draft_shared_on = models.DateField(null=True, blank=True)
-    comments_due = models.DateField(null=True, blank=True)
+    comments_due = models.DateField(
+        null=True, blank=True, help_text="The last day the provider may comment on the draft"
+    )
+    no_more_comments_on = models.DateField(
+        "Provider said it has no further comments on",
+        null=True,
+        blank=True,
+        help_text="The provider may end its time for comments early (SPEC §5)",
+    )
+    no_more_comments_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finalised_early_reason = models.TextField(
+        "Why the final report was issued before the comment deadline",
+        blank=True,
+        help_text="A manager's reason for not waiting for the end of the provider's 14 days",
+    )
     manager_review_requested = models.BooleanField(default=False)
     manager_reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

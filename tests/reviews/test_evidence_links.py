@@ -133,7 +133,8 @@ def test_another_providers_file_or_an_unscanned_one_is_refused(
 
 
 def test_no_links_once_the_draft_is_shared(review, q, policy, officer_olivia):
-    services.save_answer(review, q["s1a"], actor=officer_olivia, expected_version=0, score="3")
+    for question in services.questions_of(review):
+        services.save_answer(review, question, actor=officer_olivia, expected_version=0, score="3")
     services.record_visit(review, actor=officer_olivia)
     services.prepare_draft(review, actor=officer_olivia, rating=Rag.GREEN)
     services.share_draft(review, actor=officer_olivia)
@@ -221,6 +222,7 @@ def test_another_teams_review_is_not_found(client_for, oak_lodge_home, officer_o
 @pytest.fixture
 def shared(review, q, officer_olivia, policy):
     services.save_answer(review, q["s1a"], actor=officer_olivia, expected_version=0, score="2")
+    services.save_answer(review, q["s1b"], actor=officer_olivia, expected_version=0, score="na")
     services.save_answer(review, q["c1"], actor=officer_olivia, expected_version=0, score="4")
     services.link_evidence(review, q["s1a"], actor=officer_olivia, add=[policy])
     services.record_visit(review, actor=officer_olivia)
@@ -309,6 +311,7 @@ def test_the_final_report_lists_evidence_seen_and_the_comments(
     services.answer_comment(
         comment, actor=officer_olivia, response="not_accepted", reason="No record of it seen."
     )
+    services.no_further_comments(shared, actor=provider_pat)
     services.finalise(shared, actor=officer_olivia)
     final = Document.objects.get(kind="qa_report_final", source_id=shared.pk)
     render_document(final)

@@ -83,7 +83,8 @@ def test_manager_review_steps_are_audited_and_not_repeated(
 
 
 def test_sent_to_regulator_is_recorded_once_with_its_actor(shared, officer_olivia):
-    review = services.finalise(shared, actor=officer_olivia)
+    after_the_deadline = shared.comments_due + timedelta(days=1)
+    review = services.finalise(shared, actor=officer_olivia, today=after_the_deadline)
     services.record_sent_to_regulator(review, actor=officer_olivia)
     assert review.history.latest().history_user == officer_olivia
     with pytest.raises(services.NotNow, match="recorded already"):

@@ -37,7 +37,8 @@ def _token(user) -> str:
 
 
 @pytest.fixture
-def shared(sunrise_house, officer_olivia) -> Review:
+def shared(sunrise_house, officer_olivia, provider_pat) -> Review:
+    """A draft shared with Sunrise Care, which has no further comments: ready to finalise."""
     review = services.plan_review(
         sunrise_house, actor=officer_olivia, toolkit=small_toolkit(LAYOUT)
     )
@@ -45,7 +46,8 @@ def shared(sunrise_house, officer_olivia) -> Review:
     services.save_answer(review, question, actor=officer_olivia, expected_version=0, score="3")
     services.record_visit(review, actor=officer_olivia)
     services.prepare_draft(review, actor=officer_olivia, rating=Rag.GREEN)
-    return services.share_draft(review, actor=officer_olivia)
+    services.share_draft(review, actor=officer_olivia)
+    return services.no_further_comments(review, actor=provider_pat)
 
 
 def _rows_where(review: Review, **values) -> int:

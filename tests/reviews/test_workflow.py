@@ -139,6 +139,16 @@ def test_a_whole_review(
         },
     )
 
+    # The provider's 14 days are kept: the final report waits until the provider says it
+    # has no further comments (or the deadline passes).
+    finalise_url = reverse("reviews:review_step", args=[review.pk, "finalise"])
+    blocked = client.post(finalise_url, follow=True)
+    assert "The provider may comment until" in blocked.content.decode()
+    client.force_login(provider_pat)
+    assert "We have no further comments" in client.get(review.get_absolute_url()).content.decode()
+    client.post(reverse("reviews:review_step", args=[review.pk, "no-further-comments"]))
+    client.force_login(officer_olivia)
+
     # Final report: issued, PDF without the watermark, service re-rated.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reviews:review_step", args=[review.pk, "finalise"]))

@@ -128,6 +128,10 @@ REVIEW_STEPS = {
     # Any caseworker holds "act"; this step is a manager's (403 for an officer).
     "manager-reviewed": ("review_shared", MANAGERS, {}),
     "finalise": ("review_ready", CASEWORK, {}),
+    # Before the provider's deadline only a manager, with a reason (403 for an officer).
+    "finalise-early": ("review_early", MANAGERS, {"reason": "The provider asked for it"}),
+    # The provider's own users end their time for comments; staff never.
+    "no-further-comments": ("review_early", PROVIDERS, {}),
     "sent-to-regulator": ("review_final", CASEWORK, {}),
     "cancel": ("review", CASEWORK, {"reason": "The home closed"}),
 }

@@ -56,10 +56,14 @@ def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tu
         review = services.prepare_draft(scored(), actor=olivia, rating=Rag.GREEN, summary="Good")
         return services.share_draft(review, actor=olivia)
 
+    def ready():
+        """Shared, and the provider has no further comments: nothing stops the final report."""
+        return services.no_further_comments(shared(), actor=user)
+
     review_shared = shared()  # a comment waits for the officer, a manager's review is asked
     comment = services.add_comment(review_shared, actor=user, text="The date is wrong")
     services.request_manager_review(review_shared, actor=olivia)
-    review_final = services.finalise(shared(), actor=olivia)
+    review_final = services.finalise(ready(), actor=olivia)
     request = info.send_request(
         info.create_request(service, actor=olivia, items=["Rota"]), actor=olivia
     )
@@ -99,7 +103,8 @@ def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tu
             scored(), actor=olivia, rating=Rag.GREEN, summary="Good"
         ),
         "review_shared": review_shared,
-        "review_ready": shared(),  # nothing stops the final report
+        "review_ready": ready(),  # nothing stops the final report
+        "review_early": shared(),  # the provider's time for comments is running
         "review_final": review_final,
         "comment": comment,
         "question": questions[0],
