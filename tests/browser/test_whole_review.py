@@ -432,6 +432,20 @@ def test_a_whole_review_officer_and_provider_from_plan_to_final_report(
     )
     axe_check(olivia)
 
+    # --- The provider's 14 days: the final report waits until Pat says there is no more
+    expect(olivia.get_by_role("main")).to_contain_text(
+        "Issue the final report is not possible yet. The provider may comment until"
+    )
+    pat.reload()
+    pat.get_by_role("link", name="We have no further comments").click()
+    expect(_heading(pat)).to_have_text("Tell the council you have no further comments")
+    axe_check(pat)
+    pat.get_by_role("button", name="Confirm: no further comments").click()
+    expect(_banner(pat)).to_contain_text("Done: tell the council you have no further comments")
+    expect(pat.get_by_role("main")).to_contain_text("that it has no further comments")
+    expect(pat.get_by_role("button", name="Send the comment")).to_have_count(0)
+    olivia.reload()
+
     olivia.get_by_role("link", name="Issue the final report").click()
     expect(_heading(olivia)).to_have_text("Issue the final report")
     axe_check(olivia)
