@@ -36,5 +36,5 @@ class Migration(migrations.Migration):
             name='next_review_due',
             field=models.DateField(blank=True, help_text='None for an out-of-area service: the host reviews it', null=True),
         ),
-            migrations.RunPython(migrations.RunPython.noop, drop_results_without_due_date),
+        migrations.RunPython(migrations.RunPython.noop, drop_results_without_due_date),
     ]
