@@ -185,10 +185,10 @@ SERVICE_REGULATION_FIELDS = (
     "regulated",
     "regulator",
     "regulator_id",
-    "registration_date",
     "regulator_rating",
     *(f"rating_{kq}" for kq in KEY_QUESTIONS),
     "last_inspection_date",
+    "registration_date",
     "registered_manager",
 )
 

@@ -11,6 +11,7 @@ The factors are code; their thresholds, RAG mappings, weights and on/off switche
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -117,6 +118,16 @@ DEFAULT_MATRIX: dict[str, dict[str, Any]] = {
         "never_audited": AMBER,
     },
 }
+
+
+def with_defaults(matrix: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """A stored matrix with each factor's settings it lacks (a version saved before a setting
+    existed, like "registered manager not known") taken from ``DEFAULT_MATRIX``."""
+    stored = matrix or {}
+    return {
+        name: copy.deepcopy({**DEFAULT_MATRIX[name], **(stored.get(name) or {})})
+        for name in FACTORS
+    }
 
 
 @dataclass(frozen=True)

@@ -321,3 +321,129 @@ def test_recorded_visit_reaches_the_review(sunrise_house):
     )
     assert Review.objects.get(pk=review.pk).visit_date == date(2026, 11, 20)
     assert rated(sunrise_house, TODAY).minimum_contact_met is True
+
+
+# --- What officers read: the service page, the API, the register list ---------------------
+
+
+def test_the_service_page_of_an_out_of_area_home(client_for, officer_olivia, elm_house):
+    request = InformationRequest.objects.create(
+        service=elm_house, status="sent", issued_on=date(2026, 3, 1)
+    )
+    assert request.pk
+    recompute([elm_house.pk], today=date(2026, 3, 2))
+    page = client_for(officer_olivia).get(elm_house.get_absolute_url()).content.decode()
+    assert "Reviewed by the host authority, Wiltshire Council" in page
+    assert "Next full review due" not in page
+    assert "Every 6 months, by the regulator rating. Last sent 1 March 2026; next due " in page
+    assert "1 September 2026" in page
+    assert "Never reviewed; on the register since 2 May 2024, less than 2 years ago" in page
+
+
+def test_the_service_page_warns_of_a_request_never_sent(client_for, officer_olivia, elm_house):
+    recompute([elm_house.pk], today=date(2026, 3, 2))
+    page = client_for(officer_olivia).get(elm_house.get_absolute_url()).content.decode()
+    assert "No information request has been sent to this out-of-area service" in page
+    assert "None sent yet: one is due now." in page
+
+
+def test_the_service_page_says_the_minimum_contact_period_of_the_policy(
+    client_for, officer_olivia, sunrise_house, admin_alex
+):
+    from risk.models import PolicyVersion
+    from risk.services import save_policy
+
+    recompute([sunrise_house.pk], today=TODAY)
+    client = client_for(officer_olivia)
+    assert (
+        "no contact recorded in the last 12 months"
+        in client.get(sunrise_house.get_absolute_url()).content.decode()
+    )
+    current = PolicyVersion.current()
+    save_policy(
+        matrix=current.matrix,
+        schedules={**current.schedules, "minimum_contact_months": 6},
+        note="Six-monthly contact",
+        actor=admin_alex,
+        based_on=current,
+    )
+    recompute([sunrise_house.pk], today=TODAY)
+    page = client.get(sunrise_house.get_absolute_url()).content.decode()
+    assert "no contact recorded in the last 6 months" in page
+    assert "12 months" not in page
+
+
+def test_the_service_page_says_not_known(client_for, officer_olivia, sunrise_house):
+    Service.objects.filter(pk=sunrise_house.pk).update(registered_manager=None)
+    recompute([sunrise_house.pk], today=TODAY)
+    page = client_for(officer_olivia).get(sunrise_house.get_absolute_url()).content.decode()
+    assert "It is not known whether a registered manager is in post" in page
+    assert "Never reviewed, and the date it came onto the register is not known" in page
+    assert 'Registered manager in post</dt><dd class="govuk-summary-list__value">Not known' in page
+    assert 'Registration date</dt><dd class="govuk-summary-list__value">Not known' in page
+
+
+def test_the_api_says_not_known_and_takes_null(api_for, officer_olivia, sunrise, elm_house):
+    api = api_for(officer_olivia)
+    created = api.post(
+        "/api/v1/services/",
+        {"provider": sunrise.pk, "name": "Ash Court", "service_type": "care_home"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["registered_manager"] is None
+    assert body["registration_date"] is None
+    patched = api.patch(
+        f"/api/v1/services/{elm_house.pk}/",
+        {"registered_manager": None, "registration_date": "2019-03-01"},
+        format="json",
+    )
+    assert patched.status_code == 200, patched.json()
+    recompute([elm_house.pk], today=TODAY)
+    body = api.get(f"/api/v1/services/{elm_house.pk}/").json()
+    assert body["registered_manager"] is None
+    assert body["registration_date"] == "2019-03-01"
+    factors = {f["factor"]: f for f in body["risk"]["factors"]}
+    assert factors["registered_manager"] == {
+        "factor": "registered_manager",
+        "rag": "amber",
+        "reason": "It is not known whether a registered manager is in post",
+    }
+    assert factors["review_age"]["reason"] == (
+        "Never reviewed; on the register since 1 March 2019, more than 5 years ago"
+    )
+    assert factors["review_age"]["rag"] == "red"
+    schedule = body["schedule"]
+    assert schedule["next_review_due"] is None  # the host authority reviews it
+    assert schedule["information_request_months"] == 6
+    assert schedule["information_request_overdue"] is True
+    assert schedule["last_information_request"] is None
+
+
+def test_a_registration_date_in_the_future_is_refused(api_for, officer_olivia, sunrise_house):
+    response = api_for(officer_olivia).patch(
+        f"/api/v1/services/{sunrise_house.pk}/",
+        {"registration_date": (timezone.localdate() + timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "registration_date" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("true", ["Sunrise House"]),
+        ("false", ["Sunrise Lodge"]),
+        ("unknown", ["Oak Lodge"]),
+        ("", ["Oak Lodge", "Sunrise House", "Sunrise Lodge"]),
+    ],
+)
+def test_the_register_filters_by_registered_manager(
+    api_for, officer_olivia, sunrise_house, sunrise_lodge, oak_lodge_home, value, names
+):
+    Service.objects.filter(pk=sunrise_lodge.pk).update(registered_manager=False)
+    Service.objects.filter(pk=oak_lodge_home.pk).update(registered_manager=None)
+    listing = api_for(officer_olivia).get("/api/v1/services/", {"registered_manager": value})
+    assert sorted(s["name"] for s in listing.json()["results"]) == names
