@@ -48,7 +48,7 @@ _RULES = (
     policy.register(
         "minimum_contact_months",
         12,
-        "Minimum contact: some monitoring activity within",
+        "Minimum contact: some contact with the service (any kind) within",
         section=policy.SCHEDULES,
         unit="months",
     ),
