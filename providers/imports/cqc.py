@@ -367,6 +367,28 @@ class _Import:
         value = cells[index]
         return value.strip() if isinstance(value, str) else value
 
+    def cqc_services(self, fields: tuple[str, ...]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The CQC services on the register by location id: (pk, {field: value})."""
+        return {
+            row[0]: (row[1], dict(zip(fields, row[2:], strict=True)))
+            for row in Service.objects.filter(regulator=Regulator.CQC)
+            .exclude(regulator_id="")
+            .values_list("regulator_id", "pk", *fields)
+            .iterator(BATCH)
+        }
+
+    @staticmethod
+    def location_problem(location: str, label: str, seen: dict | None = None) -> str | None:
+        """Why ``location`` (the column ``label``) is not a usable CQC location id, if it is not:
+        missing, malformed, or (given ``seen``) on an earlier row too."""
+        if not location:
+            return f"{label} is missing"
+        if not CQC_ID.match(location):
+            return f"{label} {location!r} is not like 1-1000210669"
+        if seen is not None and location in seen:
+            return f"{label} {location} is also on row {seen[location]}"
+        return None
+
     def registration(self, cells: list[Any], errors: list[str]) -> dict[str, Any]:
         """``registration_date`` and ``registered_manager`` from the HSCA columns, each only
         when the file has the column (and, for the date, a value)."""
@@ -471,12 +493,8 @@ class _DirectoryImport(_Import):
         provider_id = str(cell(cells, "cqc provider id"))
         name = str(cell(cells, "name"))
         authority = str(cell(cells, "local authority"))
-        if not location:
-            errors.append("CQC Location ID is missing")
-        elif not CQC_ID.match(location):
-            errors.append(f"CQC Location ID {location!r} is not like 1-1000210669")
-        elif location in self.seen:
-            errors.append(f"CQC Location ID {location} is also on row {self.seen[location]}")
+        if problem := self.location_problem(location, "CQC Location ID", self.seen):
+            errors.append(problem)
         if not provider_id:
             errors.append("CQC Provider ID is missing")
         elif not CQC_ID.match(provider_id):
@@ -584,14 +602,7 @@ class _RatingsImport(_Import):
 
     def __init__(self, *args):
         super().__init__(*args)
-        rating_fields = tuple(KEY_QUESTION_LABELS)
-        self.existing: dict[str, tuple[int, dict[str, str]]] = {
-            row[0]: (row[1], dict(zip(rating_fields, row[2:], strict=True)))
-            for row in Service.objects.filter(regulator=Regulator.CQC)
-            .exclude(regulator_id="")
-            .values_list("regulator_id", "pk", *rating_fields)
-            .iterator(BATCH)
-        }
+        self.existing = self.cqc_services(tuple(KEY_QUESTION_LABELS))
         self.seen: dict[tuple[str, str], int] = {}
         self.changes: dict[int, dict[str, Any]] = {}
         self.entries: list[dict[str, Any]] = []
@@ -609,10 +620,8 @@ class _RatingsImport(_Import):
         field = KEY_QUESTION_FIELDS.get(question.casefold())
         rating = RATINGS.get(re.sub(r"\s+", " ", rating_text.casefold()))
         service = None
-        if not location:
-            errors.append("Location ID is missing")
-        elif not CQC_ID.match(location):
-            errors.append(f"Location ID {location!r} is not like 1-1000210669")
+        if problem := self.location_problem(location, "Location ID"):
+            errors.append(problem)
         else:
             service = self.existing.get(location)
             if service is None:
@@ -696,25 +705,15 @@ class _LocationsImport(_Import):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.existing: dict[str, tuple[int, dict[str, Any]]] = {
-            row[0]: (row[1], dict(zip(self.FIELDS, row[2:], strict=True)))
-            for row in Service.objects.filter(regulator=Regulator.CQC)
-            .exclude(regulator_id="")
-            .values_list("regulator_id", "pk", *self.FIELDS)
-            .iterator(BATCH)
-        }
+        self.existing = self.cqc_services(self.FIELDS)
         self.seen: dict[str, int] = {}
         self.changes: dict[int, dict[str, Any]] = {}
 
     def check_row(self, number: int, cells: list[Any]) -> None:
         errors: list[str] = []
         location = str(self.cell(cells, "location id"))
-        if not location:
-            errors.append("Location ID is missing")
-        elif not CQC_ID.match(location):
-            errors.append(f"Location ID {location!r} is not like 1-1000210669")
-        elif location in self.seen:
-            errors.append(f"Location ID {location} is also on row {self.seen[location]}")
+        if problem := self.location_problem(location, "Location ID", self.seen):
+            errors.append(problem)
         elif location not in self.existing:
             self.result.ignored += 1  # a location of another area: not on our register
             return

@@ -4,25 +4,18 @@ what was said stays said, and nothing is invented."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.support import latest_migrations, migrate_to
 
 BEFORE = [("providers", "0006_plausible_dates")]
 AFTER = [("providers", "0007_registration_date_registered_manager_not_known")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_registered_manager_true_stays_true_and_false_stays_false():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = latest_migrations()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         provider = old.get_model("providers", "Provider").objects.create(name="Sunrise Care Ltd")
         OldService = old.get_model("providers", "Service")
         in_post = OldService.objects.create(
@@ -42,7 +35,7 @@ def test_registered_manager_true_stays_true_and_false_stays_false():
             registered_manager=False,
         )
 
-        new = _migrate(AFTER)
+        new = migrate_to(AFTER)
         Service = new.get_model("providers", "Service")
         assert Service.objects.get(pk=in_post.pk).registered_manager is True
         assert Service.objects.get(pk=none.pk).registered_manager is False
@@ -54,9 +47,9 @@ def test_registered_manager_true_stays_true_and_false_stays_false():
         assert unknown.registered_manager is None
 
         # And back: "not known" becomes "no", never "in post".
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         back = old.get_model("providers", "Service").objects
         assert back.get(pk=unknown.pk).registered_manager is False
         assert back.get(pk=in_post.pk).registered_manager is True
     finally:
-        _migrate(latest)
+        migrate_to(latest)

@@ -12,8 +12,9 @@ from django.utils import timezone
 from providers.models import Service
 from reviews import information as info
 from reviews.models import InformationRequest, Review
-from risk.models import ServiceRisk
+from risk.models import PolicyVersion, ServiceRisk
 from risk.recompute import recompute
+from risk.services import save_policy
 from tests.factories import IntelligenceFactory, ReviewFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -240,27 +241,26 @@ def test_an_answer_long_ago_is_not_recent_contact(sunrise_house, officer_olivia)
     assert rated(sunrise_house, TODAY).minimum_contact_met is True
 
 
-def test_a_visit_is_contact_while_its_report_is_a_draft(sunrise_house):
+@pytest.mark.parametrize(
+    ("status", "recorded", "contact"),
+    [
+        ("draft", True, True),  # a visit is contact while its report is a draft
+        ("visit_done", True, True),
+        ("cancelled", True, True),  # it happened, whatever became of the review
+        ("planned", False, False),  # a planned visit is not contact yet
+    ],
+)
+def test_a_recorded_visit_is_contact(sunrise_house, status, recorded, contact):
     ReviewFactory(
         service=sunrise_house,
-        status="draft",
+        status=status,
+        cancelled_reason="The home closed to visitors",
         rating="",
         completed_on=None,
         visit_date=date(2026, 10, 2),
-        visit_recorded_at=timezone.now(),
+        visit_recorded_at=timezone.now() if recorded else None,
     )
-    assert rated(sunrise_house, TODAY).minimum_contact_met is True
-
-
-def test_a_planned_visit_is_not_contact_yet(sunrise_house):
-    ReviewFactory(
-        service=sunrise_house,
-        status="planned",
-        rating="",
-        completed_on=None,
-        visit_date=date(2026, 10, 2),
-    )
-    assert rated(sunrise_house, TODAY).minimum_contact_met is False
+    assert rated(sunrise_house, TODAY).minimum_contact_met is contact
 
 
 @pytest.mark.parametrize(
@@ -282,20 +282,22 @@ def test_a_final_focused_review_is_contact(sunrise_house):
     assert rated(sunrise_house, TODAY).minimum_contact_met is True
 
 
-def test_the_minimum_contact_period_is_the_policy_setting(sunrise_house, admin_alex):
-    from risk.models import PolicyVersion
-    from risk.services import save_policy
-
-    IntelligenceFactory(service=sunrise_house, kind="contract_meeting", date=date(2026, 3, 1))
-    assert rated(sunrise_house, TODAY).minimum_contact_met is True
+def contact_every_six_months(admin) -> None:
+    """The administrator's policy edit: minimum contact within 6 months, not 12."""
     current = PolicyVersion.current()
     save_policy(
         matrix=current.matrix,
         schedules={**current.schedules, "minimum_contact_months": 6},
         note="Six-monthly contact",
-        actor=admin_alex,
+        actor=admin,
         based_on=current,
     )
+
+
+def test_the_minimum_contact_period_is_the_policy_setting(sunrise_house, admin_alex):
+    IntelligenceFactory(service=sunrise_house, kind="contract_meeting", date=date(2026, 3, 1))
+    assert rated(sunrise_house, TODAY).minimum_contact_met is True
+    contact_every_six_months(admin_alex)
     assert rated(sunrise_house, TODAY).minimum_contact_met is False
 
 
@@ -311,16 +313,11 @@ def test_an_answer_re_rates_at_once(
     assert ServiceRisk.objects.get(pk=sunrise_house.pk).minimum_contact_met is True
 
 
-def test_recorded_visit_reaches_the_review(sunrise_house):
-    # The visit date the workflow records is what counts (reviews.workflows._visit_recorded).
-    review = ReviewFactory(
-        service=sunrise_house,
-        status="visit_done",
-        rating="",
-        completed_on=None,
-        visit_date=date(2026, 11, 20),
-        visit_recorded_at=timezone.now(),
-    )
+def test_a_visit_recorded_through_the_workflow_is_contact(sunrise_house, officer_olivia):
+    from reviews import services as review_services
+
+    review = review_services.plan_review(sunrise_house, actor=officer_olivia)
+    review_services.record_visit(review, actor=officer_olivia, visit_date=date(2026, 11, 20))
     assert Review.objects.get(pk=review.pk).visit_date == date(2026, 11, 20)
     assert rated(sunrise_house, TODAY).minimum_contact_met is True
 
@@ -352,23 +349,13 @@ def test_the_service_page_warns_of_a_request_never_sent(client_for, officer_oliv
 def test_the_service_page_says_the_minimum_contact_period_of_the_policy(
     client_for, officer_olivia, sunrise_house, admin_alex
 ):
-    from risk.models import PolicyVersion
-    from risk.services import save_policy
-
     recompute([sunrise_house.pk], today=TODAY)
     client = client_for(officer_olivia)
     assert (
         "no contact recorded in the last 12 months"
         in client.get(sunrise_house.get_absolute_url()).content.decode()
     )
-    current = PolicyVersion.current()
-    save_policy(
-        matrix=current.matrix,
-        schedules={**current.schedules, "minimum_contact_months": 6},
-        note="Six-monthly contact",
-        actor=admin_alex,
-        based_on=current,
-    )
+    contact_every_six_months(admin_alex)
     recompute([sunrise_house.pk], today=TODAY)
     page = client.get(sunrise_house.get_absolute_url()).content.decode()
     assert "no contact recorded in the last 6 months" in page
