@@ -318,6 +318,10 @@ def seed(context) -> None:
     _seed_intelligence(context, rng, today, all_services, providers)
 
 
+def _manager_in_post(draw: float) -> bool | None:
+    return True if draw > 0.15 else (False if draw > 0.07 else None)
+
+
 def _seed_service(context, rng, today, provider, name, stype, group, officer, n) -> Service:
     regulated = stype != ServiceType.DAY_SERVICE and stype != ServiceType.OTHER
     regulator = ""
@@ -346,6 +350,10 @@ def _seed_service(context, rng, today, provider, name, stype, group, officer, n)
         market.append(MarketRisk.LARGE_SETTING)
     if rng.random() < 0.1:
         market.append(MarketRisk.BLOCK_CONTRACT)
+    # Registration dates are drawn by the service's name (not from ``rng``, so the rest of the
+    # demo stays as it was): most are known, and years before the demo's reviews.
+    reg = random.Random(f"registration:{name}")
+    registered = today - timedelta(days=reg.randint(4 * 365, 15 * 365))
     service, created = Service.objects.get_or_create(
         provider=provider,
         name=name,
@@ -372,7 +380,10 @@ def _seed_service(context, rng, today, provider, name, stype, group, officer, n)
             "regulator_rating": rating,
             **kq,
             "last_inspection_date": inspected,
-            "registered_manager": rng.random() > 0.1 if regulated else True,
+            "registration_date": registered if reg.random() < 0.85 else None,
+            # In post at most regulated services, not at a few, nobody has said at some (the
+            # draw where the yes/no draw was, so the rest of the demo stays as it was).
+            "registered_manager": _manager_in_post(rng.random()) if regulated else None,
             "market_risk_reasons": market,
             "lead_officer": officer,
         },

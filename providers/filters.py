@@ -26,6 +26,10 @@ from providers.models import (
 from qaf.rag import Rag
 from qaf.scoping import ScopedQuerySet
 
+# A yes / no / not known field (stored True, False or None): the filter's choices and values.
+YES_NO_NOT_KNOWN = (("true", "Yes"), ("false", "No"), ("unknown", "Not known"))
+YES_NO_VALUES = {"true": True, "false": False, "unknown": None}
+
 
 def _checkboxes():
     return forms.CheckboxSelectMultiple(attrs={"class": "govuk-checkboxes--small"})
@@ -134,7 +138,12 @@ class ServiceFilter(ScopedFilterSet):
     )
     regulated = df.BooleanFilter()
     out_of_area = df.BooleanFilter(label="Out of area")
-    registered_manager = df.BooleanFilter(label="Registered manager in post")
+    registered_manager = df.ChoiceFilter(
+        label="Registered manager in post",
+        choices=YES_NO_NOT_KNOWN,
+        empty_label="Any",
+        method="filter_registered_manager",
+    )
     market_risk = df.BooleanFilter(
         label="Market risk",
         method="filter_market_risk",
@@ -168,6 +177,11 @@ class ServiceFilter(ScopedFilterSet):
             "risk_rating",
             "review_overdue",
         ]
+
+    def filter_registered_manager(self, queryset, name, value):
+        if value not in YES_NO_VALUES:
+            return queryset
+        return queryset.filter(registered_manager=YES_NO_VALUES[value])
 
     def filter_market_risk(self, queryset, name, value):
         if value is None:

@@ -14,7 +14,7 @@ from providers.models import (
     check_contract_services,
 )
 from qaf.files import human_size, max_upload_bytes
-from qaf.forms import FieldsetsMixin
+from qaf.forms import FieldsetsMixin, YesNoNotKnownRadios
 from qaf.models import User
 from qaf.scoping import ScopedQuerySet
 from qaf.validators import validate_plausible_date
@@ -104,6 +104,7 @@ class ServiceForm(ScopedModelForm):
                 "rating_responsive",
                 "rating_well_led",
                 "last_inspection_date",
+                "registration_date",
                 "registered_manager",
             ],
         ),
@@ -132,7 +133,14 @@ class ServiceForm(ScopedModelForm):
             "market_risk_reasons",
             "lead_officer",
         ]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "registered_manager": YesNoNotKnownRadios(attrs={"class": "govuk-radios--inline"}),
+        }
+        help_texts = {
+            "registered_manager": 'Choose "Not known" unless someone has told you: it rates '
+            "Amber until it is known",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -134,6 +134,10 @@ class ServiceType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Source 004's out-of-area remote and direct monitoring is for care homes, with or without nursing.
+CARE_HOME_TYPES = frozenset({ServiceType.CARE_HOME_NURSING.value, ServiceType.CARE_HOME.value})
+
+
 class ClientGroup(models.TextChoices):
     ADULTS = "adults", "Adults"
     CHILDREN = "children", "Children"
@@ -184,6 +188,7 @@ SERVICE_REGULATION_FIELDS = (
     "regulator_rating",
     *(f"rating_{kq}" for kq in KEY_QUESTIONS),
     "last_inspection_date",
+    "registration_date",
     "registered_manager",
 )
 
@@ -254,7 +259,18 @@ class Service(VersionedModel):
     last_inspection_date = models.DateField(
         null=True, blank=True, validators=[validate_not_future, validate_plausible_date]
     )
-    registered_manager = models.BooleanField("Registered manager in post", default=True)
+    registration_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=[validate_not_future, validate_plausible_date],
+        help_text="The date the regulator registered it or, if it is not regulated, the date it "
+        "first came onto the council's register. A service never reviewed is rated on how long "
+        "ago this was.",
+    )
+    # Yes, no or not known (None): never "in post" unless someone said so (issue 9 item 7).
+    registered_manager = models.BooleanField(
+        "Registered manager in post", null=True, blank=True, default=None
+    )
     market_risk_reasons = ArrayField(
         models.CharField(max_length=24, choices=MarketRisk.choices),
         verbose_name="Market risk",

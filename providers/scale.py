@@ -41,6 +41,7 @@ from providers.demo import (
 )
 from providers.models import (
     ALWAYS_CONFIDENTIAL,
+    CARE_HOME_TYPES,
     KEY_QUESTIONS,
     KINDS_WITH_STATUS,
     SERVICE_LOCATION_FIELDS,
@@ -69,7 +70,6 @@ PLACE_WORDS = ["Court", "House", "Park", "Vale", "Grange", "Lodge", "Manor", "Ga
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 UNREGULATED = {ServiceType.DAY_SERVICE.value, ServiceType.OTHER.value}
 CHILDREN = {ServiceType.CHILDRENS_HOME.value, ServiceType.FOSTERING_AGENCY.value}
-CARE_HOMES = {ServiceType.CARE_HOME.value, ServiceType.CARE_HOME_NURSING.value}
 LICENCE_WEIGHTS = [
     (SponsorshipLicence.NOT_HELD, 62),
     (SponsorshipLicence.ACTIVE, 35),
@@ -326,6 +326,10 @@ class _Synthetic:
     registered_on: date
 
 
+def _manager_in_post(draw: float) -> bool | None:
+    return True if draw < 0.9 else (False if draw < 0.96 else None)
+
+
 def _services(dice, today, now, ids, provider_ids, officer_ids, out: list[_Synthetic]):
     n_services, n_providers = len(ids), len(provider_ids)
     # Every provider runs at least one service; the rest go mostly to a few large groups.
@@ -361,7 +365,7 @@ def _services(dice, today, now, ids, provider_ids, officer_ids, out: list[_Synth
         if regulated and (rating != NOT_RATED or dice.chance(0.3)):
             # About one in five inspections is 3 years old or more (amber inspection age).
             inspected = dice.days_ago(today, 700, 20, 8 * 365)
-        care_home = stype in CARE_HOMES
+        care_home = stype in CARE_HOME_TYPES
         capacity = dice.pick(CARE_HOME_BEDS) if care_home else dice.pick(OTHER_CAPACITY)
         market = []
         if care_home and capacity >= 60:
@@ -391,7 +395,10 @@ def _services(dice, today, now, ids, provider_ids, officer_ids, out: list[_Synth
             rating,
             *key_questions,
             inspected,
-            dice.chance(0.92) if regulated else True,
+            # Most registration dates known (the day it came onto the register); a registered
+            # manager in post at most regulated services, not at some, not known at a few.
+            today - age if dice.chance(0.85) else None,
+            _manager_in_post(dice.random()) if regulated else None,
             market,
             officer_ids[n % len(officer_ids)] if dice.chance(0.9) else None,
             now - age,

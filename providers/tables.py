@@ -54,6 +54,25 @@ class YesNoColumn(tables.BooleanColumn):
         return "Yes" if self._get_bool_value(record, value, bound_column) else "No"
 
 
+class YesNoNotKnownColumn(YesNoColumn):
+    """A yes / no / not known field (stored True, False or None): "Not known" on the page and in
+    a download, never an empty cell that could be read as "No"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_values", ())
+        super().__init__(*args, **kwargs)
+
+    def render(self, value, record, bound_column):
+        if value is None:
+            return "Not known"
+        return super().render(value, record, bound_column)
+
+    def value(self, record, value, bound_column):
+        if value is None:
+            return "Not known"
+        return super().value(record, value, bound_column)
+
+
 # Sorting by a name keeps the primary key as the tie-break: names repeat ("Willow Court Care
 # Home"), and without it a row can show on two pages, or on none, of a sorted list.
 BY_NAME = ("name", "pk")
@@ -99,6 +118,7 @@ SERVICE_REGISTER_FIELDS = [
 _SERVICE_COLUMNS = (  # the columns that are not read as a service's own field
     field("provider", "provider__name"),
     field("last_inspection_date", convert=iso_date),
+    field("registration_date", convert=iso_date),
     # The rating's label ("Red"), as ServiceTable.value_risk gives it.
     field("risk", "risk__rating", choice(RAG_LABELS)),
     field("next_review_due", "risk__next_review_due", iso_date),
@@ -204,7 +224,8 @@ class ServiceExportTable(ServiceTable):
     regulator_rating = tables.Column("Regulator rating")
     out_of_area = YesNoColumn()
     regulated = YesNoColumn()
-    registered_manager = YesNoColumn()
+    registration_date = DateColumn(verbose_name="Registration date")
+    registered_manager = YesNoNotKnownColumn()
 
     def value_market_risk_reasons(self, value):
         return MARKET_RISK_LABELS(value)

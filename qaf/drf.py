@@ -8,7 +8,6 @@ from rest_framework import exceptions, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from qaf.concurrency import BadVersion, StaleEdit
 from qaf.inputs import problem_in
@@ -72,4 +71,9 @@ def exception_handler(exc, context):
         exc = Conflict(str(exc))
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change conflicts with other data and was not saved.")
+    # Imported here: rest_framework.views reads the parser and pagination settings, which name
+    # classes of this module, so importing it at the top made a cycle whenever DRF's pagination
+    # system check was the first to import this module (the order of checks is not fixed).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)

@@ -70,6 +70,12 @@ def yes_no(value: Any) -> str:
     return "Yes" if value else "No"
 
 
+def yes_no_not_known(value: Any) -> str:
+    """A yes / no / not known field (a nullable boolean): "Not known" for None
+    (providers.tables.YesNoNotKnownColumn in a download)."""
+    return "Not known" if value is None else yes_no(value)
+
+
 def choice_list(labels: dict[str, str]) -> Callable[[Any], Any]:
     """A list of choices (an ArrayField of them): their labels, comma-separated."""
 
@@ -99,14 +105,15 @@ def person_field(column: str, prefix: str | None = None) -> ExportField:
 
 def model_fields(model, names: Iterable[str]) -> tuple[ExportField, ...]:
     """Export fields of a model's own fields: choice labels (a list of choices as its labels),
-    "Yes"/"No" for booleans (shown with providers.tables.YesNoColumn), the value otherwise."""
+    "Yes"/"No" for booleans (shown with providers.tables.YesNoColumn; "Not known" too for a
+    nullable one, shown with YesNoNotKnownColumn), the value otherwise."""
     fields = []
     for name in names:
         model_field = model._meta.get_field(name)
         if model_field.choices:
             convert = choice(dict(model_field.flatchoices))
-        elif isinstance(model_field, models.BooleanField) and not model_field.null:
-            convert = yes_no
+        elif isinstance(model_field, models.BooleanField):
+            convert = yes_no_not_known if model_field.null else yes_no
         elif model_field.get_internal_type() == "ArrayField" and model_field.base_field.choices:
             convert = choice_list(dict(model_field.base_field.flatchoices))
         else:

@@ -183,6 +183,21 @@ def _options(field: BoundField, kind: str) -> list[dict[str, Any]]:
     return options
 
 
+class YesNoNotKnownRadios(forms.RadioSelect):
+    """Radios for a yes / no / not known field (a nullable ``BooleanField``, whose form field
+    is ``NullBooleanField``): "Not known" is ``None``, as NullBooleanSelect has it."""
+
+    def __init__(self, attrs=None, labels: tuple[str, str, str] = ("Yes", "No", "Not known")):
+        yes, no, unknown = labels
+        super().__init__(attrs, (("true", yes), ("false", no), ("unknown", unknown)))
+
+    def format_value(self, value):
+        return [forms.NullBooleanSelect.format_value(self, value)]
+
+    def value_from_datadict(self, data, files, name):
+        return forms.NullBooleanSelect.value_from_datadict(self, data, files, name)
+
+
 class FieldsetsMixin:
     """Group a long form's fields under headings: ``fieldsets = [("Legend", ["a", "b"])]``.
 

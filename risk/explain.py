@@ -3,7 +3,8 @@ version of the matrix, the schedule, and the history of rating changes."""
 
 from __future__ import annotations
 
-from providers.models import Service
+from providers.models import CARE_HOME_TYPES, Service
+from qaf import policy
 from qaf.scoping import can
 from risk.matrix import FACTOR_LABELS
 from risk.models import RatingChange, ServiceRisk, computed_for, last_full_run_date
@@ -27,6 +28,11 @@ def risk_context(service: Service, user) -> dict:
     return {
         "risk": risk,
         "risk_factors": factors,
+        # The page says the period of the version the result was computed with, never a literal.
+        "minimum_contact_months": policy.setting(
+            "minimum_contact_months", policy=risk.policy_version
+        ),
+        "care_home": service.service_type in CARE_HOME_TYPES,
         "risk_computed_for": computed_for(risk, last_full_run_date()),
         "rating_changes": changes,
     }

@@ -12,7 +12,7 @@ from django import forms
 from qaf import policy
 from qaf.forms import FieldsetsMixin
 from qaf.rag import ORDER, Rag
-from risk.matrix import FACTOR_LABELS, FACTORS
+from risk.matrix import FACTOR_LABELS, FACTORS, with_defaults
 
 VALUE_LABELS = {
     "outstanding": "Outstanding",
@@ -31,16 +31,19 @@ VALUE_LABELS = {
 }
 OPTION_LABELS = {
     "never_inspected": "Regulated but never inspected",
-    "never_reviewed": "No final review",
+    "never_reviewed": "Never had a full review, and the registration date is not known",
     "never_audited": "No audit",
     "open": "An enquiry is open",
     "not_in_post": "No registered manager in post",
+    "not_known": "Not known whether a registered manager is in post",
 }
 YEARS_LABELS = {
     ("inspection_age", "amber_years"): "Amber when the last inspection is this many years ago "
     "or more",
-    ("review_age", "amber_years"): "Amber when the latest review is this many years ago or more",
-    ("review_age", "red_years"): "Red when the latest review is more than this many years ago",
+    ("review_age", "amber_years"): "Amber when the latest full review (or, never reviewed, the "
+    "registration date) is this many years ago or more",
+    ("review_age", "red_years"): "Red when the latest full review (or, never reviewed, the "
+    "registration date) is more than this many years ago",
     ("safeguarding_audit_age", "amber_years"): "Amber when the latest audit is this many years "
     "ago or more",
 }
@@ -69,7 +72,7 @@ class PolicyForm(FieldsetsMixin, forms.Form):
 
     def __init__(self, *args, matrix: dict[str, Any], schedules: dict[str, Any], **kwargs):
         super().__init__(*args, **kwargs)
-        self.base_matrix = copy.deepcopy(matrix)
+        self.base_matrix = with_defaults(matrix)
         self.base_schedules = policy.values(copy.deepcopy(schedules))
         self.fieldsets = []
         initial: dict[str, Any] = {}

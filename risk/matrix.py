@@ -11,6 +11,7 @@ The factors are code; their thresholds, RAG mappings, weights and on/off switche
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,7 +88,12 @@ DEFAULT_MATRIX: dict[str, dict[str, Any]] = {
         "mapping": {"not_held": GREEN, "active": GREEN, "suspended": RED, "revoked": RED},
     },
     "safeguarding_enquiry": {"enabled": True, "weights": DEFAULT_WEIGHTS, "open": RED},
-    "registered_manager": {"enabled": True, "weights": DEFAULT_WEIGHTS, "not_in_post": AMBER},
+    "registered_manager": {
+        "enabled": True,
+        "weights": DEFAULT_WEIGHTS,
+        "not_in_post": AMBER,
+        "not_known": AMBER,
+    },
     "review_outcome": {
         "enabled": True,
         "weights": DEFAULT_WEIGHTS,
@@ -114,6 +120,16 @@ DEFAULT_MATRIX: dict[str, dict[str, Any]] = {
 }
 
 
+def with_defaults(matrix: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """A stored matrix with each factor's settings it lacks (a version saved before a setting
+    existed, like "registered manager not known") taken from ``DEFAULT_MATRIX``."""
+    stored = matrix or {}
+    return {
+        name: copy.deepcopy({**DEFAULT_MATRIX[name], **(stored.get(name) or {})})
+        for name in FACTORS
+    }
+
+
 @dataclass(frozen=True)
 class ServiceFacts:
     """What the matrix needs to know about one service (gathered in bulk by risk.recompute)."""
@@ -122,11 +138,17 @@ class ServiceFacts:
     regulator: str = ""
     regulator_rating: str = "not_rated"
     last_inspection_date: date | None = None
-    registered_manager: bool = True
+    # True: in post; False: not in post; None: not known (nobody has said).
+    registered_manager: bool | None = None
+    # The regulator's registration date, or the day the service came onto the council's
+    # register: the review age of a service never reviewed counts from it.
+    registration_date: date | None = None
     sponsorship_licence: str = "not_held"
     open_safeguarding_enquiry: bool = False
-    latest_review_date: date | None = None
-    latest_review_rating: str | None = None
+    # The latest final *full* review: a focused review neither resets the review age nor
+    # replaces the full review's outcome (issue 9 item 5).
+    latest_full_review_date: date | None = None
+    latest_full_review_rating: str | None = None
     latest_audit_date: date | None = None
     latest_audit_outcome: str | None = None
 
@@ -218,32 +240,48 @@ def _safeguarding_enquiry(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
 def _registered_manager(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
     if not facts.regulated:
         return NA, "Not regulated"
+    if facts.registered_manager is None:
+        # Never "in post" unless someone said so (issue 9 item 7).
+        return (
+            cfg.get("not_known", AMBER),
+            "It is not known whether a registered manager is in post",
+        )
     if facts.registered_manager:
         return GREEN, "A registered manager is in post"
     return cfg["not_in_post"], "No registered manager is in post"
 
 
 def _review_outcome(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:
-    if facts.latest_review_date is None or facts.latest_review_rating is None:
-        return NA, "No final QA review yet"
-    rag = cfg["mapping"].get(facts.latest_review_rating, AMBER)
+    day, rating = facts.latest_full_review_date, facts.latest_full_review_rating
+    if day is None or rating is None:
+        return NA, "No final full QA review yet"
+    rag = cfg["mapping"].get(rating, AMBER)
     return rag, (
-        f"The latest QA review ({long_date(facts.latest_review_date)}) was rated "
-        f"{label(facts.latest_review_rating, facts.latest_review_rating.capitalize())}"
+        f"The latest full QA review ({long_date(day)}) was rated "
+        f"{label(rating, rating.capitalize())}"
     )
 
 
 def _review_age(facts: ServiceFacts, cfg: dict, today: date) -> tuple[str, str]:
-    if facts.latest_review_date is None:
-        return cfg["never_reviewed"], "No final QA review yet"
-    when = long_date(facts.latest_review_date)
     amber, red = cfg["amber_years"], cfg["red_years"]
-    if is_within_years(facts.latest_review_date, today, amber):
-        return GREEN, f"The latest QA review {when} is less than {_plural(amber, 'year')} ago"
+    if facts.latest_full_review_date is not None:
+        since = facts.latest_full_review_date
+        what = f"The latest full QA review {long_date(since)} is"
+    elif facts.registration_date is not None:
+        # SPEC §4: never reviewed counts from the registration date, as if reviewed then.
+        since = facts.registration_date
+        what = f"Never reviewed; on the register since {long_date(since)},"
+    else:
+        return (
+            cfg["never_reviewed"],
+            "Never reviewed, and the date it came onto the register is not known",
+        )
+    if is_within_years(since, today, amber):
+        return GREEN, f"{what} less than {_plural(amber, 'year')} ago"
     # "More than N years": before the same day N years earlier; that day itself is Amber.
-    if facts.latest_review_date < years_before(today, red):
-        return RED, f"The latest QA review {when} is more than {_plural(red, 'year')} ago"
-    return AMBER, f"The latest QA review {when} is {amber} to {_plural(red, 'year')} ago"
+    if since < years_before(today, red):
+        return RED, f"{what} more than {_plural(red, 'year')} ago"
+    return AMBER, f"{what} {amber} to {_plural(red, 'year')} ago"
 
 
 def _safeguarding_audit(facts: ServiceFacts, cfg: dict) -> tuple[str, str]:

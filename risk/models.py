@@ -68,14 +68,20 @@ class ServiceRisk(models.Model):
     factors = models.JSONField(help_text="[{factor, rag, reason}] in matrix order")
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     evaluated_on = models.DateField(help_text="The day this result was last changed")
-    next_review_due = models.DateField()
-    never_reviewed = models.BooleanField(default=True)
+    next_review_due = models.DateField(
+        null=True, blank=True, help_text="None for an out-of-area service: the host reviews it"
+    )
+    never_reviewed = models.BooleanField(default=True, help_text="No final full review yet")
     review_overdue = models.BooleanField(default=False)
     follow_up_due = models.DateField(null=True, blank=True)
     follow_up_overdue = models.BooleanField(default=False)
     minimum_contact_met = models.BooleanField(default=False)
     information_request_months = models.PositiveSmallIntegerField(null=True, blank=True)
     information_request_due = models.DateField(null=True, blank=True)
+    information_request_overdue = models.BooleanField(default=False)
+    last_information_request = models.DateField(
+        null=True, blank=True, help_text="The day the latest information request was sent"
+    )
     direct_monitoring = models.BooleanField(default=False)
 
     class Meta:

@@ -40,7 +40,7 @@ class Due:
     user_id: int
     review_overdue: bool
     never_reviewed: bool
-    next_review_due: date
+    next_review_due: date | None  # None out of area: the host authority reviews it
     follow_up_due: date | None
     follow_up_overdue: bool
 
@@ -57,7 +57,7 @@ def service_notices(due: Due, today: date, now: datetime, service_type: ContentT
                 "overdue.",
             )
         )
-    elif not due.never_reviewed and due.next_review_due >= today:
+    elif not due.never_reviewed and due.next_review_due and due.next_review_due >= today:
         out.append(
             (
                 REVIEW_DUE_SOON,

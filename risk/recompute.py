@@ -15,18 +15,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from providers.models import (
+    CARE_HOME_TYPES,
     Intelligence,
     IntelligenceKind,
     IntelligenceStatus,
     Service,
 )
 from qaf.bulkload import insert_rows
-from reviews.models import IN_PROGRESS, Review, ReviewStatus
+from reviews.models import (
+    IN_PROGRESS,
+    InformationRequest,
+    RequestStatus,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+)
 from risk.matrix import ServiceFacts, changed_factors, evaluate
 from risk.models import PolicyVersion, RatingChange, ServiceRisk
 from risk.schedules import ScheduleFacts, schedule
@@ -39,8 +49,8 @@ WRITE_BATCH = 2000
 # re-rate everyone (results that do not change are not written).
 SUBSET_LIMIT = 5000
 
-# Recorded monitoring activity for the minimum-contact rule (SPEC §5): a final review, a
-# contract meeting, a safeguarding audit, or professional feedback gathered by the team.
+# Intelligence that is contact for the minimum-contact rule (SPEC §5). The other contacts are
+# read from their own tables: a final review, a recorded visit, an answered information request.
 MONITORING_KINDS = (
     IntelligenceKind.CONTRACT_MEETING,
     IntelligenceKind.SAFEGUARDING_AUDIT,
@@ -60,6 +70,8 @@ RESULT_FIELDS = (
     "minimum_contact_met",
     "information_request_months",
     "information_request_due",
+    "information_request_overdue",
+    "last_information_request",
     "direct_monitoring",
 )
 
@@ -98,7 +110,7 @@ def _scoped(qs, field_name: str, service_ids: list[int] | None):
     return qs if service_ids is None else qs.filter(**{f"{field_name}__in": service_ids})
 
 
-def _facts_streams(service_ids: list[int] | None):
+def _facts_streams(service_ids: list[int] | None) -> dict[str, Any]:
     """The queries that gather every fact, each ordered by service id."""
     services = (
         _scoped(Service.objects.all(), "pk", service_ids)
@@ -106,10 +118,12 @@ def _facts_streams(service_ids: list[int] | None):
         .values_list(
             "pk",
             "provider_id",
+            "service_type",
             "regulated",
             "regulator",
             "regulator_rating",
             "last_inspection_date",
+            "registration_date",
             "registered_manager",
             "market_risk_reasons",
             "out_of_area",
@@ -119,17 +133,49 @@ def _facts_streams(service_ids: list[int] | None):
             "provider__sponsorship_licence",
         )
     )
-    latest_review = (
-        _scoped(Review.objects.filter(status=ReviewStatus.FINAL), "service_id", service_ids)
+    final = _scoped(Review.objects.filter(status=ReviewStatus.FINAL), "service_id", service_ids)
+    # The matrix and the next full review read the latest *full* review (issue 9 item 5)...
+    latest_full = (
+        final.filter(kind=ReviewKind.FULL)
         .order_by("service_id", "-completed_on", "-pk")
         .distinct("service_id")
         .values_list("service_id", "completed_on", "rating")
     )
-    in_progress = (
-        _scoped(Review.objects.filter(status__in=IN_PROGRESS), "service_id", service_ids)
-        .order_by("service_id")
+    # ...the follow-up and the minimum contact the latest of either kind.
+    latest_any = (
+        final.order_by("service_id", "-completed_on", "-pk")
         .distinct("service_id")
-        .values_list("service_id", flat=True)
+        .values_list("service_id", "completed_on", "rating")
+    )
+    in_progress = Q(status__in=IN_PROGRESS)
+    visited = Q(visit_recorded_at__isnull=False)
+    review_activity = (
+        _scoped(Review.objects.filter(in_progress | visited), "service_id", service_ids)
+        .values("service_id")
+        .annotate(
+            any_in_progress=BoolOr(Value(True), filter=in_progress),
+            full_in_progress=BoolOr(Value(True), filter=in_progress & Q(kind=ReviewKind.FULL)),
+            # A visit is contact once recorded, whatever becomes of its report (SPEC §5).
+            last_visit=Max("visit_date", filter=visited),
+        )
+        .order_by("service_id")
+        .values_list("service_id", "any_in_progress", "full_in_progress", "last_visit")
+    )
+    requests = (
+        _scoped(
+            InformationRequest.objects.filter(
+                status__in=(RequestStatus.SENT, RequestStatus.CLOSED)
+            ),
+            "service_id",
+            service_ids,
+        )
+        .values("service_id")
+        .annotate(
+            last_sent=Max("issued_on"),
+            last_answer=Max(TruncDate("items__answered_at")),
+        )
+        .order_by("service_id")
+        .values_list("service_id", "last_sent", "last_answer")
     )
     service_intel = Intelligence.objects.filter(service__isnull=False)
     audits = (
@@ -166,7 +212,17 @@ def _facts_streams(service_ids: list[int] | None):
         .order_by("service_id")
         .values_list("service_id", *RESULT_FIELDS)
     )
-    return services, latest_review, in_progress, audits, monitoring, enquiries, existing
+    return {
+        "services": services,
+        "latest_full": latest_full,
+        "latest_any": latest_any,
+        "review_activity": review_activity,
+        "requests": requests,
+        "audits": audits,
+        "monitoring": monitoring,
+        "enquiries": enquiries,
+        "existing": existing,
+    }
 
 
 def _provider_facts(service_ids: list[int] | None):
@@ -208,29 +264,37 @@ def _latest_date(*days: date | None) -> date | None:
     return max((d for d in days if d), default=None)
 
 
+NO_REVIEW = (None, None)
+NO_ACTIVITY = (False, False, None)
+NO_REQUESTS = (None, None)
+
+
 def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: date):
     """Yield (service_id, new result dict, existing result dict or None) for each service."""
-    services, reviews, in_progress, audits, monitoring, enquiries, existing = _facts_streams(
-        service_ids
-    )
+    q = _facts_streams(service_ids)
     wide_enquiries, wide_audits, wide_monitoring = _provider_facts(service_ids)
     # The zone once, not per row: timezone.localdate() looks it up each call.
     zone = timezone.get_current_timezone()
-    reviews_s = _Stream((sid, (day, rag)) for sid, day, rag in reviews.iterator(CHUNK))
-    progress_s = _Stream((sid, True) for sid in in_progress.iterator(CHUNK))
-    audits_s = _Stream((sid, (d, o)) for sid, d, o in audits.iterator(CHUNK))
-    monitoring_s = _Stream(monitoring.iterator(CHUNK))
-    enquiries_s = _Stream((sid, True) for sid in enquiries.iterator(CHUNK))
+    full_s = _Stream((sid, (day, rag)) for sid, day, rag in q["latest_full"].iterator(CHUNK))
+    any_s = _Stream((sid, (day, rag)) for sid, day, rag in q["latest_any"].iterator(CHUNK))
+    activity_s = _Stream((row[0], row[1:]) for row in q["review_activity"].iterator(CHUNK))
+    requests_s = _Stream((row[0], row[1:]) for row in q["requests"].iterator(CHUNK))
+    audits_s = _Stream((sid, (d, o)) for sid, d, o in q["audits"].iterator(CHUNK))
+    monitoring_s = _Stream(q["monitoring"].iterator(CHUNK))
+    enquiries_s = _Stream((sid, True) for sid in q["enquiries"].iterator(CHUNK))
     existing_s = _Stream(
-        (row[0], dict(zip(RESULT_FIELDS, row[1:], strict=True))) for row in existing.iterator(CHUNK)
+        (row[0], dict(zip(RESULT_FIELDS, row[1:], strict=True)))
+        for row in q["existing"].iterator(CHUNK)
     )
     for (
         sid,
         provider_id,
+        service_type,
         regulated,
         regulator,
         rating,
         inspected,
+        registered,
         manager,
         market,
         out_of_area,
@@ -238,9 +302,11 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
         capacity,
         created_at,
         licence,
-    ) in services.iterator(CHUNK):
-        review = reviews_s.get(sid)
-        review_date, review_rating = review if review else (None, None)
+    ) in q["services"].iterator(CHUNK):
+        full_date, full_rating = full_s.get(sid, NO_REVIEW)
+        review_date, review_rating = any_s.get(sid, NO_REVIEW)
+        any_in_progress, full_in_progress, last_visit = activity_s.get(sid, NO_ACTIVITY)
+        last_sent, last_answer = requests_s.get(sid, NO_REQUESTS)
         audit = _later(audits_s.get(sid), wide_audits.get(provider_id))
         facts = ServiceFacts(
             regulated=regulated,
@@ -248,29 +314,40 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
             regulator_rating=rating,
             last_inspection_date=inspected,
             registered_manager=manager,
+            registration_date=registered,
             sponsorship_licence=licence,
             open_safeguarding_enquiry=bool(enquiries_s.get(sid)) or provider_id in wide_enquiries,
-            latest_review_date=review_date,
-            latest_review_rating=review_rating,
+            latest_full_review_date=full_date,
+            latest_full_review_rating=full_rating,
             latest_audit_date=audit[0] if audit else None,
             latest_audit_outcome=audit[1] if audit else None,
         )
         result = evaluate(facts, policy.matrix, today)
         plan = schedule(
             ScheduleFacts(
-                registered_on=created_at.astimezone(zone).date(),
+                registered_on=registered or created_at.astimezone(zone).date(),
                 overall_rating=result.rating,
                 market_risk=bool(market),
+                latest_full_review_date=full_date,
                 latest_review_date=review_date,
                 latest_review_rating=review_rating,
-                review_in_progress=bool(progress_s.get(sid)),
-                last_monitoring_date=_latest_date(
-                    monitoring_s.get(sid), wide_monitoring.get(provider_id), review_date
+                full_review_in_progress=bool(full_in_progress),
+                review_in_progress=bool(any_in_progress),
+                # SPEC §5: every kind of contact counts; audits, meetings and feedback logged
+                # provider-wide count for each of its services.
+                last_contact_date=_latest_date(
+                    monitoring_s.get(sid),
+                    wide_monitoring.get(provider_id),
+                    review_date,
+                    last_visit,
+                    last_answer,
                 ),
                 out_of_area=out_of_area,
+                care_home=service_type in CARE_HOME_TYPES,
                 regulator_rating=rating,
                 council_funded_people=funded,
                 capacity=capacity,
+                last_information_request_date=last_sent,
             ),
             policy.schedules,
             today,
@@ -288,6 +365,8 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
             "minimum_contact_met": plan.minimum_contact_met,
             "information_request_months": plan.information_request_months,
             "information_request_due": plan.information_request_due,
+            "information_request_overdue": plan.information_request_overdue,
+            "last_information_request": last_sent if out_of_area else None,
             "direct_monitoring": plan.direct_monitoring,
         }
         yield sid, new, existing_s.get(sid)

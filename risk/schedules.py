@@ -43,10 +43,12 @@ _RULES = (
         section=policy.SCHEDULES,
         unit="months",
     ),
+    # Any contact counts: an answered information request, a visit, a contract meeting, a
+    # safeguarding audit, professional feedback or a final review (SPEC §5).
     policy.register(
         "minimum_contact_months",
         12,
-        "Minimum contact: some monitoring activity within",
+        "Minimum contact: some contact with the service (any kind) within",
         section=policy.SCHEDULES,
         unit="months",
     ),
@@ -102,23 +104,34 @@ DEFAULT_SCHEDULES: dict[str, Any] = {rule.name: rule.default for rule in _RULES}
 
 @dataclass(frozen=True)
 class ScheduleFacts:
+    # The day the service came onto the register (its registration date, else the day it was
+    # added to QAF): what is due "now" for a service never reviewed is due since then.
     registered_on: date
     overall_rating: str
     market_risk: bool = False
+    # The latest final *full* review: the next full review counts from it (issue 9 item 5).
+    latest_full_review_date: date | None = None
+    # The latest final review of either kind: a focused review closes the follow-up of the
+    # review before it, and an Amber or Red one asks for a follow-up of its own.
     latest_review_date: date | None = None
     latest_review_rating: str | None = None
+    full_review_in_progress: bool = False
     review_in_progress: bool = False
-    last_monitoring_date: date | None = None
+    # The latest contact of any kind (SPEC §5 minimum contact), gathered by risk.recompute.
+    last_contact_date: date | None = None
     out_of_area: bool = False
+    care_home: bool = False
     regulator_rating: str = "not_rated"
     council_funded_people: int = 0
     capacity: int | None = None
+    # The latest information request sent to the provider (source 004: the cycle runs from it).
     last_information_request_date: date | None = None
 
 
 @dataclass(frozen=True)
 class Schedule:
-    next_review_due: date
+    # None for an out-of-area service: its host authority reviews it (source 000 §6).
+    next_review_due: date | None
     never_reviewed: bool
     review_overdue: bool
     follow_up_due: date | None
@@ -126,6 +139,7 @@ class Schedule:
     minimum_contact_met: bool
     information_request_months: int | None
     information_request_due: date | None
+    information_request_overdue: bool
     direct_monitoring: bool
 
 
@@ -137,55 +151,61 @@ def add_months(day: date, months: int) -> date:
 def schedule(facts: ScheduleFacts, rules: dict[str, Any], today: date) -> Schedule:
     rules = {**DEFAULT_SCHEDULES, **(rules or {})}
 
-    # Never reviewed: due since the service came onto the register ("due now").
-    if facts.latest_review_date is None:
-        next_due = facts.registered_on
-    else:
-        months = int(rules["review_interval_months"].get(facts.overall_rating, 12))
-        if facts.market_risk:
-            months = min(months, int(rules["market_risk_max_months"]))
-        next_due = add_months(facts.latest_review_date, months)
+    # Source 000 §6: for services outside the council's area the team requests and reviews
+    # the host authority's reports, so no full-review due date is set for them; their
+    # information-request cycle (below) is what the council owes.
+    next_due = None
+    if not facts.out_of_area:
+        if facts.latest_full_review_date is None:
+            # Never reviewed: due since the service came onto the register ("due now").
+            next_due = facts.registered_on
+        else:
+            months = int(rules["review_interval_months"].get(facts.overall_rating, 12))
+            if facts.market_risk:
+                months = min(months, int(rules["market_risk_max_months"]))
+            next_due = add_months(facts.latest_full_review_date, months)
 
     follow_up_due = None
-    if facts.latest_review_date and facts.latest_review_rating in ("amber", "red"):
+    if facts.latest_review_date and facts.latest_review_rating in (AMBER, RED):
         follow_up_due = add_months(facts.latest_review_date, int(rules["follow_up_months"]))
 
-    # SPEC §5: overdue when the due date has passed and no review is scheduled or in progress.
-    waiting = not facts.review_in_progress
-    review_overdue = next_due < today and waiting
-    follow_up_overdue = bool(follow_up_due and follow_up_due < today and waiting)
+    # SPEC §5: overdue when the due date has passed and no review is scheduled or in progress;
+    # only a full review answers the full review, while any review answers a follow-up.
+    review_overdue = bool(next_due and next_due < today and not facts.full_review_in_progress)
+    follow_up_overdue = bool(
+        follow_up_due and follow_up_due < today and not facts.review_in_progress
+    )
 
     contact_since = add_months(today, -int(rules["minimum_contact_months"]))
-    minimum_contact_met = bool(
-        facts.last_monitoring_date and facts.last_monitoring_date > contact_since
-    )
+    minimum_contact_met = bool(facts.last_contact_date and facts.last_contact_date > contact_since)
 
     request_months = request_due = None
     direct = False
     if facts.out_of_area:
+        # Source 004: an information request as often as the regulator rating says, counted
+        # from the last request sent; never sent, one is due now.
         table = rules["out_of_area_request_months"]
         request_months = int(table.get(facts.regulator_rating, table.get("not_rated", 12)))
-        last_contact = max(
-            (d for d in (facts.last_information_request_date, facts.latest_review_date) if d),
-            default=None,
-        )
-        request_due = (
-            add_months(last_contact, request_months) if last_contact else (facts.registered_on)
-        )
-        people = facts.council_funded_people or 0
-        share = int(rules["direct_monitoring_capacity_percent"])
-        direct = people >= int(rules["direct_monitoring_min_people"]) or bool(
-            facts.capacity and people * 100 > share * facts.capacity
-        )
+        last = facts.last_information_request_date
+        request_due = add_months(last, request_months) if last else facts.registered_on
+        # Source 004: direct monitoring is for out-of-area care homes (with or without
+        # nursing); other services follow their contracts, and get the request cycle only.
+        if facts.care_home:
+            people = facts.council_funded_people or 0
+            share = int(rules["direct_monitoring_capacity_percent"])
+            direct = people >= int(rules["direct_monitoring_min_people"]) or bool(
+                facts.capacity and people * 100 > share * facts.capacity
+            )
 
     return Schedule(
         next_review_due=next_due,
-        never_reviewed=facts.latest_review_date is None,
+        never_reviewed=facts.latest_full_review_date is None,
         review_overdue=review_overdue,
         follow_up_due=follow_up_due,
         follow_up_overdue=follow_up_overdue,
         minimum_contact_met=minimum_contact_met,
         information_request_months=request_months,
         information_request_due=request_due,
+        information_request_overdue=bool(request_due and request_due < today),
         direct_monitoring=direct,
     )

@@ -14,7 +14,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from providers.models import Intelligence, Provider, Service
-from reviews.models import Review
+from reviews.models import InformationRequest, InformationRequestItem, Review
 
 
 def mark_services_dirty(service_ids: Iterable[int]) -> None:
@@ -65,3 +65,21 @@ def _intelligence_changed(sender, instance: Intelligence, raw=False, **kwargs):
 def _review_changed(sender, instance: Review, raw=False, **kwargs):
     if not raw:
         mark_services_dirty([instance.service_id])
+
+
+@receiver([post_save, post_delete], sender=InformationRequest)
+def _request_changed(sender, instance: InformationRequest, raw=False, **kwargs):
+    # A sent request moves the out-of-area request clock (source 004).
+    if not raw:
+        mark_services_dirty([instance.service_id])
+
+
+@receiver(post_save, sender=InformationRequestItem)
+def _request_item_changed(sender, instance: InformationRequestItem, raw=False, **kwargs):
+    # A provider's answer is contact (SPEC §5 minimum contact).
+    if not raw and instance.answered_at is not None:
+        mark_services_dirty(
+            InformationRequest.objects.filter(pk=instance.request_id).values_list(
+                "service_id", flat=True
+            )
+        )

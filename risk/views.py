@@ -16,7 +16,7 @@ from qaf.generic import parse_id
 from qaf.scoping import can
 from risk import services
 from risk.forms import PolicyForm
-from risk.matrix import FACTOR_LABELS, FACTORS
+from risk.matrix import FACTOR_LABELS, FACTORS, with_defaults
 from risk.models import JobRun, PolicyVersion
 
 
@@ -29,7 +29,8 @@ def _require(user, action: str, label: str) -> None:
 def policy_detail(request):
     _require(request.user, "view", "risk.policyversion")
     current = PolicyVersion.current()
-    rows = [(FACTOR_LABELS[f], current.matrix[f]) for f in FACTORS]
+    matrix = with_defaults(current.matrix)
+    rows = [(FACTOR_LABELS[f], matrix[f]) for f in FACTORS]
     return render(
         request,
         "risk/policy_detail.html",

@@ -61,6 +61,8 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     regulator_id = factory.Sequence(lambda n: f"1-{3000000000 + n}")
     regulator_rating = RegulatorRating.GOOD
     last_inspection_date = date(2025, 3, 14)
+    # Said by someone: the model's default is "not known" (None).
+    registered_manager = True
     capacity = 40
     council_funded_people = 10
     local_authority_area = "Northfield"

@@ -3,6 +3,8 @@
 - ``other_session()``: a second database session, as a worker or a colleague's request has.
 - ``wait_until(check, what)``: wait, bounded, for something another thread or process does.
 - ``LATE_SUMMER_EVENING``: the hour at which the machine's date and London's differ.
+- ``migrate_to(targets)`` / ``latest_migrations()``: move the test database's schema for a
+  migration test (mark it ``django_db(transaction=True, serialized_rollback=True)``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.executor import MigrationExecutor
 
 # 23:30 UTC on a summer day: London (BST, UTC+1) is already on 2 July. Code or a test that
 # takes the machine's date (UTC on servers and CI) for the council's (Europe/London) is a day
@@ -82,3 +85,17 @@ def send_in_parallel(method: str, url: str, tokens: list[str], bodies: list[dict
     for thread in threads:
         thread.join(timeout=120)
     return statuses
+
+
+def migrate_to(targets: list[tuple[str, str]]):
+    """Migrate the test database to ``targets`` and return the apps of that state (the
+    historical models, to make rows as they were then)."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def latest_migrations() -> list[tuple[str, str]]:
+    """Where to migrate back to when a migration test ends."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()

@@ -90,6 +90,8 @@ def register(sunrise, oak_lodge, sunrise_house, oak_lodge_home, officer_olivia):
         regulator_rating=RegulatorRating.INADEQUATE,
         rating_safe=RegulatorRating.INADEQUATE,
         last_inspection_date=date(2024, 11, 2),
+        registration_date=date(2013, 4, 1),
+        registered_manager=None,  # not known
     )
     ContractFactory(
         provider=sunrise,
@@ -232,6 +234,12 @@ def test_what_the_service_download_says(client_for, register, officer_olivia):
     # Labels, as an officer reads them, not codes.
     assert house["Market risk"] == "Block contract, Sole provider"
     assert house["Placements"] == "Open to placements"
+    # Yes, no or not known: a manager nobody has told us about is never an empty cell.
+    assert house["Registered manager in post"] == "Yes"
+    assert lodge["Registered manager in post"] == "No"
+    acorn = by_name["Acorn House"]
+    assert acorn["Registered manager in post"] == "Not known"
+    assert (acorn["Registration date"], house["Registration date"]) == ("2013-04-01", "")
 
 
 def test_confidential_intelligence_is_in_staff_downloads_only_as_on_the_page(

@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from qaf import notifications
 from qaf.models import Notification
 from tests.factories import ServiceFactory
+from tests.support import latest_migrations, migrate_to
 
 DUE = date(2026, 12, 1)
 
@@ -148,13 +147,6 @@ def test_home_page_lists_my_unread_notices_linked_to_what_they_are_about(
 BEFORE = [("qaf", "0002_issued_documents"), ("risk", "0004_notification_request_overdue")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrating_keeps_every_notice_and_points_request_notices_at_their_request(
     officer_olivia, sunrise_house
@@ -164,9 +156,9 @@ def test_migrating_keeps_every_notice_and_points_request_notices_at_their_reques
     request = info.create_request(sunrise_house, actor=officer_olivia, items=["Rota"])
     info.send_request(request, actor=officer_olivia, today=date(2026, 10, 1))
     request.refresh_from_db()
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = latest_migrations()
     try:
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         OldNotification = old.get_model("risk", "Notification")
         common = {"user_id": officer_olivia.pk, "service_id": sunrise_house.pk}
         overdue = OldNotification.objects.create(
@@ -182,7 +174,7 @@ def test_migrating_keeps_every_notice_and_points_request_notices_at_their_reques
             read_at=emailed,
         )
 
-        _migrate(latest)
+        migrate_to(latest)
         moved = {n.pk: n for n in Notification.objects.all()}
         assert set(moved) == {overdue.pk, late.pk}  # same ids: old links still work
         assert moved[overdue.pk].about == sunrise_house
@@ -197,11 +189,11 @@ def test_migrating_keeps_every_notice_and_points_request_notices_at_their_reques
         assert ContentType.objects.get_for_model(Notification).app_label == "qaf"
 
         # And back: risk's table has them again.
-        old = _migrate(BEFORE)
+        old = migrate_to(BEFORE)
         back = old.get_model("risk", "Notification").objects.order_by("pk")
         assert [(n.pk, n.kind) for n in back][:2] == [
             (overdue.pk, "review_overdue"),
             (late.pk, "request_overdue"),
         ]
     finally:
-        _migrate(latest)
+        migrate_to(latest)

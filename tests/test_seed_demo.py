@@ -112,6 +112,14 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Service.objects.filter(provider=b.provider).count() >= 2
     assert not a.roles and not b.roles
 
+    # Registration dates mostly known; registered managers in post, not, and not known.
+    assert Service.objects.filter(registration_date__isnull=False).count() > 70
+    assert Service.objects.filter(registration_date__isnull=True).exists()
+    managers = set(
+        Service.objects.filter(regulated=True).values_list("registered_manager", flat=True)
+    )
+    assert managers == {True, False, None}
+
     # Every service rated, with all three ratings present.
     assert ServiceRisk.objects.count() == Service.objects.count()
     assert set(ServiceRisk.objects.values_list("rating", flat=True)) == {"green", "amber", "red"}

@@ -49,6 +49,9 @@ def test_counts_and_mix(seeded):
     assert Service.objects.filter(out_of_area=True).exists()
     assert Service.objects.exclude(market_risk_reasons=[]).exists()
     assert Service.objects.filter(regulated=True, registered_manager=False).exists()
+    assert Service.objects.filter(regulated=True, registered_manager=None).exists()  # not known
+    known = Service.objects.filter(registration_date__isnull=False).count()
+    assert 0.75 * N < known < N  # most registration dates known, some not
     reviewed = Service.objects.filter(reviews__status=ReviewStatus.FINAL).distinct().count()
     assert 0.6 * N < reviewed < 0.8 * N  # ~70% have a final review
     assert Review.objects.in_progress().exists()

@@ -58,14 +58,22 @@ class RiskSerializer(serializers.Serializer):
 
 
 class ScheduleSerializer(serializers.Serializer):
-    next_review_due = serializers.DateField()
-    never_reviewed = serializers.BooleanField()
+    next_review_due = serializers.DateField(
+        allow_null=True,
+        help_text="The next full QA review; null for an out-of-area service, which its host "
+        "authority reviews (its information-request cycle is given instead)",
+    )
+    never_reviewed = serializers.BooleanField(help_text="No final full review yet")
     review_overdue = serializers.BooleanField()
     follow_up_due = serializers.DateField(allow_null=True)
     follow_up_overdue = serializers.BooleanField()
     minimum_contact_met = serializers.BooleanField()
     information_request_months = serializers.IntegerField(allow_null=True)
     information_request_due = serializers.DateField(allow_null=True)
+    information_request_overdue = serializers.BooleanField()
+    last_information_request = serializers.DateField(
+        allow_null=True, help_text="The day the latest information request was sent"
+    )
     direct_monitoring = serializers.BooleanField()
 
 

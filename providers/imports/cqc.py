@@ -56,6 +56,20 @@ Service / Population Group optional: rows other than "Overall" (population group
                            GP practices) are ignored
 =========================  ==========================================================
 
+**CQC HSCA active locations file** (``HSCA_Active_Locations``, one row per location, with
+CQC's many columns; only these are read):
+
+=========================  ==========================================================
+Location ID                the service, by CQC location id; rows of locations that are not
+                           on the register are counted as ignored (the file lists all of
+                           England)
+Location HSCA start date   ``registration_date`` (required column; a blank cell leaves it)
+Registered manager         optional column: a name means ``registered_manager`` yes, a
+                           blank cell no (CQC has no registered manager on record)
+=========================  ==========================================================
+
+The care directory may carry the same two columns; when it does they are read the same way.
+
 Every change of a rating (overall or per key question) is logged on the service as
 ``regulator_information`` intelligence ("CQC rating changed from Good to Requires improvement
 (published 14 March 2026)").
@@ -135,6 +149,10 @@ DIRECTORY_REQUIRED = (
     "CQC Provider ID",
 )
 RATINGS_REQUIRED = ("Location ID", "Key Question", "Latest Rating", "Publication Date")
+LOCATIONS_REQUIRED = ("Location ID", "Location HSCA start date")
+# Columns of the HSCA active locations file that the directory may carry too.
+REGISTRATION_DATE = "location hsca start date"
+REGISTERED_MANAGER = "registered manager"
 # Column names CQC has used for the same thing.
 ALIASES = {"domain": "key question"}
 POPULATION_GROUP = "service / population group"
@@ -214,6 +232,8 @@ DIRECTORY_FIELDS = (
     "local_authority_area",
     "out_of_area",
     "host_authority",
+    "registration_date",
+    "registered_manager",
 )
 _MAX = {name: Service._meta.get_field(name).max_length for name in ("name", "host_authority")}
 _PROVIDER_NAME_MAX = Provider._meta.get_field("name").max_length
@@ -241,8 +261,8 @@ def _looks_like_header(cells: list[str]) -> bool:
 
 
 def detect(header: list[str]) -> str:
-    """``"cqc_directory"`` or ``"cqc_ratings"`` from the header row; else an error that names
-    the columns missing for each."""
+    """``"cqc_directory"``, ``"cqc_ratings"`` or ``"cqc_locations"`` from the header row; else
+    an error that names the columns missing for each."""
     columns = _columns(header)
     directory_missing = _missing(columns, DIRECTORY_REQUIRED)
     ratings_missing = _missing(columns, RATINGS_REQUIRED)
@@ -250,6 +270,8 @@ def detect(header: list[str]) -> str:
         return "cqc_directory"
     if not ratings_missing:
         return "cqc_ratings"
+    if not _missing(columns, LOCATIONS_REQUIRED):
+        return "cqc_locations"
     if "cqc location id" in columns or "service types" in columns:
         raise ImportFileError(
             "The CQC care directory file is missing these columns: " + ", ".join(directory_missing)
@@ -261,8 +283,10 @@ def detect(header: list[str]) -> str:
     raise ImportFileError(
         "The file is neither the CQC care directory (with columns "
         + ", ".join(DIRECTORY_REQUIRED)
-        + ") nor the CQC ratings file (with columns "
+        + "), the CQC ratings file (with columns "
         + ", ".join(RATINGS_REQUIRED)
+        + ") nor the CQC HSCA active locations file (with columns "
+        + ", ".join(LOCATIONS_REQUIRED)
         + ")"
     )
 
@@ -291,6 +315,8 @@ def import_cqc(
     with import_lock():
         if kind == "cqc_directory":
             return _DirectoryImport(table, partial, user, progress, today).run()
+        if kind == "cqc_locations":
+            return _LocationsImport(table, partial, user, progress, today).run()
         return _RatingsImport(table, partial, user, progress, today).run()
 
 
@@ -340,6 +366,52 @@ class _Import:
             return ""
         value = cells[index]
         return value.strip() if isinstance(value, str) else value
+
+    def cqc_services(self, fields: tuple[str, ...]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The CQC services on the register by location id: (pk, {field: value})."""
+        return {
+            row[0]: (row[1], dict(zip(fields, row[2:], strict=True)))
+            for row in Service.objects.filter(regulator=Regulator.CQC)
+            .exclude(regulator_id="")
+            .values_list("regulator_id", "pk", *fields)
+            .iterator(BATCH)
+        }
+
+    @staticmethod
+    def location_problem(location: str, label: str, seen: dict | None = None) -> str | None:
+        """Why ``location`` (the column ``label``) is not a usable CQC location id, if it is not:
+        missing, malformed, or (given ``seen``) on an earlier row too."""
+        if not location:
+            return f"{label} is missing"
+        if not CQC_ID.match(location):
+            return f"{label} {location!r} is not like 1-1000210669"
+        if seen is not None and location in seen:
+            return f"{label} {location} is also on row {seen[location]}"
+        return None
+
+    def registration(self, cells: list[Any], errors: list[str]) -> dict[str, Any]:
+        """``registration_date`` and ``registered_manager`` from the HSCA columns, each only
+        when the file has the column (and, for the date, a value)."""
+        values: dict[str, Any] = {}
+        raw_date = self.cell(cells, REGISTRATION_DATE)
+        if raw_date:
+            try:
+                registered = parse_date(raw_date)
+            except ValueError:
+                errors.append(
+                    f"Location HSCA start date {raw_date!r} is not a date like 14/03/2026"
+                )
+            else:
+                if registered > self.today:
+                    errors.append(
+                        f"Location HSCA start date {registered:%d/%m/%Y} is in the future"
+                    )
+                else:
+                    values["registration_date"] = registered
+        if REGISTERED_MANAGER in self.columns:
+            # CQC lists the registered manager's name; a blank cell means none is on record.
+            values["registered_manager"] = bool(str(self.cell(cells, REGISTERED_MANAGER)))
+        return values
 
     def reject(self, number: int, cells: list[Any], reasons: list[str]) -> None:
         self.result.reject(number, "; ".join(reasons), self.table.header, cells)
@@ -421,12 +493,8 @@ class _DirectoryImport(_Import):
         provider_id = str(cell(cells, "cqc provider id"))
         name = str(cell(cells, "name"))
         authority = str(cell(cells, "local authority"))
-        if not location:
-            errors.append("CQC Location ID is missing")
-        elif not CQC_ID.match(location):
-            errors.append(f"CQC Location ID {location!r} is not like 1-1000210669")
-        elif location in self.seen:
-            errors.append(f"CQC Location ID {location} is also on row {self.seen[location]}")
+        if problem := self.location_problem(location, "CQC Location ID", self.seen):
+            errors.append(problem)
         if not provider_id:
             errors.append("CQC Provider ID is missing")
         elif not CQC_ID.match(provider_id):
@@ -458,6 +526,7 @@ class _DirectoryImport(_Import):
             else:
                 if inspected > self.today:
                     errors.append(f"Date of latest check {inspected:%d/%m/%Y} is in the future")
+        registration = self.registration(cells, errors)
         if errors:
             self.reject(number, cells, errors)
             return
@@ -473,6 +542,7 @@ class _DirectoryImport(_Import):
             "local_authority_area": authority,
             "out_of_area": out_of_area,
             "host_authority": authority if out_of_area else "",
+            **registration,
         }
         self.result.valid += 1
         old_row = self.existing.get(location)
@@ -532,14 +602,7 @@ class _RatingsImport(_Import):
 
     def __init__(self, *args):
         super().__init__(*args)
-        rating_fields = tuple(KEY_QUESTION_LABELS)
-        self.existing: dict[str, tuple[int, dict[str, str]]] = {
-            row[0]: (row[1], dict(zip(rating_fields, row[2:], strict=True)))
-            for row in Service.objects.filter(regulator=Regulator.CQC)
-            .exclude(regulator_id="")
-            .values_list("regulator_id", "pk", *rating_fields)
-            .iterator(BATCH)
-        }
+        self.existing = self.cqc_services(tuple(KEY_QUESTION_LABELS))
         self.seen: dict[tuple[str, str], int] = {}
         self.changes: dict[int, dict[str, Any]] = {}
         self.entries: list[dict[str, Any]] = []
@@ -557,10 +620,8 @@ class _RatingsImport(_Import):
         field = KEY_QUESTION_FIELDS.get(question.casefold())
         rating = RATINGS.get(re.sub(r"\s+", " ", rating_text.casefold()))
         service = None
-        if not location:
-            errors.append("Location ID is missing")
-        elif not CQC_ID.match(location):
-            errors.append(f"Location ID {location!r} is not like 1-1000210669")
+        if problem := self.location_problem(location, "Location ID"):
+            errors.append(problem)
         else:
             service = self.existing.get(location)
             if service is None:
@@ -630,4 +691,46 @@ class _RatingsImport(_Import):
         self._save_changes(self.changes)
         entry_ids = bulk.copy_insert(Intelligence, self.entries, now=self.now)
         self._history(Intelligence, entry_ids, "+")
+        return list(self.changes)
+
+
+# --- HSCA active locations ------------------------------------------------------------------
+
+
+class _LocationsImport(_Import):
+    """Registration dates and registered managers of the services already on the register."""
+
+    file_kind = "cqc_locations"
+    FIELDS = ("registration_date", "registered_manager")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.existing = self.cqc_services(self.FIELDS)
+        self.seen: dict[str, int] = {}
+        self.changes: dict[int, dict[str, Any]] = {}
+
+    def check_row(self, number: int, cells: list[Any]) -> None:
+        errors: list[str] = []
+        location = str(self.cell(cells, "location id"))
+        if problem := self.location_problem(location, "Location ID", self.seen):
+            errors.append(problem)
+        elif location not in self.existing:
+            self.result.ignored += 1  # a location of another area: not on our register
+            return
+        values = self.registration(cells, errors)
+        if errors:
+            self.reject(number, cells, errors)
+            return
+        self.seen[location] = number
+        self.result.valid += 1
+        service_id, old = self.existing[location]
+        changed = {key: value for key, value in values.items() if old[key] != value}
+        if changed:
+            self.changes[service_id] = changed
+            self.result.updated += 1
+        else:
+            self.result.unchanged += 1
+
+    def write(self) -> list[int]:
+        self._save_changes(self.changes)
         return list(self.changes)

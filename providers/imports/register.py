@@ -40,7 +40,10 @@ regulator_rating           outstanding, good, requires_improvement, inadequate, 
 rating_safe, rating_effective, rating_caring, rating_responsive, rating_well_led
                            the key-question ratings, same values
 last_inspection_date       DD/MM/YYYY or YYYY-MM-DD
-registered_manager         yes or no (a registered manager is in post)
+registration_date          DD/MM/YYYY or YYYY-MM-DD: the regulator's registration date, or the
+                           day an unregulated service came onto the council's register
+registered_manager         yes, no or not known (a registered manager is in post); a new
+                           service left blank is "not known"
 market_risk_reasons        block_contract, sole_provider, large_setting; several separated
                            by ``;``
 **contract rows**
@@ -54,7 +57,8 @@ framework, specification_notes
 =========================  ===================================================================
 
 Choices may be written as the value (``requires_improvement``) or as the words the pages show
-("Requires improvement"). Yes/no columns take yes, no, true, false, y, n, 1 or 0.
+("Requires improvement"). Yes/no columns take yes, no, true, false, y, n, 1 or 0; a yes / no /
+not known column also takes "not known" or "unknown".
 
 Records are matched to the register by natural keys and updated, or created when there is no
 match: a provider by its CQC provider id, else by its name; a service by its regulator id, else
@@ -138,6 +142,7 @@ COLUMNS = tuple(
 )
 TRUE = {"yes", "y", "true", "t", "1"}
 FALSE = {"no", "n", "false", "f", "0"}
+NOT_KNOWN = {"not known", "unknown", "not_known"}
 
 
 class RowError(Exception):
@@ -202,6 +207,10 @@ def _value(field: models.Field, raw: Any) -> Any:
             return True
         if text in FALSE:
             return False
+        if field.null and text in NOT_KNOWN:
+            return None
+        if field.null:
+            raise RowError(f"{column}: enter yes, no or not known, not {raw!r}")
         raise RowError(f"{column}: enter yes or no, not {raw!r}")
     if isinstance(field, models.DateField):
         try:

@@ -62,7 +62,7 @@ class RejectedRow:
 
 @dataclass
 class ImportResult:
-    file_kind: str  # "cqc_directory", "cqc_ratings" or "register"
+    file_kind: str  # "cqc_directory", "cqc_ratings", "cqc_locations" or "register"
     partial: bool = False
     total: int = 0
     created: int = 0
@@ -79,6 +79,7 @@ class ImportResult:
     FILE_KINDS = {
         "cqc_directory": "CQC care directory",
         "cqc_ratings": "CQC ratings file",
+        "cqc_locations": "CQC HSCA active locations file",
         "register": "council register",
     }
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from providers.imports.cqc import DIRECTORY_COLUMNS, import_cqc, map_service_type
 from providers.imports.register import import_register
@@ -786,3 +787,146 @@ def test_the_register_example_in_the_documentation_imports():
 
     assert not result.rejected and result.counts()["created"] == 4
     assert Contract.objects.get(reference="C-WIL-1").services.count() == 2
+
+
+# --- Registration dates and registered managers (issue 9 items 6 and 7) ---------------------
+
+LOCATIONS_HEADER = [
+    "Location ID",
+    "Location HSCA start date",
+    "Dormant (Y/N)",
+    "Care home?",
+    "Location Name",
+    "Registered manager",
+    "Location Local Authority",
+]
+
+
+def locations(*rows: list[str], header: list[str] | None = None) -> io.BytesIO:
+    return io.BytesIO(csv_bytes(header or LOCATIONS_HEADER, list(rows)))
+
+
+def test_hsca_locations_file_fills_services_already_on_the_register(sunrise_house):
+    # Sunrise House came onto the register before QAF knew registration dates.
+    Service.objects.filter(pk=sunrise_house.pk).update(registered_manager=None)
+    sunrise_house.refresh_from_db()
+    assert (sunrise_house.registration_date, sunrise_house.registered_manager) == (None, None)
+    oak = ServiceFactory(name="Oak Lodge", regulator_id="1-3000000002")
+
+    result = import_cqc(
+        locations(
+            [SUNRISE_LOCATION, "01/04/2011", "N", "Y", "Sunrise House", "Jane Smith", "Avonmere"],
+            ["1-3000000002", "2019-06-30", "N", "Y", "Oak Lodge", "", "Avonmere"],
+            ["1-9999999999", "01/01/2015", "N", "Y", "Far Away", "A Manager", "Cumbria"],
+        )
+    )
+
+    assert result.file_kind == "cqc_locations" and result.saved
+    assert (result.updated, result.ignored, result.rejected) == (2, 1, [])
+    sunrise_house.refresh_from_db()
+    oak.refresh_from_db()
+    assert sunrise_house.registration_date == date(2011, 4, 1)
+    assert sunrise_house.registered_manager is True  # a name: in post
+    assert (oak.registration_date, oak.registered_manager) == (date(2019, 6, 30), False)
+    assert sunrise_house.history.first().history_change_reason == "CQC import"
+
+    again = import_cqc(
+        locations(
+            [SUNRISE_LOCATION, "01/04/2011", "N", "Y", "Sunrise House", "Jane Smith", "Avonmere"]
+        )
+    )
+    assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_hsca_locations_file_re_rates_at_once(sunrise_house, django_capture_on_commit_callbacks):
+    from risk.models import ServiceRisk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_cqc(locations([SUNRISE_LOCATION, "01/04/2011", "N", "Y", "Sunrise House", "", ""]))
+    factors = {f["factor"]: f for f in ServiceRisk.objects.get(pk=sunrise_house.pk).factors}
+    assert factors["review_age"]["rag"] == "red"  # never reviewed, registered in 2011
+    assert factors["registered_manager"]["reason"] == "No registered manager is in post"
+
+
+def test_hsca_locations_file_without_the_manager_column_leaves_it(sunrise_house):
+    Service.objects.filter(pk=sunrise_house.pk).update(registered_manager=None)
+    header = ["Location ID", "Location HSCA start date", "Location Name"]
+    import_cqc(locations([SUNRISE_LOCATION, "01/04/2011", "Sunrise House"], header=header))
+    sunrise_house.refresh_from_db()
+    assert (sunrise_house.registration_date, sunrise_house.registered_manager) == (
+        date(2011, 4, 1),
+        None,
+    )
+
+
+def test_hsca_locations_file_rejects_bad_dates_and_saves_nothing(sunrise_house):
+    ServiceFactory(name="Oak Lodge", regulator_id="1-3000000002")
+    result = import_cqc(
+        locations(
+            [SUNRISE_LOCATION, "31/02/2011", "N", "Y", "Sunrise House", "", ""],
+            ["1-3000000002", "01/01/2099", "N", "Y", "Oak Lodge", "", ""],
+            ["not-an-id", "01/01/2015", "N", "Y", "Bad", "", ""],
+        )
+    )
+    reasons = {r.row: r.reason for r in result.rejected}
+    assert reasons[2] == "Location HSCA start date '31/02/2011' is not a date like 14/03/2026"
+    assert reasons[3] == "Location HSCA start date 01/01/2099 is in the future"
+    assert reasons[4] == "Location ID 'not-an-id' is not like 1-1000210669"
+    assert not result.saved
+    assert not Service.objects.filter(registration_date__isnull=False).exists()
+
+
+def test_directory_reads_the_registration_columns_when_it_has_them():
+    header = [*DIRECTORY_COLUMNS, "Location HSCA start date", "Registered manager"]
+    rows = [
+        [*directory_row(), "02/05/2016", "Sam Jones"],
+        [*directory_row(Name="Brook House", **{"CQC Location ID": "1-4000000009"}), "", ""],
+    ]
+    import_cqc(io.BytesIO(csv_bytes(header, rows)))
+    meadow = Service.objects.get(regulator_id="1-4000000001")
+    brook = Service.objects.get(regulator_id="1-4000000009")
+    assert (meadow.registration_date, meadow.registered_manager) == (date(2016, 5, 2), True)
+    assert (brook.registration_date, brook.registered_manager) == (None, False)
+
+
+def test_directory_without_the_columns_knows_no_manager():
+    import_cqc(directory(directory_row()))
+    meadow = Service.objects.get(regulator_id="1-4000000001")
+    assert (meadow.registration_date, meadow.registered_manager) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [("yes", True), ("No", False), ("not known", None), ("Unknown", None)],
+)
+def test_register_registered_manager_yes_no_or_not_known(sunrise_house, cell, stored):
+    header = ["record_type", "provider", "name", "regulator_id", "registered_manager"]
+    data = csv_bytes(
+        header, [["service", "Sunrise Care Ltd", "Sunrise House", SUNRISE_LOCATION, cell]]
+    )
+    result = import_register(io.BytesIO(data))
+    assert not result.rejected
+    sunrise_house.refresh_from_db()
+    assert sunrise_house.registered_manager is stored
+
+
+def test_register_refuses_a_registered_manager_that_is_not_yes_no_or_not_known(sunrise_house):
+    header = ["record_type", "provider", "name", "registered_manager", "registration_date"]
+    data = csv_bytes(
+        header, [["service", "Sunrise Care Ltd", "Sunrise House", "maybe", "1/1/2099"]]
+    )
+    result = import_register(io.BytesIO(data))
+    reason = result.rejected[0].reason
+    assert "registered_manager: enter yes, no or not known, not 'maybe'" in reason
+
+
+def test_register_sets_the_registration_date_of_a_service_created_before(sunrise_house):
+    header = ["record_type", "provider", "name", "registration_date"]
+    data = csv_bytes(header, [["service", "Sunrise Care Ltd", "Sunrise House", "01/04/2011"]])
+    assert import_register(io.BytesIO(data)).counts()["updated"] == 1
+    sunrise_house.refresh_from_db()
+    assert sunrise_house.registration_date == date(2011, 4, 1)
+    later = (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")
+    future = csv_bytes(header, [["service", "Sunrise Care Ltd", "Sunrise House", later]])
+    reason = import_register(io.BytesIO(future)).rejected[0].reason
+    assert reason == "registration_date: The date must be today or in the past"

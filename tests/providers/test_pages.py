@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -67,7 +68,8 @@ def test_officer_adds_a_service_and_is_taken_to_its_page(client_for, officer_oli
             "rating_responsive": "good",
             "rating_well_led": "good",
             "last_inspection_date": "14/03/2022",
-            "registered_manager": "on",
+            "registration_date": "01/06/2015",
+            "registered_manager": "true",
             "postcode": "av1 2ab",
             "market_risk_reasons": ["block_contract"],
         },
@@ -78,6 +80,39 @@ def test_officer_adds_a_service_and_is_taken_to_its_page(client_for, officer_oli
     assert service.postcode == "AV1 2AB"
     assert service.last_inspection_date.isoformat() == "2022-03-14"
     assert service.market_risk_reasons == ["block_contract"]
+    assert service.registered_manager is True
+    assert service.registration_date.isoformat() == "2015-06-01"
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored", "shown"),
+    [
+        ("true", True, "Yes"),
+        ("false", False, "No"),
+        ("unknown", None, "Not known"),
+        ("", None, "Not known"),
+    ],
+)
+def test_registered_manager_is_yes_no_or_not_known_on_the_form(
+    client_for, officer_olivia, sunrise_house, answer, stored, shown
+):
+    client = client_for(officer_olivia)
+    url = reverse("providers:service_edit", args=[sunrise_house.pk])
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(regulated="on", market_risk_reasons=[], registered_manager=answer)
+    assert client.post(url, data).status_code == 302
+    sunrise_house.refresh_from_db()
+    assert sunrise_house.registered_manager is stored
+    page = client.get(sunrise_house.get_absolute_url()).content.decode()
+    assert f'Registered manager in post</dt><dd class="govuk-summary-list__value">{shown}<' in page
+    # The radio of what is stored is the one checked when the form opens again.
+    edit = client.get(url).content.decode()
+    checked = {"true": "true", "false": "false", "unknown": "unknown", "": "unknown"}[answer]
+    radios = re.findall(
+        r'<input type="radio" name="registered_manager" value="(\w+)"([^>]*)>', edit
+    )
+    assert [value for value, attrs in radios if " checked" in attrs] == [checked]
 
 
 def test_bad_form_input_shows_errors_on_the_form_and_saves_nothing(
@@ -130,7 +165,7 @@ def test_two_officers_editing_the_same_service_the_later_save_is_told(
     client.force_login(officer_olivia)
     form = client.get(url).context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data["registered_manager"] = "on"
+    data["registered_manager"] = "true"
     data["regulated"] = "on"
     data["market_risk_reasons"] = []
     olivia = {**data, "capacity": 45}

@@ -6,9 +6,10 @@ The story: Avonmere's register has five services, rated by the real recompute on
 - Birch House (care home, Northfield, Olivia's): rated Inadequate by CQC -> Red; last reviewed
   January 2023, so its review is overdue.
 - Ash Villa (care home, Southgate): Inadequate -> Red; never reviewed, registered today.
-- Cedar Court (care home with nursing, Northfield): no review yet -> Amber.
+- Cedar Court (care home with nursing, Northfield): on the register since March 2024 and never
+  reviewed -> Amber, and its first full review is overdue.
 - Fir Grove (domiciliary care, out of area in Somerset, Olivia's): reviewed March 2022, rated
-  Amber -> Amber, and overdue.
+  Amber -> Amber; Somerset, its host authority, reviews it, so no full review is due here.
 - Elm Lodge (domiciliary care, Southgate, Owen's): a green review and a satisfactory audit this
   year -> Green.
 """
@@ -87,6 +88,7 @@ def register(officer_olivia, officer_owen):
             name="Cedar Court",
             service_type=ServiceType.CARE_HOME_NURSING,
             local_authority_area="Northfield",
+            registration_date=date(2024, 3, 1),
         ),
         "fir": ServiceFactory(
             provider=sunrise,
@@ -263,8 +265,9 @@ def test_the_register_list_filters_by_overdue_review(client_for, officer_olivia,
         .get(reverse("providers:service_list"), {"review_overdue": "true"})
         .content.decode()
     )
-    assert "Birch House" in page and "Fir Grove" in page
-    assert "Elm Lodge" not in page and "Cedar Court" not in page
+    assert "Birch House" in page and "Cedar Court" in page
+    assert "Elm Lodge" not in page
+    assert "Fir Grove" not in page  # out of area: its host authority reviews it
 
 
 def test_htmx_gets_only_the_results(client_for, officer_olivia, register):
@@ -283,7 +286,7 @@ def test_htmx_gets_only_the_results(client_for, officer_olivia, register):
 def test_overdue_reviews_the_longest_overdue_first(client_for, officer_olivia, register):
     response = client_for(officer_olivia).get(URL)
     table = response.context["overdue"]
-    assert _names(table) == ["Fir Grove", "Birch House"]
+    assert _names(table) == ["Birch House", "Cedar Court"]
     assert table.paginator.count == 2
     page = response.content.decode()
     # Ratings are tags with the word, coloured by rating.
@@ -362,11 +365,13 @@ def test_csv_download_of_counts_by_service_type_keeps_the_filters(
 def test_csv_download_of_overdue_reviews(client_for, officer_olivia, register):
     rows = _csv(client_for(officer_olivia).get(URL, {"export_table": "overdue", "_export": "csv"}))
     assert rows[0][:2] == ["Service", "Provider"]
-    assert [row[0] for row in rows[1:]] == ["Fir Grove", "Birch House"]
-    fir = dict(zip(rows[0], rows[1], strict=True))
-    assert fir["Rating"] == "Amber"
-    assert fir["Review due"] == "2023-03-01"
-    assert fir["Lead officer"] == str(register["fir"].lead_officer)
+    assert [row[0] for row in rows[1:]] == ["Birch House", "Cedar Court"]
+    birch = dict(zip(rows[0], rows[1], strict=True))
+    assert birch["Rating"] == "Red"
+    assert birch["Review due"] == "2023-07-10"  # Red: six months after January 2023's review
+    assert birch["Lead officer"] == str(register["birch"].lead_officer)
+    cedar = dict(zip(rows[0], rows[2], strict=True))
+    assert (cedar["Review due"], cedar["Reviewed before"]) == ("2024-03-01", "No")
 
 
 def test_xlsx_downloads_of_worsened_and_caseload(client_for, officer_olivia, register):

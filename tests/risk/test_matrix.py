@@ -31,8 +31,8 @@ GOOD = ServiceFacts(
     registered_manager=True,
     sponsorship_licence="not_held",
     open_safeguarding_enquiry=False,
-    latest_review_date=date(2025, 9, 1),
-    latest_review_rating="green",
+    latest_full_review_date=date(2025, 9, 1),
+    latest_full_review_rating="green",
     latest_audit_date=date(2026, 3, 1),
     latest_audit_outcome="satisfactory",
 )
@@ -161,8 +161,10 @@ def test_safeguarding_enquiry(open_enquiry, expected):
     [
         (True, True, GREEN),
         (True, False, AMBER),
+        (True, None, AMBER),  # not known: Amber, never "in post"
         (False, False, NA),
         (False, True, NA),
+        (False, None, NA),
     ],
 )
 def test_registered_manager(regulated, in_post, expected):
@@ -176,6 +178,37 @@ def test_registered_manager(regulated, in_post, expected):
 
 
 @pytest.mark.parametrize(
+    ("in_post", "reason"),
+    [
+        (True, "A registered manager is in post"),
+        (False, "No registered manager is in post"),
+        (None, "It is not known whether a registered manager is in post"),
+    ],
+)
+def test_registered_manager_reasons(in_post, reason):
+    facts = replace(GOOD, registered_manager=in_post)
+    assert evaluate(facts, DEFAULT_MATRIX, TODAY).factor("registered_manager").reason == reason
+
+
+def test_registered_manager_is_not_known_unless_someone_said_so():
+    facts = ServiceFacts(regulated=True, regulator="CQC", regulator_rating="good")
+    result = evaluate(facts, DEFAULT_MATRIX, TODAY).factor("registered_manager")
+    assert (result.rag, result.reason) == (
+        AMBER,
+        "It is not known whether a registered manager is in post",
+    )
+
+
+def test_not_known_registered_manager_rates_with_a_matrix_saved_before_the_setting():
+    # A policy version saved before "not known" existed has no setting for it: Amber.
+    matrix = copy.deepcopy(DEFAULT_MATRIX)
+    del matrix["registered_manager"]["not_known"]
+    assert rag(replace(GOOD, registered_manager=None), "registered_manager", matrix=matrix) == (
+        AMBER
+    )
+
+
+@pytest.mark.parametrize(
     ("review_rating", "expected"),
     [
         ("green", GREEN),
@@ -184,11 +217,11 @@ def test_registered_manager(regulated, in_post, expected):
     ],
 )
 def test_review_outcome(review_rating, expected):
-    assert rag(replace(GOOD, latest_review_rating=review_rating), "review_outcome") == expected
+    assert rag(replace(GOOD, latest_full_review_rating=review_rating), "review_outcome") == expected
 
 
 def test_review_outcome_is_na_without_a_final_review():
-    facts = replace(GOOD, latest_review_date=None, latest_review_rating=None)
+    facts = replace(GOOD, latest_full_review_date=None, latest_full_review_rating=None)
     assert rag(facts, "review_outcome") == NA
 
 
@@ -206,12 +239,89 @@ def test_review_outcome_is_na_without_a_final_review():
     ],
 )
 def test_review_age_boundaries(reviewed, expected):
-    assert rag(replace(GOOD, latest_review_date=reviewed), "review_age") == expected
+    assert rag(replace(GOOD, latest_full_review_date=reviewed), "review_age") == expected
 
 
-def test_no_final_review_is_amber_for_review_age():
-    facts = replace(GOOD, latest_review_date=None, latest_review_rating=None)
-    assert rag(facts, "review_age") == AMBER
+def test_never_reviewed_with_no_registration_date_is_amber_with_that_reason():
+    facts = replace(GOOD, latest_full_review_date=None, latest_full_review_rating=None)
+    result = evaluate(facts, DEFAULT_MATRIX, TODAY).factor("review_age")
+    assert (result.rag, result.reason) == (
+        AMBER,
+        "Never reviewed, and the date it came onto the register is not known",
+    )
+
+
+NEVER_REVIEWED = replace(GOOD, latest_full_review_date=None, latest_full_review_rating=None)
+
+
+@pytest.mark.parametrize(
+    ("registered", "expected"),
+    [
+        # Never reviewed: rated as if last reviewed on the registration date (SPEC §4).
+        (date(2026, 11, 25), GREEN),  # registered today
+        (date(2024, 11, 26), GREEN),  # the day after two years earlier
+        (date(2024, 11, 25), AMBER),  # exactly 2 years
+        (date(2021, 11, 26), AMBER),
+        (date(2021, 11, 25), AMBER),  # exactly 5 years is not "more than 5 years"
+        (date(2021, 11, 24), RED),  # the day before: more than 5 years
+        (date(2010, 4, 1), RED),
+    ],
+)
+def test_never_reviewed_counts_from_the_registration_date(registered, expected):
+    facts = replace(NEVER_REVIEWED, registration_date=registered)
+    assert rag(facts, "review_age") == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "registered", "expected"),
+    [
+        (date(2029, 2, 28), date(2024, 2, 29), AMBER),  # 5 years back from 28 Feb is 28 Feb
+        (date(2029, 3, 1), date(2024, 2, 29), RED),
+        (date(2026, 2, 28), date(2024, 2, 29), GREEN),
+        (date(2026, 3, 1), date(2024, 2, 29), AMBER),
+    ],
+)
+def test_never_reviewed_registration_age_on_leap_days(today, registered, expected):
+    facts = replace(NEVER_REVIEWED, registration_date=registered)
+    assert rag(facts, "review_age", today) == expected
+
+
+@pytest.mark.parametrize(
+    ("registered", "reason"),
+    [
+        (
+            date(2019, 3, 1),
+            "Never reviewed; on the register since 1 March 2019, more than 5 years ago",
+        ),
+        (
+            date(2023, 3, 1),
+            "Never reviewed; on the register since 1 March 2023, 2 to 5 years ago",
+        ),
+        (
+            date(2026, 3, 1),
+            "Never reviewed; on the register since 1 March 2026, less than 2 years ago",
+        ),
+    ],
+)
+def test_never_reviewed_reason_names_the_registration_date(registered, reason):
+    facts = replace(NEVER_REVIEWED, registration_date=registered)
+    assert evaluate(facts, DEFAULT_MATRIX, TODAY).factor("review_age").reason == reason
+
+
+def test_a_full_review_counts_not_the_registration_date():
+    facts = replace(GOOD, registration_date=date(2001, 1, 1))
+    result = evaluate(facts, DEFAULT_MATRIX, TODAY).factor("review_age")
+    assert (result.rag, result.reason) == (
+        GREEN,
+        "The latest full QA review 1 September 2025 is less than 2 years ago",
+    )
+
+
+def test_review_outcome_reason_names_the_full_review():
+    facts = replace(GOOD, latest_full_review_rating="amber")
+    assert evaluate(facts, DEFAULT_MATRIX, TODAY).factor("review_outcome").reason == (
+        "The latest full QA review (1 September 2025) was rated Amber"
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,7 +334,7 @@ def test_no_final_review_is_amber_for_review_age():
     ],
 )
 def test_review_age_on_leap_days(today, reviewed, expected):
-    assert rag(replace(GOOD, latest_review_date=reviewed), "review_age", today) == expected
+    assert rag(replace(GOOD, latest_full_review_date=reviewed), "review_age", today) == expected
 
 
 @pytest.mark.parametrize(
@@ -289,8 +399,8 @@ def test_amber_beats_green_and_na_counts_for_nothing():
         regulator="",
         regulator_rating="not_rated",
         last_inspection_date=None,
-        latest_review_date=None,
-        latest_review_rating=None,
+        latest_full_review_date=None,
+        latest_full_review_rating=None,
     )
     result = evaluate(facts, DEFAULT_MATRIX, TODAY)
     assert result.factor("review_age").rag == AMBER

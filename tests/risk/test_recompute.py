@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from providers.models import Intelligence, Service
-from reviews.models import IN_PROGRESS, Review
+from reviews.models import IN_PROGRESS, InformationRequest, InformationRequestItem, Review
 from risk.matrix import ServiceFacts, evaluate
 from risk.models import PolicyVersion, RatingChange, ServiceRisk
 from risk.recompute import MONITORING_KINDS, recompute
@@ -27,7 +27,9 @@ TODAY = date(2026, 11, 25)
 def reference_result(service: Service, today: date):
     """The same rules, facts gathered one service at a time with plain ORM queries."""
     intel = Intelligence.objects.filter(Q(service=service) | Q(provider=service.provider))
-    review = service.reviews.filter(status="final").order_by("-completed_on", "-pk").first()
+    finals = service.reviews.filter(status="final").order_by("-completed_on", "-pk")
+    full = finals.filter(kind="full").first()
+    review = finals.first()
     audit = intel.filter(kind="safeguarding_audit").order_by("-date", "-pk").first()
     facts = ServiceFacts(
         regulated=service.regulated,
@@ -35,16 +37,27 @@ def reference_result(service: Service, today: date):
         regulator_rating=service.regulator_rating,
         last_inspection_date=service.last_inspection_date,
         registered_manager=service.registered_manager,
+        registration_date=service.registration_date,
         sponsorship_licence=service.provider.sponsorship_licence,
         open_safeguarding_enquiry=intel.filter(kind="safeguarding_enquiry", status="open").exists(),
-        latest_review_date=review.completed_on if review else None,
-        latest_review_rating=review.rating if review else None,
+        latest_full_review_date=full.completed_on if full else None,
+        latest_full_review_rating=full.rating if full else None,
         latest_audit_date=audit.date if audit else None,
         latest_audit_outcome=audit.outcome if audit else None,
     )
     policy = PolicyVersion.current()
     result = evaluate(facts, policy.matrix, today)
-    monitoring = [
+    sent = service.information_requests.filter(status__in=["sent", "closed"])
+    answers = [
+        timezone.localdate(item.answered_at)
+        for item in InformationRequestItem.objects.filter(
+            request__in=sent, answered_at__isnull=False
+        )
+    ]
+    visits = service.reviews.filter(visit_recorded_at__isnull=False).values_list(
+        "visit_date", flat=True
+    )
+    contacts = [
         d
         for d in (
             intel.filter(kind__in=MONITORING_KINDS)
@@ -52,22 +65,31 @@ def reference_result(service: Service, today: date):
             .values_list("date", flat=True)
             .first(),
             review.completed_on if review else None,
+            *visits,
+            *answers,
         )
         if d
     ]
+    in_progress = service.reviews.filter(status__in=IN_PROGRESS)
     plan = schedule(
         ScheduleFacts(
-            registered_on=timezone.localdate(service.created_at),
+            registered_on=service.registration_date or timezone.localdate(service.created_at),
             overall_rating=result.rating,
             market_risk=service.market_risk,
-            latest_review_date=facts.latest_review_date,
-            latest_review_rating=facts.latest_review_rating,
-            review_in_progress=service.reviews.filter(status__in=IN_PROGRESS).exists(),
-            last_monitoring_date=max(monitoring, default=None),
+            latest_full_review_date=facts.latest_full_review_date,
+            latest_review_date=review.completed_on if review else None,
+            latest_review_rating=review.rating if review else None,
+            full_review_in_progress=in_progress.filter(kind="full").exists(),
+            review_in_progress=in_progress.exists(),
+            last_contact_date=max(contacts, default=None),
             out_of_area=service.out_of_area,
+            care_home=service.service_type in ("care_home", "care_home_nursing"),
             regulator_rating=service.regulator_rating,
             council_funded_people=service.council_funded_people,
             capacity=service.capacity,
+            last_information_request_date=max(
+                (r.issued_on for r in sent if r.issued_on), default=None
+            ),
         ),
         policy.schedules,
         today,
@@ -100,21 +122,49 @@ def _random_register(n: int, seed: int = 7):
             last_inspection_date=(TODAY - timedelta(days=rng.randint(0, 2500)))
             if regulated and rng.random() < 0.9
             else None,
-            registered_manager=rng.random() < 0.85,
-            out_of_area=rng.random() < 0.2,
+            registered_manager=rng.choice([True, True, True, False, None]),
+            registration_date=(TODAY - timedelta(days=rng.randint(0, 4000)))
+            if rng.random() < 0.6
+            else None,
+            service_type=rng.choice(["care_home", "care_home_nursing", "domiciliary_care"]),
+            out_of_area=rng.random() < 0.3,
             host_authority="Somerset Council",
             council_funded_people=rng.randint(0, 12),
             capacity=rng.choice([None, 10, 40]),
             market_risk_reasons=["block_contract"] if rng.random() < 0.1 else [],
         )
-        for _ in range(rng.randint(0, 2)):
+        for _ in range(rng.randint(0, 3)):
             ReviewFactory(
                 service=service,
+                kind=rng.choice(["full", "full", "focused"]),
                 rating=rng.choice(["green", "amber", "red"]),
                 completed_on=TODAY - timedelta(days=rng.randint(0, 2500)),
             )
-        if rng.random() < 0.2:
-            ReviewFactory(service=service, status="planned", rating="", completed_on=None)
+        if rng.random() < 0.3:
+            recorded = rng.random() < 0.5
+            ReviewFactory(
+                service=service,
+                kind=rng.choice(["full", "focused"]),
+                status=rng.choice(["planned", "visit_done", "draft", "cancelled"]),
+                cancelled_reason="Moved",
+                rating="",
+                completed_on=None,
+                visit_date=TODAY - timedelta(days=rng.randint(0, 700)) if recorded else None,
+                visit_recorded_at=timezone.now() if recorded else None,
+            )
+        if rng.random() < 0.4:
+            sent = rng.random() < 0.8
+            request = InformationRequest.objects.create(
+                service=service,
+                status=rng.choice(["sent", "closed"]) if sent else "draft",
+                issued_on=TODAY - timedelta(days=rng.randint(0, 900)) if sent else None,
+            )
+            if sent and rng.random() < 0.6:
+                request.items.create(
+                    text="Staff rota",
+                    status="answered",
+                    answered_at=timezone.now() - timedelta(days=rng.randint(0, 900)),
+                )
         if rng.random() < 0.3:
             IntelligenceFactory(
                 service=service,
@@ -171,6 +221,10 @@ def test_set_based_recompute_equals_evaluating_each_service(any_time_of_day):
         assert got.follow_up_due == plan.follow_up_due
         assert got.minimum_contact_met == plan.minimum_contact_met
         assert got.information_request_months == plan.information_request_months
+        assert got.information_request_due == plan.information_request_due
+        assert got.information_request_overdue == plan.information_request_overdue
+        assert got.follow_up_overdue == plan.follow_up_overdue
+        assert got.never_reviewed == plan.never_reviewed
         assert got.direct_monitoring == plan.direct_monitoring
 
 
