@@ -5,4 +5,4 @@ class EscalationConfig(AppConfig):
     name = "escalation"
 
     def ready(self) -> None:
-        from escalation import deadlines  # noqa: F401  - registers the policy settings
+        from escalation import deadlines, letters  # noqa: F401  - registers settings, letters

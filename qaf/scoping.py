@@ -30,6 +30,7 @@ _STAFF_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.BOARD, Role.PARTNER
 _EVERYONE = _STAFF_READERS | {PROVIDER}
 _CASEWORK = frozenset({Role.OFFICER, Role.MANAGER})
 _REGISTER_EDITORS = _CASEWORK | {Role.ADMIN}
+_MANAGERS = frozenset({Role.MANAGER})
 
 # model label -> action -> the roles allowed. Actions: view, add, change, delete, export.
 POLICY: dict[str, dict[str, frozenset[str]]] = {
@@ -95,6 +96,18 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "add": _CASEWORK,
         "act": _CASEWORK,
         "answer": frozenset({PROVIDER}),
+    },
+    # Suspensions (SPEC §6, source 000 §8): officers and managers propose them and propose
+    # lifting; only the roles that may change a service's commissioning status (managers,
+    # source 003 §2.6) approve, reject, decide appeals and approve lifting, never their own
+    # proposal; the provider's own users see what was decided and appeal.
+    "escalation.suspension": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "change_commissioning_status": _MANAGERS,
+        "appeal": frozenset({PROVIDER}),
+        "export": _STAFF_READERS,
     },
 }
 

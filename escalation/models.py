@@ -1,1 +1,0 @@
-# Models arrive with their issue (see the open issues); the app exists so the layout is fixed.

@@ -1,0 +1,24 @@
+"""Suspensions and their appeals (SPEC §6, source 000 §8, 003 §2.5-2.6); the memo, concern
+levels, escalation cases and the board arrive in modules of their own beside them."""
+
+from escalation.models.suspension import (
+    IN_FORCE,
+    OPEN_STATES,
+    Appeal,
+    AppealStatus,
+    Restriction,
+    Suspension,
+    SuspensionReason,
+    SuspensionStatus,
+)
+
+__all__ = [
+    "IN_FORCE",
+    "OPEN_STATES",
+    "Appeal",
+    "AppealStatus",
+    "Restriction",
+    "Suspension",
+    "SuspensionReason",
+    "SuspensionStatus",
+]

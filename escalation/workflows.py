@@ -1,0 +1,354 @@
+"""Suspensions and their appeals as workflow tables (qaf.workflow; SPEC §6 "Suspension",
+source 000 §8 and 003 §2.5-2.6).
+
+Four eyes: the manager who approves or rejects a suspension is not the one who proposed it,
+lifting is approved by someone other than who proposed the lifting, and an appeal is decided by
+a manager other than the one who approved the suspension. Approving sets the service's
+commissioning status and issues the letter in the same transaction; lifting and an upheld
+appeal set it back to open.
+"""
+
+from __future__ import annotations
+
+from escalation.models import (
+    IN_FORCE,
+    Appeal,
+    AppealStatus,
+    Restriction,
+    Suspension,
+    SuspensionStatus,
+)
+from providers.models import CommissioningStatus, Service
+from qaf.models import record_update
+from qaf.workflow import Step, Transition, Workflow
+
+S = SuspensionStatus
+MANAGERS_ONLY = "Only a quality manager changes a service's commissioning status."
+PROVIDER_ONLY = "Only the provider's own users appeal its suspension."
+
+STATUS_FOR = {
+    Restriction.NO_NEW_PLACEMENTS: CommissioningStatus.SUSPENDED,
+    Restriction.RESTRICTED_PLACEMENTS: CommissioningStatus.RESTRICTED,
+}
+
+
+def _text(step: Step, name: str) -> str:
+    return str(step.params.get(name, "") or "").strip()
+
+
+# --- Who: four eyes -----------------------------------------------------------------------------
+
+
+def _not_the_proposer(step: Step):
+    if step.actor.pk == step.obj.proposed_by_id:
+        return "Nobody approves or rejects their own proposal: another manager decides it."
+    return None
+
+
+def _not_the_lift_proposer(step: Step):
+    if step.actor.pk == step.obj.lift_proposed_by_id:
+        return "Nobody decides their own proposal to lift a suspension: another manager does."
+    return None
+
+
+def _not_the_approver(step: Step):
+    if step.actor.pk == step.parent.decided_by_id:
+        return "The manager who approved the suspension does not decide the appeal against it."
+    return None
+
+
+def _providers_own_user(step: Step):
+    actor = step.actor
+    if actor.is_provider_user and actor.provider_id == step.obj.service.provider_id:
+        return None
+    return PROVIDER_ONLY
+
+
+# --- Guards and checks --------------------------------------------------------------------------
+
+
+def _reason_for_rejecting(step: Step):
+    return None if _text(step, "comment") else "Say why the suspension is not approved."
+
+
+def _reason_for_lifting(step: Step):
+    if _text(step, "reason"):
+        return None
+    until = step.obj.minimum_until
+    if until and step.today < until:
+        return (
+            f"The suspension's minimum period runs until {until:%-d %B %Y}: give the reason for "
+            "lifting it before then."
+        )
+    return "Say how the actions required are met, or why it should be lifted."
+
+
+def _reason_for_not_lifting(step: Step):
+    return None if _text(step, "comment") else "Say why the suspension is not lifted."
+
+
+def _no_appeal_waiting(step: Step):
+    if step.facts["appeal_waiting"]:
+        return "An appeal against this suspension is already waiting for a decision."
+    return None
+
+
+def _appeal_written(step: Step):
+    return None if _text(step, "text") else "Say why the suspension should end."
+
+
+def _outcome_chosen(step: Step):
+    if step.params.get("outcome") not in (AppealStatus.UPHELD, AppealStatus.REFUSED):
+        return "Choose whether the appeal is upheld or refused."
+    if not _text(step, "reason"):
+        return "Give the reason for the decision."
+    return None
+
+
+# --- Effects --------------------------------------------------------------------------------------
+
+
+def _set_commissioning_status(service: Service, status: str, actor) -> None:
+    """The service follows its suspension (SPEC §9: read-only elsewhere), with its history row."""
+    Service.objects.filter(pk=service.pk).update(commissioning_status=status)
+    record_update(service, actor, "commissioning_status")
+
+
+def _suspension_in_force(step: Step) -> None:
+    suspension = step.obj
+    _set_commissioning_status(suspension.service, STATUS_FOR[suspension.restriction], step.actor)
+
+
+def _placements_open_again(step: Step) -> None:
+    _set_commissioning_status(step.obj.service, CommissioningStatus.OPEN, step.actor)
+
+
+def _letter_context(suspension: Suspension, actor, today) -> dict:
+    service = suspension.service
+    return {
+        "provider": service.provider.name,
+        "service": service.name,
+        "service_address": ", ".join(filter(None, [service.address, service.postcode])),
+        "restriction": suspension.get_restriction_display().lower(),
+        "restriction_details": suspension.restriction_details,
+        "reasons": suspension.reason_labels,
+        "actions_required": suspension.actions_required,
+        "minimum_until": suspension.minimum_until,
+        "date": today,
+        "proposed_by": str(suspension.proposed_by),
+        "approved_by": str(suspension.decided_by or actor),
+        "approved_by_title": (suspension.decided_by or actor).job_title,
+        "appeal_contact": "the Commercial and Quality Assurance Manager",
+    }
+
+
+def _issue_suspension_letter(step: Step) -> None:
+    from qaf import letters
+
+    letters.issue_letter(
+        "suspension",
+        step.obj,
+        actor=step.actor,
+        context=_letter_context(step.obj, step.actor, step.today),
+    )
+
+
+def _issue_lifting_letter(step: Step) -> None:
+    from qaf import letters
+
+    context = _letter_context(step.obj, step.actor, step.today)
+    context |= {
+        "lifted_reason": step.obj.lift_reason,
+        "approved_by": str(step.actor),
+        "approved_by_title": step.actor.job_title,
+    }
+    letters.issue_letter("suspension_lifted", step.obj, actor=step.actor, context=context)
+
+
+def _add_appeal(step: Step) -> None:
+    appeal = Appeal(suspension=step.obj, text=_text(step, "text"), submitted_by=step.actor)
+    appeal._history_user = step.actor
+    appeal.save()
+    if step.params.get("evidence"):
+        appeal.evidence.set(step.params["evidence"])
+    step.result = appeal
+
+
+def _overturn_if_upheld(step: Step) -> None:
+    if step.obj.status == AppealStatus.UPHELD:
+        SUSPENSION.apply(step.parent, "overturn", actor=step.actor, today=step.today)
+
+
+def _issue_appeal_letter(step: Step) -> None:
+    from qaf import letters
+
+    suspension = step.parent
+    suspension.refresh_from_db()
+    context = _letter_context(suspension, step.actor, step.today)
+    context |= {
+        "outcome": step.obj.status,
+        "decision_reason": step.obj.decision_reason,
+        "decided_by": str(step.actor),
+        "decided_by_title": step.actor.job_title,
+    }
+    letters.issue_letter("appeal_outcome", suspension, actor=step.actor, context=context)
+
+
+SUSPENSION = Workflow(
+    Suspension,
+    name="suspension",
+    url_name="escalation:suspension_step",
+    forbidden="Only quality officers and managers propose suspensions and their lifting.",
+    facts={"appeal_waiting": lambda s: s.appeals.filter(status=AppealStatus.PENDING).exists()},
+    tags={
+        S.PROPOSED: "yellow",
+        S.REJECTED: "grey",
+        S.ACTIVE: "red",
+        S.LIFT_PROPOSED: "orange",
+        S.LIFTED: "green",
+        S.OVERTURNED: "green",
+    },
+    transitions=[
+        Transition(
+            "approve",
+            source={S.PROPOSED},
+            target=S.ACTIVE,
+            permission="change_commissioning_status",
+            forbidden=MANAGERS_ONLY,
+            who=_not_the_proposer,
+            changes=lambda step: {
+                "decided_by": step.actor,
+                "decided_on": step.today,
+                "decision_comment": _text(step, "comment"),
+            },
+            effects=(_suspension_in_force, _issue_suspension_letter),
+            title="Approve the suspension",
+            label="Approve",
+            button="Approve the suspension",
+            style="primary",
+        ),
+        Transition(
+            "reject",
+            source={S.PROPOSED},
+            target=S.REJECTED,
+            permission="change_commissioning_status",
+            forbidden=MANAGERS_ONLY,
+            who=_not_the_proposer,
+            checks=(_reason_for_rejecting,),
+            changes=lambda step: {
+                "decided_by": step.actor,
+                "decided_on": step.today,
+                "decision_comment": _text(step, "comment"),
+            },
+            title="Do not approve the suspension",
+            label="Reject",
+            button="Reject the proposal",
+            style="warning",
+        ),
+        Transition(
+            "propose-lift",
+            source={S.ACTIVE},
+            target=S.LIFT_PROPOSED,
+            checks=(_reason_for_lifting,),
+            changes=lambda step: {
+                "lift_proposed_by": step.actor,
+                "lift_reason": _text(step, "reason"),
+                "lift_decided_by": None,
+                "lift_comment": "",
+            },
+            title="Propose lifting the suspension",
+            label="Propose lifting it",
+            button="Propose lifting it",
+        ),
+        Transition(
+            "approve-lift",
+            source={S.LIFT_PROPOSED},
+            target=S.LIFTED,
+            permission="change_commissioning_status",
+            forbidden=MANAGERS_ONLY,
+            who=_not_the_lift_proposer,
+            changes=lambda step: {
+                "lift_decided_by": step.actor,
+                "lift_comment": _text(step, "comment"),
+                "ended_on": step.today,
+            },
+            effects=(_placements_open_again, _issue_lifting_letter),
+            title="Lift the suspension",
+            label="Approve lifting",
+            button="Lift the suspension",
+            style="primary",
+        ),
+        Transition(
+            "reject-lift",
+            source={S.LIFT_PROPOSED},
+            target=S.ACTIVE,
+            permission="change_commissioning_status",
+            forbidden=MANAGERS_ONLY,
+            who=_not_the_lift_proposer,
+            checks=(_reason_for_not_lifting,),
+            changes=lambda step: {
+                "lift_decided_by": step.actor,
+                "lift_comment": _text(step, "comment"),
+            },
+            title="Keep the suspension in force",
+            label="Do not lift it",
+            button="Keep it in force",
+            style="warning",
+        ),
+        Transition(
+            "appeal",
+            source=IN_FORCE,
+            permission="appeal",
+            forbidden=PROVIDER_ONLY,
+            who=_providers_own_user,
+            guards=(_no_appeal_waiting,),
+            checks=(_appeal_written,),
+            effects=(_add_appeal,),
+            state_reason=lambda s: "Only a suspension in force can be appealed.",
+            title="Appeal against the suspension",
+            label="Appeal",
+            button="Send the appeal",
+        ),
+        # Taken by an upheld appeal (APPEAL "decide"), never from a page of its own.
+        Transition(
+            "overturn",
+            source=IN_FORCE,
+            target=S.OVERTURNED,
+            permission="change_commissioning_status",
+            forbidden=MANAGERS_ONLY,
+            changes=lambda step: {"ended_on": step.today},
+            effects=(_placements_open_again,),
+        ),
+    ],
+)
+
+APPEAL = Workflow(
+    Appeal,
+    name="appeal",
+    policy_model="escalation.suspension",
+    parent="suspension",
+    forbidden=MANAGERS_ONLY,
+    tags={
+        AppealStatus.PENDING: "yellow",
+        AppealStatus.UPHELD: "green",
+        AppealStatus.REFUSED: "red",
+    },
+    transitions=[
+        Transition(
+            "decide",
+            source={AppealStatus.PENDING},
+            target=lambda step: step.params["outcome"],
+            permission="change_commissioning_status",
+            who=_not_the_approver,
+            checks=(_outcome_chosen,),
+            changes=lambda step: {
+                "decided_by": step.actor,
+                "decided_on": step.today,
+                "decision_reason": _text(step, "reason"),
+            },
+            effects=(_overturn_if_upheld, _issue_appeal_letter),
+            state_reason=lambda appeal: "This appeal has been decided already.",
+            title="Decide the appeal",
+        ),
+    ],
+)
