@@ -152,6 +152,9 @@ class ServiceDetail(ScopedDetailView):
             .filter(service=self.object)
             .select_related("issued_by")[:20]
         )
+        from escalation.views import suspension_context
+
+        context.update(suspension_context(self.object, user))
         return context
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from escalation.queries import decisions_waiting_for, in_force_for
 from providers.models import Intelligence, Provider, Service
 from qaf import notifications
 from qaf.celery import app as celery_app
@@ -41,6 +42,7 @@ def home(request):
     reviews = Review.objects.visible_to(user).select_related("service")
     if user.is_provider_user:
         context["my_services"] = services.order_by("name")[:20]
+        context["suspensions_in_force"] = in_force_for(user)
         # What waits for the provider: requests with items to answer, drafts to comment on.
         context["open_requests"] = (
             with_overdue(
@@ -72,6 +74,7 @@ def home(request):
                 .order_by("due_date", "pk")[:20]
             )
         if user.has_role(Role.MANAGER):
+            context["suspension_decisions"] = decisions_waiting_for(user)
             context["awaiting_manager"] = (
                 reviews.waiting_for_manager()
                 .select_related("officer")

@@ -30,7 +30,22 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat):
         info.create_request(sunrise_house, actor=officer_olivia, items=["Rota"]),
         actor=officer_olivia,
     )
+    from escalation import services as suspensions
+    from qaf.models import Role
+    from tests.factories import ServiceFactory, UserFactory
+
+    suspension = suspensions.approve(
+        suspensions.propose(
+            ServiceFactory(provider=sunrise, name="Sunrise Annexe"),
+            actor=officer_olivia,
+            restriction="no_new_placements",
+            reasons=["serious_complaint"],
+            actions_required="Resolve the complaint",
+        ),
+        actor=UserFactory(username="mo", roles=[Role.MANAGER]),
+    )
     ids = {
+        "suspensions": suspension.pk,
         "providers": sunrise.pk,
         "services": sunrise_house.pk,
         "contracts": ContractFactory(provider=sunrise, services=[sunrise_house]).pk,

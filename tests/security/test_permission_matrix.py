@@ -137,6 +137,104 @@ REVIEW_STEPS = {
 }
 
 
+# The suspension's workflow steps (pages and API alike): the suspension in the state the step
+# starts from (each on a service of its own, tests/security/world.py), who may take it, a body.
+SUSPENSION_STEPS = {
+    "approve": ("suspension_proposed", MANAGERS, {"comment": "Agreed"}),
+    "reject": ("suspension_proposed", MANAGERS, {"comment": "Assurance given"}),
+    "propose-lift": ("suspension_active", CASEWORK, {"reason": "Resolved"}),
+    "approve-lift": ("suspension_lifting", MANAGERS, {}),
+    "reject-lift": ("suspension_lifting", MANAGERS, {"comment": "Not yet"}),
+    # The provider's own users appeal; staff never.
+    "appeal": ("suspension_active", PROVIDERS, {"text": "The complaint is resolved"}),
+}
+PROPOSAL = {
+    "restriction": "no_new_placements",
+    "reasons": ["serious_complaint"],
+    "actions_required": "Resolve the complaint",
+}
+
+
+def _suspension_pages() -> list[Row]:
+    rows = [
+        get("suspension list", "escalation:suspension_list"),
+        *page_and_post(
+            "suspension propose",
+            "escalation:suspension_propose",
+            CASEWORK,
+            "service",
+            data=body(PROPOSAL),
+        ),
+        get("suspension detail", "escalation:suspension_detail", on="suspension_active"),
+        # A proposal is the council's working: never shown to the provider.
+        get(
+            "proposed suspension detail",
+            "escalation:suspension_detail",
+            on="suspension_proposed",
+            scope="staff_only",
+        ),
+        *page_and_post(
+            "appeal decide",
+            "escalation:appeal_decide",
+            MANAGERS,
+            "suspension_appealed",
+            sub="appeal",
+            data=body({"outcome": "refused", "reason": "Not yet resolved"}),
+        ),
+    ]
+    for step, (on, allowed, data) in SUSPENSION_STEPS.items():
+        scope = "staff_only" if on == "suspension_proposed" else "org"
+        rows += page_and_post(
+            f"suspension step {step}",
+            "escalation:suspension_step",
+            allowed,
+            on,
+            step=step,
+            data=body(data),
+            scope=scope,
+        )
+    return rows
+
+
+def _api_suspensions() -> list[Row]:
+    rows = [
+        get("suspensions list", "api:suspension-list"),
+        post(
+            "suspension create",
+            "api:suspension-list",
+            CASEWORK,
+            data=lambda o: {"service": o["service"], **PROPOSAL},
+        ),
+        get("suspension detail", "api:suspension-detail", on="suspension_active"),
+        get(
+            "proposed suspension detail",
+            "api:suspension-detail",
+            on="suspension_proposed",
+            scope="staff_only",
+        ),
+        post(
+            "suspension decide-appeal",
+            "api:suspension-decide-appeal",
+            MANAGERS,
+            "suspension_appealed",
+            data=body({"outcome": "refused", "reason": "Not yet resolved"}),
+        ),
+    ]
+    for step, (on, allowed, data) in SUSPENSION_STEPS.items():
+        scope = "staff_only" if on == "suspension_proposed" else "org"
+        rows.append(
+            post(
+                f"suspension {step}",
+                f"api:suspension-{step}",
+                allowed,
+                on,
+                data=body(data),
+                scope=scope,
+            )
+        )
+    return rows
+
+
 def _review_steps() -> list[Row]:
     """Every step of the review's pages: GET its page, POST the step."""
     steps = [(step, on, allowed, body(data)) for step, (on, allowed, data) in REVIEW_STEPS.items()]
@@ -170,6 +268,7 @@ def _exports() -> list[Row]:
         ("contracts", "providers:contract_list", STAFF_READERS),
         ("intelligence", "providers:intelligence_list", STAFF_READERS),
         ("reviews", "reviews:review_list", STAFF_READERS),
+        ("suspensions", "escalation:suspension_list", STAFF_READERS),
     ]
     rows = [
         get(f"{name} {fmt} export", url_name, allowed, query=f"?_export={fmt}")
@@ -391,6 +490,7 @@ WEB: list[Row] = [
         data=lambda o: {"evidence": [o["evidence"]]},
     ),
     *_review_steps(),
+    *_suspension_pages(),
     # Information requests.
     get("information request list", "reviews:request_list"),
     get("information request detail", "reviews:request_detail", on="request"),
@@ -579,6 +679,7 @@ API: list[Row] = [
     ),
     get("review detail", "api:review-detail", on="review"),
     *_api_review_steps(),
+    *_api_suspensions(),
     get("review answers", "api:review-answers", CASEWORK, "review"),
     post(
         "review answer save",

@@ -34,7 +34,38 @@ from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
 
 
-def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tuple[dict, object]:
+def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
+    """A suspension in each state a step starts from, each on a service of its own (one open
+    suspension per service). Mo approves them, so Maya may decide their appeals."""
+    from escalation import services as suspensions
+
+    def proposed(n: int):
+        return suspensions.propose(
+            ServiceFactory(provider=provider, name=f"{home} Annexe {n}"),
+            actor=olivia,
+            restriction="no_new_placements",
+            reasons=["serious_complaint"],
+            actions_required="Resolve the complaint",
+        )
+
+    def active(n: int):
+        return suspensions.approve(proposed(n), actor=mo)
+
+    appealed = active(2)
+    appeal = suspensions.appeal(appealed, actor=user, text="The complaint is resolved.")
+    lifting = suspensions.propose_lift(active(3), actor=olivia, reason="Resolved")
+    return {
+        "suspension_proposed": proposed(1).pk,
+        "suspension_appealed": appealed.pk,
+        "appeal": appeal.pk,
+        "suspension_active": active(4).pk,
+        "suspension_lifting": lifting.pk,
+    }
+
+
+def _organisation(
+    name: str, home: str, member: str, *, olivia, maya, mo, kit
+) -> tuple[dict, object]:
     """One organisation's objects (their ids by name) and its provider user."""
     provider = ProviderFactory(name=name)
     service = ServiceFactory(provider=provider, name=home)
@@ -119,6 +150,7 @@ def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tu
     }
     ids = {key: obj.pk for key, obj in objects.items()}
     ids["questions"] = [q.pk for q in questions]
+    ids |= _suspensions(provider, home, user, olivia=olivia, mo=mo)
     return ids, user
 
 
@@ -132,7 +164,9 @@ def build_world() -> dict:
     }
     olivia, maya, alex = users[OFFICER], users[MANAGER], users[ADMIN]
     kit = small_toolkit({"Safe": {"S1 Safeguarding": ["Do staff report abuse?", "Learned?"]}})
-    made = {"olivia": olivia, "maya": maya, "kit": kit}
+    # A second manager, not a role of the matrix: the one who approves the suspensions.
+    mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
+    made = {"olivia": olivia, "maya": maya, "mo": mo, "kit": kit}
     own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
 

@@ -1,0 +1,216 @@
+"""Suspension pages: the list, proposing one from a service's page, the suspension's own page
+with the steps its user may take now, each step's page, and deciding an appeal.
+
+Every change goes through escalation.services (the workflow tables); a refusal is a message
+on the page (409) or a 403, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from escalation import services
+from escalation.forms import (
+    AppealForm,
+    CommentForm,
+    DecideAppealForm,
+    LiftForm,
+    ProposeForm,
+    ReasonedCommentForm,
+)
+from escalation.models import OPEN_STATES, Appeal, Suspension
+from escalation.tables import SuspensionFilter, SuspensionTable
+from escalation.workflows import APPEAL, SUSPENSION
+from providers.models import Service
+from qaf.files import UploadRefused
+from qaf.forms import add_model_errors
+from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
+from qaf.models import Document
+from qaf.scoping import can
+from qaf.workflow import Forbidden, WorkflowError
+
+EXISTING_PLACEMENTS = (
+    "A suspension never ends placements or packages of care already in place: it holds the "
+    "service from new ones."
+)
+
+
+def suspension_context(service: Service, user) -> dict:
+    """What a service's page shows of its suspensions: the banner of one in force, the list
+    (staff see proposals too; provider users only what was decided), and whether this user may
+    propose one now."""
+    rows = list(
+        Suspension.objects.visible_to(user).filter(service=service).order_by("-created_at")[:10]
+    )
+    return {
+        "suspension_in_force": next((s for s in rows if s.in_force), None),
+        "service_suspensions": rows,
+        "can_propose_suspension": can(user, "add", Suspension)
+        and not any(s.status in OPEN_STATES for s in rows),
+        "existing_placements": EXISTING_PLACEMENTS,
+    }
+
+
+class SuspensionList(ScopedListView):
+    model = Suspension
+    table_class = SuspensionTable
+    filterset_class = SuspensionFilter
+    select_related = ("service", "service__provider", "proposed_by", "decided_by")
+    page_title = "Suspensions"
+
+
+suspension_list = SuspensionList.as_view()
+
+
+@login_required
+def suspension_propose(request, service_pk: int):
+    if not can(request.user, "add", Suspension):
+        raise PermissionDenied("Only quality officers and managers propose suspensions.")
+    service = get_scoped_or_404(Service, request.user, service_pk)
+    form = ProposeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            suspension = services.propose(service, actor=request.user, **form.cleaned_data)
+        except WorkflowError as exc:
+            form.add_error(None, exc.reason)
+        except ValidationError as exc:
+            add_model_errors(form, exc)
+        else:
+            messages.success(request, "Suspension proposed: another manager decides it.")
+            return redirect(suspension)
+    return render(
+        request,
+        "escalation/propose.html",
+        {"form": form, "service": service, "existing_placements": EXISTING_PLACEMENTS},
+    )
+
+
+def _suspension_for(request, pk: int) -> Suspension:
+    return get_scoped_or_404(Suspension, request.user, pk)
+
+
+@login_required
+def suspension_detail(request, pk: int):
+    suspension = _suspension_for(request, pk)
+    user = request.user
+    staff = not user.is_provider_user
+    appeals = list(
+        suspension.appeals.select_related("submitted_by", "decided_by").prefetch_related("evidence")
+    )
+    for appeal in appeals:
+        appeal.can_decide = APPEAL.allows(appeal, "decide", user, parent=suspension)
+    documents = (
+        Document.objects.visible_to(user)
+        .filter(source_type__model="suspension", source_id=suspension.pk)
+        .select_related("issued_by")
+    )
+    return render(
+        request,
+        "escalation/detail.html",
+        {
+            "suspension": suspension,
+            "is_provider": user.is_provider_user,
+            "next_steps": SUSPENSION.actions_for(suspension, user),
+            "appeals": appeals,
+            "documents": documents,
+            "existing_placements": EXISTING_PLACEMENTS,
+            "history": history_rows(suspension) if staff else None,
+        },
+    )
+
+
+# The steps with a form, and what each sends to the service.
+FORMS = {
+    "approve": CommentForm,
+    "reject": ReasonedCommentForm,
+    "propose-lift": LiftForm,
+    "approve-lift": CommentForm,
+    "reject-lift": ReasonedCommentForm,
+    "appeal": AppealForm,
+}
+
+
+@login_required
+def suspension_step(request, pk: int, step: str):
+    t = SUSPENSION.transitions.get(step)
+    if t is None or step not in FORMS:
+        raise Http404("No such step.")
+    # The role first (403), then the scope (404), as everywhere (qaf/scoping.py).
+    if not can(request.user, t.permission, Suspension):
+        raise PermissionDenied(t.forbidden or SUSPENSION.forbidden)
+    suspension = _suspension_for(request, pk)
+    refusal = SUSPENSION.refusal(suspension, step, request.user)
+    if isinstance(refusal, Forbidden):
+        raise PermissionDenied(refusal.reason)
+    form_class = FORMS[step]
+    data = request.POST if request.method == "POST" else None
+    kwargs = {"provider_id": suspension.service.provider_id} if form_class is AppealForm else {}
+    form = form_class(data, request.FILES or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One transaction: a refused step leaves nothing behind, not even a new upload.
+            with transaction.atomic():
+                if step == "appeal":
+                    files = form.attached(provider=suspension.service.provider, actor=request.user)
+                    services.appeal(
+                        suspension,
+                        actor=request.user,
+                        text=form.cleaned_data["text"],
+                        evidence=files,
+                    )
+                else:
+                    services.take_step(suspension, step, actor=request.user, **form.cleaned_data)
+        except UploadRefused as exc:
+            form.add_error("file", exc.reason)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except WorkflowError as exc:
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, f"Done: {t.title.lower()}")
+            return redirect(suspension)
+    return render(
+        request,
+        "escalation/step.html",
+        {
+            "suspension": suspension,
+            "title": t.title,
+            "button": t.button or t.title,
+            "style": t.style,
+            "form": form,
+            "refusal": refusal.reason if refusal else "",
+            "existing_placements": EXISTING_PLACEMENTS,
+        },
+    )
+
+
+@login_required
+def appeal_decide(request, pk: int, appeal_pk: int):
+    if not can(request.user, "change_commissioning_status", Suspension):
+        raise PermissionDenied("Only a quality manager decides an appeal.")
+    suspension = _suspension_for(request, pk)
+    appeal = get_object_or_404(Appeal, pk=appeal_pk, suspension=suspension)
+    refusal = APPEAL.refusal(appeal, "decide", request.user, parent=suspension)
+    if isinstance(refusal, Forbidden):
+        raise PermissionDenied(refusal.reason)
+    form = DecideAppealForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide_appeal(appeal, actor=request.user, **form.cleaned_data)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except WorkflowError as exc:
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, f"Appeal {appeal.get_status_display().lower()}")
+            return redirect(suspension)
+    return render(
+        request,
+        "escalation/decide_appeal.html",
+        {"suspension": suspension, "appeal": appeal, "form": form},
+    )
