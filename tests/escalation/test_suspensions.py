@@ -251,7 +251,7 @@ def test_the_service_page_and_the_portal_show_the_banner(
 ):
     for user in (provider_pat, officer_olivia):
         page = client_for(user).get(sunrise_house.get_absolute_url()).content.decode()
-        assert "The council is not making new placements with Sunrise House" in page
+        assert "The council has made no new placements with Sunrise House since 2 March 2026" in page
         assert "never ends placements or packages of care already in place" in page
     home = client_for(provider_pat).get(reverse("home")).content.decode()
     assert "Sunrise House: no new placements since 2 March 2026" in home
