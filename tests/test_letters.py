@@ -16,7 +16,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from providers.models import IntelligenceKind
 from qaf import letters
 from qaf.concurrency import StaleEdit
 from qaf.models import Document, LetterTemplate
@@ -70,17 +69,6 @@ def maya(manager_maya):
     return manager_maya
 
 
-@pytest.fixture
-def concern(sunrise_house, officer_olivia):
-    """What the letter is about: any object with a service."""
-    return IntelligenceFactory(
-        service=sunrise_house,
-        kind=IntelligenceKind.COMPLAINT,
-        author=officer_olivia,
-        summary="Complaint about missed calls",
-    )
-
-
 CONTEXT = {
     "provider": "Sunrise Care Ltd",
     "service": "Sunrise House",
@@ -89,8 +77,10 @@ CONTEXT = {
 }
 
 
-def _issue(concern, actor, **context) -> Document:
-    return letters.issue_letter("notice", concern, actor=actor, context={**CONTEXT, **context})
+def _issue(meeting_at_sunrise, actor, **context) -> Document:
+    return letters.issue_letter(
+        "notice", meeting_at_sunrise, actor=actor, context={**CONTEXT, **context}
+    )
 
 
 def _pdf_text(document: Document) -> str:
@@ -203,9 +193,9 @@ def test_registering_checks_the_default_text_and_the_samples(notice):
 
 
 def test_issuing_stores_the_rendered_letter_for_the_provider(
-    notice, concern, maya, provider_pat, sunrise_house
+    notice, meeting_at_sunrise, maya, provider_pat, sunrise_house
 ):
-    document = _issue(concern, maya)
+    document = _issue(meeting_at_sunrise, maya)
     assert document.kind == "notice"
     assert document.title == "Notice of concern – Sunrise House"
     assert (document.service, document.provider) == (sunrise_house, sunrise_house.provider)
@@ -223,10 +213,10 @@ def test_issuing_stores_the_rendered_letter_for_the_provider(
     }
 
 
-def test_the_pdf_is_a_branded_letter(notice, concern, maya, sunrise):
+def test_the_pdf_is_a_branded_letter(notice, meeting_at_sunrise, maya, sunrise):
     sunrise.address = "4 Mill Lane\nAvonmere"
     sunrise.save()
-    text = _pdf_text(_issue(concern, maya))
+    text = _pdf_text(_issue(meeting_at_sunrise, maya))
     for expected in (
         "Avonmere Council",  # the running header
         "Sunrise Care Ltd 4 Mill Lane Avonmere BA1 1AA",  # the recipient block
@@ -241,22 +231,26 @@ def test_the_pdf_is_a_branded_letter(notice, concern, maya, sunrise):
     assert "At the latest" not in text  # its only field was empty
 
 
-def test_recipients_may_be_given(notice, concern, maya):
+def test_recipients_may_be_given(notice, meeting_at_sunrise, maya):
     document = letters.issue_letter(
-        "notice", concern, actor=maya, context=CONTEXT, recipients=["owner@sunrise.example"]
+        "notice",
+        meeting_at_sunrise,
+        actor=maya,
+        context=CONTEXT,
+        recipients=["owner@sunrise.example"],
     )
     assert document.recipients == ["owner@sunrise.example"]
 
 
-def test_a_field_the_letter_does_not_have_is_a_mistake(notice, concern, maya):
+def test_a_field_the_letter_does_not_have_is_a_mistake(notice, meeting_at_sunrise, maya):
     with pytest.raises(ValueError, match="provder is not a field of the letter 'notice'"):
-        letters.issue_letter("notice", concern, actor=maya, context={"provder": "x"})
+        letters.issue_letter("notice", meeting_at_sunrise, actor=maya, context={"provder": "x"})
     assert not Document.objects.exists()
 
 
-def test_an_unknown_letter_is_a_mistake(concern, maya):
+def test_an_unknown_letter_is_a_mistake(meeting_at_sunrise, maya):
     with pytest.raises(LookupError):
-        letters.issue_letter("nonsense", concern, actor=maya, context={})
+        letters.issue_letter("nonsense", meeting_at_sunrise, actor=maya, context={})
 
 
 def test_a_letter_about_a_provider_has_no_service(notice, sunrise, maya):
@@ -268,9 +262,9 @@ def test_a_letter_about_a_provider_has_no_service(notice, sunrise, maya):
 
 
 def test_an_issued_letter_never_changes_when_the_text_is_edited_later(
-    notice, concern, maya, admin_alex
+    notice, meeting_at_sunrise, maya, admin_alex
 ):
-    first = _issue(concern, maya)  # its PDF is produced after the edit below
+    first = _issue(meeting_at_sunrise, maya)  # its PDF is produced after the edit below
     letters.save_version(
         notice,
         title="Notice of serious concern",
@@ -279,7 +273,7 @@ def test_an_issued_letter_never_changes_when_the_text_is_edited_later(
         actor=admin_alex,
         based_on=1,
     )
-    second = _issue(concern, maya)
+    second = _issue(meeting_at_sunrise, maya)
     old, new = _pdf_text(first), _pdf_text(second)
     assert "We write about Sunrise House." in old and "new text" not in old
     assert "This is the new text." in new and "We write about" not in new
@@ -295,7 +289,7 @@ def test_an_issued_letter_never_changes_when_the_text_is_edited_later(
 
 def test_each_recipient_is_emailed_a_link_and_not_the_letter(
     notice,
-    concern,
+    meeting_at_sunrise,
     maya,
     provider_pat,
     sunrise,
@@ -307,14 +301,14 @@ def test_each_recipient_is_emailed_a_link_and_not_the_letter(
         username="sam", email="sam@sunrise.example", provider=sunrise
     )
     with django_capture_on_commit_callbacks(execute=True):
-        document = _issue(concern, maya)
+        document = _issue(meeting_at_sunrise, maya)
         assert mail.outbox == []  # nothing before the commit
     assert sorted(m.to[0] for m in mail.outbox) == sorted([provider_pat.email, colleague.email])
     assert all(len(m.to) == 1 for m in mail.outbox)  # nobody sees another's address
     message = mail.outbox[0]
     assert message.subject == "Letter issued: Notice of concern – Sunrise House"
     assert message.attachments == []
-    link = f"https://qaf.avonmere.example{concern.service.get_absolute_url()}#documents"
+    link = f"https://qaf.avonmere.example{meeting_at_sunrise.service.get_absolute_url()}#documents"
     assert link in message.body
     assert "Notice of concern – Sunrise House" in message.body
     assert "Missed calls" not in message.body and "Dear" not in message.body
@@ -322,20 +316,26 @@ def test_each_recipient_is_emailed_a_link_and_not_the_letter(
 
 
 def test_a_mail_server_that_fails_never_loses_the_letter(
-    notice, concern, maya, provider_pat, monkeypatch, django_capture_on_commit_callbacks, caplog
+    notice,
+    meeting_at_sunrise,
+    maya,
+    provider_pat,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    caplog,
 ):
     def down(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
 
     monkeypatch.setattr(letters, "send_mass_mail", down)
     with django_capture_on_commit_callbacks(execute=True):
-        document = _issue(concern, maya)
+        document = _issue(meeting_at_sunrise, maya)
     assert Document.objects.filter(pk=document.pk).exists()
     assert "Could not email the letter" in caplog.text
 
 
 def test_a_failed_issue_leaves_no_letter_and_no_email(
-    notice, concern, maya, provider_pat, django_capture_on_commit_callbacks
+    notice, meeting_at_sunrise, maya, provider_pat, django_capture_on_commit_callbacks
 ):
     from django.db import transaction
 
@@ -344,7 +344,7 @@ def test_a_failed_issue_leaves_no_letter_and_no_email(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        _issue(concern, maya)
+        _issue(meeting_at_sunrise, maya)
         raise RuntimeError("the approval failed after the letter")
     assert not Document.objects.exists()
     assert mail.outbox == []
@@ -354,12 +354,14 @@ def test_a_failed_issue_leaves_no_letter_and_no_email(
 
 
 def test_the_provider_sees_its_own_letters_only(
-    notice, concern, maya, client_for, provider_pat, provider_quinn, sunrise
+    notice, meeting_at_sunrise, maya, client_for, provider_pat, provider_quinn, sunrise
 ):
-    document = _issue(concern, maya)
+    document = _issue(meeting_at_sunrise, maya)
     render_document(document)
     pat = client_for(provider_pat)
-    assert document.get_absolute_url() in pat.get(concern.service.get_absolute_url()).text
+    assert (
+        document.get_absolute_url() in pat.get(meeting_at_sunrise.service.get_absolute_url()).text
+    )
     assert document.get_absolute_url() in pat.get(sunrise.get_absolute_url()).text
     assert pat.get(document.get_absolute_url()).status_code == 200
     quinn = client_for(provider_quinn)

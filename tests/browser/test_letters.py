@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from qaf import letters
 from qaf.models import LetterTemplate, Role
 from qaf.pdf import render_document
-from tests.factories import IntelligenceFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -102,13 +102,21 @@ def test_the_administrator_edits_previews_and_saves_the_suspension_letter(
 
 
 def test_the_provider_reads_its_letter_in_the_portal(
-    page, login, axe_check, provider_pat, sunrise, sunrise_house, manager_maya, settings, tmp_path
+    page,
+    login,
+    axe_check,
+    provider_pat,
+    sunrise,
+    sunrise_house,
+    manager_maya,
+    meeting_at_sunrise,
+    settings,
+    tmp_path,
 ):
     settings.MEDIA_ROOT = tmp_path
-    source = IntelligenceFactory(service=sunrise_house, summary="Complaint")
     document = letters.issue_letter(
         "suspension",
-        source,
+        meeting_at_sunrise,
         actor=manager_maya,
         context={"provider": sunrise.name, "service": sunrise_house.name, "reasons": ["Late"]},
     )

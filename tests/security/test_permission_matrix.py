@@ -103,6 +103,10 @@ def _policy_edit(o: dict) -> dict:
     return {"based_on": o["policy"], "note": "Tighter", "inspection_age__amber_years": 2}
 
 
+# A page that answers a POST with what it shows (200) and writes nothing.
+SHOWN = {"ok": frozenset({200}), "writes": False}
+
+
 def _letter_edit(action: str) -> Data:
     """The suspension letter's text changed, from its default version."""
     return body(
@@ -489,27 +493,15 @@ WEB: list[Row] = [
         scope=None,
     ),
     get("letter edit page", "letters:edit", ADMINS, "letter", scope=None),
-    post(
-        "letter preview",
-        "letters:edit",
-        ADMINS,
-        "letter",
-        scope=None,
-        data=_letter_edit("preview"),
-        ok=frozenset({200}),
-        writes=False,
+    # The preview, as a page and as a PDF, stores nothing.
+    *(
+        post(label, name, ADMINS, "letter", scope=None, data=_letter_edit("preview"), **SHOWN)
+        for label, name in (
+            ("letter preview", "letters:edit"),
+            ("letter preview PDF", "letters:preview_pdf"),
+        )
     ),
     post("letter save", "letters:edit", ADMINS, "letter", scope=None, data=_letter_edit("save")),
-    post(
-        "letter preview PDF",
-        "letters:preview_pdf",
-        ADMINS,
-        "letter",
-        scope=None,
-        data=_letter_edit("preview"),
-        ok=frozenset({200}),
-        writes=False,
-    ),
     # A notice is its user's own (Olivia's): anyone else's "not found".
     post(
         "notification read",
