@@ -49,7 +49,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from qaf.concurrency import StaleEdit
 from qaf.models import Document, LetterTemplate, User
-from qaf.pdf import issue_document, provider_emails
+from qaf.pdf import issue_document, provider_emails, render_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -297,8 +297,6 @@ def preview(letter: Letter, body: str) -> SafeString:
 def preview_pdf(letter: Letter, *, title: str, body: str, actor: User, number: int) -> bytes:
     """A text as its PDF would be with the sample values, marked PREVIEW (rendered now, stored
     nowhere)."""
-    from qaf.pdf import render_pdf
-
     about = format_value(letter.sample.get("service"))
     to = format_value(letter.sample.get("provider")) or "Sunrise Care Ltd"
     document = Document(title=f"{title} – {about or to}", issued_by=actor, issued_at=timezone.now())

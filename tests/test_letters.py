@@ -231,6 +231,13 @@ def test_the_pdf_is_a_branded_letter(notice, meeting_at_sunrise, maya, sunrise):
     assert "At the latest" not in text  # its only field was empty
 
 
+def test_the_date_is_today_unless_given(meeting_at_sunrise, maya):
+    document = letters.issue_letter(
+        "suspension", meeting_at_sunrise, actor=maya, context={}, today=date(2026, 12, 3)
+    )
+    assert "from 3 December 2026" in document.context["letter"]["body"]
+
+
 def test_recipients_may_be_given(notice, meeting_at_sunrise, maya):
     document = letters.issue_letter(
         "notice",
@@ -489,6 +496,16 @@ def test_the_service_refuses_a_stale_edit_and_a_race_on_the_same_version(notice,
     with pytest.raises(StaleEdit, match="Version 2 of this letter was saved by"):
         letters.save_version(notice, title="T", body="Two", note="", actor=admin_alex, based_on=1)
     assert LetterTemplate.objects.count() == 2
+
+
+def test_two_saves_of_the_same_version_at_once_refuse_the_second(notice, admin_alex, monkeypatch):
+    """Both passed the check before either wrote: the database's unique (key, version) refuses
+    the second, with a message."""
+    letters.save_version(notice, title="T", body="One", note="", actor=admin_alex, based_on=1)
+    monkeypatch.setattr(letters, "stale_message", lambda letter, based_on: None)
+    with pytest.raises(StaleEdit, match="saved this letter at the same moment"):
+        letters.save_version(notice, title="T", body="Two", note="", actor=admin_alex, based_on=1)
+    assert [t.body for t in letters.versions(notice)] == ["One", NOTICE_BODY]
 
 
 def test_a_bad_starting_version_is_a_message(notice, client_for, admin_alex):
