@@ -1,34 +1,182 @@
-"""The escalation letters' default texts (SPEC §7); an administrator edits them (qaf.letters)."""
+# ruff: noqa: E501 - a paragraph of a letter's text is one line, as the administrator types it
+"""The letters of suspensions (SPEC §6, issue 10): their merge fields and the council's default
+texts, registered with ``qaf.letters``. An administrator changes the texts at ``/letters/``;
+the services issue them with ``letters.issue_letter(SUSPENSION, suspension, actor=...,
+context={...})``.
+
+The default texts follow the seeds: source 000 §8 (the reasons, "will not impact contracts
+already in place", the appeal to the Commercial and Quality Assurance Manager), source 003 §2.5
+(a minimum period of at least six months to show sustained improvement) and the letter style of
+source 003 Tables 4-5 (the decision and its reasons, what is expected, continued support, "please
+confirm receipt"). The sign-off (the issuing manager's name and job title) is the PDF's.
+
+A line whose fields are all empty is left out: the minimum period when there is none, the
+restriction's details when placements are simply stopped.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from qaf import letters
 
-COMMON = {"provider": "The provider's name", "service": "The service's name", "date": "Today"}
+SUSPENSION = "suspension"
+SUSPENSION_LIFTED = "suspension_lifted"
+APPEAL_OUTCOME = "appeal_outcome"
+
+# A sample suspension, for the administrator's preview.
+_SAMPLE = {
+    "provider": "Sunrise Care Ltd",
+    "service": "Sunrise House",
+    "date": date(2026, 12, 3),
+}
+_APPROVED = {
+    "restriction": "no new placements",
+    "approved_by": "Maya Patel",
+    "approved_by_title": "Commercial and Quality Support Manager",
+}
 
 letters.register(
-    "suspension",
+    SUSPENSION,
     title="Suspension of new placements",
-    default_body="Dear {{ provider }}\n\n{{ service }}: {{ restriction }}\n\nFrom {{ date }} the "
-    "council is placing {{ restriction }} with {{ service }}, for these reasons:\n\n{{ reasons }}"
-    "\n\n{{ restriction_details }}\n\nThis does not affect placements or packages of care "
-    "already in place. To end it:\n\n{{ actions_required }}\n\nIt stays in force at least "
-    "until {{ minimum_until }}.\n\nYou may appeal in the provider portal, or in writing to "
-    "{{ appeal_contact }}.\n\nYours sincerely\n\n{{ approved_by }}\n{{ approved_by_title }}",
-    fields=COMMON,
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "service_address": "The service's address",
+        "restriction": "The restriction: “no new placements” or “placing with restrictions”",
+        "restriction_details": "What the restriction allows, when placing with restrictions",
+        "reasons": "The reasons for the suspension (a list)",
+        "actions_required": "The actions the provider must take for the suspension to end",
+        "minimum_until": "The earliest date the suspension can end (empty when there is none)",
+        "date": "The date the suspension starts",
+        "proposed_by": "The officer who proposed the suspension",
+        "approved_by": "The manager who approved it",
+        "approved_by_title": "That manager's job title",
+        "appeal_contact": "Who the provider writes to in order to appeal",
+    },
+    sample={
+        **_SAMPLE,
+        **_APPROVED,
+        "service_address": "12 Mill Lane, Avonmere AV1 2BC",
+        "restriction_details": "",
+        "reasons": [
+            "The Care Quality Commission rated the service Inadequate on 14 November 2026 and "
+            "we have not received assurance that people are supported safely.",
+            "An organisational safeguarding enquiry is open.",
+        ],
+        "actions_required": "- Send us your action plan for the concerns in the inspection "
+        "report by 17 December 2026.\n- Complete the medicines audit and share its results.",
+        "minimum_until": date(2027, 6, 3),
+        "proposed_by": "Olivia Brown",
+        "appeal_contact": "the Commercial and Quality Assurance Manager, quality@avonmere.gov.uk",
+    },
+    default_body="""Dear {{ provider }}
+
+Service: {{ service }}
+Address: {{ service_address }}
+
+I am writing to confirm that {{ council }} has suspended new placements with {{ service }} from {{ date }}. The restriction is: {{ restriction }}.
+{{ restriction_details }}
+
+We have taken this decision for the following reasons:
+
+{{ reasons }}
+
+This suspension will not impact contracts already in place. It does not end any current placement or package of care, and it does not prevent the service from adding to or changing current packages of care or placements.
+
+To end the suspension you will need to:
+
+{{ actions_required }}
+
+The suspension will remain in effect until these concerns have been addressed and we have written to you to confirm the change of status.
+
+Because the service has not consistently met the expected standards, the suspension will remain in place until at least {{ minimum_until }}, even once the actions above are complete, so that you can show that the improvement is sustained.
+
+The suspension was proposed by {{ proposed_by }} and approved by {{ approved_by }}, {{ approved_by_title }}.
+
+If you disagree with this decision you can appeal. Send your appeal, with your reasons, through the provider portal on the page of {{ service }}, or in writing to {{ appeal_contact }}. A manager who did not approve the suspension will review it.
+
+We will continue to work with you and your registered manager to support and monitor progress against the actions above. Please could you confirm receipt of this letter.""",
 )
+
 letters.register(
-    "suspension_lifted",
+    SUSPENSION_LIFTED,
     title="Suspension lifted",
-    default_body="Dear {{ provider }}\n\nFrom {{ date }} the {{ restriction }} at {{ service }} "
-    "is lifted: the council may place with you again.\n\n{{ lifted_reason }}\n\nYours "
-    "sincerely\n\n{{ approved_by }}\n{{ approved_by_title }}",
-    fields=COMMON,
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date the suspension ends",
+        "restriction": "The restriction that is lifted",
+        "lifted_reason": "Why the suspension is lifted",
+        "approved_by": "The manager who approved the lifting",
+        "approved_by_title": "That manager's job title",
+    },
+    sample={
+        **_SAMPLE,
+        **_APPROVED,
+        "date": date(2027, 6, 3),
+        "lifted_reason": "You have completed every action we asked for, and our follow-up "
+        "visit on 20 May 2027 found that the improvements have been sustained.",
+    },
+    default_body="""Dear {{ provider }}
+
+I am pleased to confirm that {{ council }} has lifted the suspension of {{ service }} ({{ restriction }}) from {{ date }}. We may make new placements with the service again.
+
+We have lifted the suspension because:
+{{ lifted_reason }}
+
+The decision was approved by {{ approved_by }}, {{ approved_by_title }}. Our placement teams have been told that the restriction no longer applies.
+
+Thank you for the work you and your staff have done. We will continue to monitor the quality of the service through our usual quality assurance processes. Please could you confirm receipt of this letter.""",
 )
+
 letters.register(
-    "appeal_outcome",
-    title="Your appeal against the suspension",
-    default_body="Dear {{ provider }}\n\nYour appeal about {{ service }} is {{ outcome }}.\n\n"
-    "{{ decision_reason }}\n\nYours sincerely\n\n{{ decided_by }}\n{{ decided_by_title }}",
-    fields=COMMON,
+    APPEAL_OUTCOME,
+    title="Outcome of your appeal against a suspension",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the decision",
+        "outcome": "The decision: “upheld” or “refused”",
+        "decision_reason": "The reasons for the decision",
+        "decided_by": "The manager who decided the appeal",
+        "decided_by_title": "That manager's job title",
+        "consequence": "What follows (appeal_consequence(): the suspension ends, or it stands "
+        "and its actions still apply)",
+    },
+    sample={
+        **_SAMPLE,
+        "outcome": "upheld",
+        "decision_reason": "The evidence you sent with your appeal shows that the medicines "
+        "concerns had been resolved before the suspension was approved.",
+        "decided_by": "Mo Khan",
+        "decided_by_title": "Commercial and Quality Assurance Manager",
+        "consequence": "The suspension of Sunrise House has ended: we may make new "
+        "placements with the service again.",
+    },
+    default_body="""Dear {{ provider }}
+
+We have considered your appeal against the suspension of new placements with {{ service }}. On {{ date }} {{ decided_by }}, {{ decided_by_title }}, a manager who did not approve the suspension, decided that your appeal is {{ outcome }}.
+
+The reasons for this decision:
+{{ decision_reason }}
+
+{{ consequence }}
+
+If you have any questions about this decision, please contact your quality officer. Please could you confirm receipt of this letter.""",
 )
+
+
+def appeal_consequence(*, upheld: bool, service: str) -> str:
+    """The ``consequence`` of an appeal outcome letter (source 000 §8): an appeal upheld ends
+    the suspension; one refused leaves it, and the actions required to lift it, in place."""
+    if upheld:
+        return (
+            f"The suspension of {service} has ended: we may make new placements with the "
+            "service again."
+        )
+    return (
+        f"The suspension of {service} stays in place. The actions set out in our letter "
+        "suspending new placements still apply, and the suspension will end once they have "
+        "been completed and we have written to you to confirm it."
+    )

@@ -25,6 +25,9 @@ from qaf.workflow import Step, Transition, Workflow
 S = SuspensionStatus
 MANAGERS_ONLY = "Only a quality manager changes a service's commissioning status."
 PROVIDER_ONLY = "Only the provider's own users appeal its suspension."
+# Source 000 §8: "The provider can appeal the suspension by writing to the Commercial and Quality
+# Assurance Manager for review" (or in the portal).
+APPEAL_CONTACT = "the Commercial and Quality Assurance Manager"
 
 STATUS_FOR = {
     Restriction.NO_NEW_PLACEMENTS: CommissioningStatus.SUSPENDED,
@@ -123,46 +126,57 @@ def _placements_open_again(step: Step) -> None:
     _set_commissioning_status(step.obj.service, CommissioningStatus.OPEN, step.actor)
 
 
-def _letter_context(suspension: Suspension, actor, today) -> dict:
-    service = suspension.service
-    return {
-        "provider": service.provider.name,
-        "service": service.name,
-        "service_address": ", ".join(filter(None, [service.address, service.postcode])),
-        "restriction": suspension.get_restriction_display().lower(),
-        "restriction_details": suspension.restriction_details,
-        "reasons": suspension.reason_labels,
-        "actions_required": suspension.actions_required,
-        "minimum_until": suspension.minimum_until,
-        "date": today,
-        "proposed_by": str(suspension.proposed_by),
-        "approved_by": str(suspension.decided_by or actor),
-        "approved_by_title": (suspension.decided_by or actor).job_title,
-        "appeal_contact": "the Commercial and Quality Assurance Manager",
-    }
+def _people(suspension: Suspension, service) -> dict:
+    return {"provider": service.provider.name, "service": service.name}
 
 
 def _issue_suspension_letter(step: Step) -> None:
+    """Source 000 §8: the reasons, the actions required to end it and how to appeal."""
+    from escalation import letters as kinds
     from qaf import letters
 
+    suspension, service = step.obj, step.obj.service
     letters.issue_letter(
-        "suspension",
-        step.obj,
+        kinds.SUSPENSION,
+        suspension,
         actor=step.actor,
-        context=_letter_context(step.obj, step.actor, step.today),
+        today=step.today,
+        context={
+            **_people(suspension, service),
+            "service_address": ", ".join(filter(None, [service.address, service.postcode])),
+            "restriction": suspension.get_restriction_display().lower(),
+            "restriction_details": suspension.restriction_details,
+            "reasons": suspension.reason_labels,
+            "actions_required": suspension.actions_required,
+            "minimum_until": suspension.minimum_until,
+            "date": step.today,
+            "proposed_by": str(suspension.proposed_by),
+            "approved_by": str(step.actor),
+            "approved_by_title": step.actor.job_title,
+            "appeal_contact": APPEAL_CONTACT,
+        },
     )
 
 
 def _issue_lifting_letter(step: Step) -> None:
+    from escalation import letters as kinds
     from qaf import letters
 
-    context = _letter_context(step.obj, step.actor, step.today)
-    context |= {
-        "lifted_reason": step.obj.lift_reason,
-        "approved_by": str(step.actor),
-        "approved_by_title": step.actor.job_title,
-    }
-    letters.issue_letter("suspension_lifted", step.obj, actor=step.actor, context=context)
+    suspension = step.obj
+    letters.issue_letter(
+        kinds.SUSPENSION_LIFTED,
+        suspension,
+        actor=step.actor,
+        today=step.today,
+        context={
+            **_people(suspension, suspension.service),
+            "date": step.today,
+            "restriction": suspension.get_restriction_display().lower(),
+            "lifted_reason": suspension.lift_reason,
+            "approved_by": str(step.actor),
+            "approved_by_title": step.actor.job_title,
+        },
+    )
 
 
 def _add_appeal(step: Step) -> None:
@@ -180,18 +194,26 @@ def _overturn_if_upheld(step: Step) -> None:
 
 
 def _issue_appeal_letter(step: Step) -> None:
+    from escalation import letters as kinds
     from qaf import letters
 
-    suspension = step.parent
-    suspension.refresh_from_db()
-    context = _letter_context(suspension, step.actor, step.today)
-    context |= {
-        "outcome": step.obj.status,
-        "decision_reason": step.obj.decision_reason,
-        "decided_by": str(step.actor),
-        "decided_by_title": step.actor.job_title,
-    }
-    letters.issue_letter("appeal_outcome", suspension, actor=step.actor, context=context)
+    suspension, appeal = step.parent, step.obj
+    upheld = appeal.status == AppealStatus.UPHELD
+    letters.issue_letter(
+        kinds.APPEAL_OUTCOME,
+        suspension,
+        actor=step.actor,
+        today=step.today,
+        context={
+            **_people(suspension, suspension.service),
+            "date": step.today,
+            "outcome": "upheld" if upheld else "refused",
+            "decision_reason": appeal.decision_reason,
+            "decided_by": str(step.actor),
+            "decided_by_title": step.actor.job_title,
+            "consequence": kinds.appeal_consequence(upheld=upheld, service=suspension.service.name),
+        },
+    )
 
 
 SUSPENSION = Workflow(

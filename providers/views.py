@@ -75,6 +75,12 @@ class ProviderDetail(ScopedDetailView):
             .filter(provider=self.object)
             .select_related("author")[:20]
         )
+        # Letters and reports of the provider and all its services (SPEC §7), newest first.
+        context["provider_documents"] = (
+            Document.objects.visible_to(user)
+            .filter(provider=self.object)
+            .select_related("issued_by")[:20]
+        )
         context["can_add_service"] = can(user, "add", Service)
         context["can_add_contract"] = can(user, "add", Contract)
         context["can_add_intelligence"] = can(user, "add", Intelligence)

@@ -50,6 +50,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Reviews", "reviews:review_list", _is_provider, None),
     ("Administration", "admin:index", _is_admin, None),
     ("Toolkits", "reviews:toolkit_list", _is_admin, None),
+    ("Letters", "letters:list", _is_admin, None),
     ("Evidence library", "providers:evidence_library", _is_provider, None),
     ("Information requests", "reviews:request_list", _is_provider, None),
 ]

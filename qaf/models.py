@@ -264,3 +264,39 @@ class Notification(models.Model):
         from qaf.notifications import kind_label
 
         return kind_label(self.kind)
+
+
+class LetterTemplate(models.Model):
+    """One version of a letter's text (``qaf.letters``): an administrator's edit saves the next
+    version and never changes an old one. The newest version of a key is the current text; with
+    no row yet, the text the app registered is version 1 (stored when first used).
+
+    The text is plain paragraphs with ``{{ field }}`` merge fields, never a Django template:
+    ``qaf.letters`` renders it, escaping every value.
+    """
+
+    key = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    note = models.TextField(blank=True, help_text="What changed and why")
+    created_by = models.ForeignKey(
+        "qaf.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [
+            # Two administrators saving the next version at once: one of them is refused.
+            models.UniqueConstraint(fields=["key", "version"], name="qaf_letter_version_once"),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="qaf_letter_version_from_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}, version {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("letters:version", args=[self.key, self.version])

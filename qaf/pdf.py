@@ -130,6 +130,18 @@ def fit_title(title: str) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
+def provider_emails(provider_id: int) -> list[str]:
+    """The addresses a provider's documents go to: its active users'."""
+    from qaf.models import User
+
+    return list(
+        User.objects.filter(provider_id=provider_id, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
 def issue_document(
     source,
     *,

@@ -89,6 +89,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "add": _CASEWORK | {PROVIDER},
         "export": _STAFF_READERS,
     },
+    # Letter texts (qaf.letters): staff read them; the administrator edits them (SPEC §1).
+    "qaf.lettertemplate": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
     # Information requests (SPEC §6): officers and managers write, send and review them;
     # the provider's own users answer the items of requests sent to them.
     "reviews.informationrequest": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qaf import charts
 from qaf.models import Document, User
-from qaf.pdf import issue_document
+from qaf.pdf import issue_document, provider_emails
 from qaf.rag import ORDER
 from reviews.models import Answer, Review
 
@@ -22,16 +22,6 @@ def issue_report(review: Review, *, final: bool, actor: User) -> Document:
         actor=actor,
         recipients=provider_emails(review.service.provider_id),
         context={"final": final},
-    )
-
-
-def provider_emails(provider_id: int) -> list[str]:
-    """The addresses a provider's documents go to: its active users'."""
-    return list(
-        User.objects.filter(provider_id=provider_id, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
     )
 
 

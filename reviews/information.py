@@ -119,8 +119,7 @@ REQUEST_TEMPLATE = "reviews/information/request_pdf.html"
 def issue_request_letter(req: InformationRequest, *, actor: User):
     """The request as a letter (SPEC §7): what is asked for and by when, stored with its
     recipients and listed in the portal beside the request."""
-    from qaf.pdf import issue_document
-    from reviews.documents import provider_emails
+    from qaf.pdf import issue_document, provider_emails
 
     return issue_document(
         req,
@@ -133,11 +132,9 @@ def issue_request_letter(req: InformationRequest, *, actor: User):
 
 
 def email_provider(req: InformationRequest) -> None:
-    recipients = list(
-        User.objects.filter(provider_id=req.service.provider_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    from qaf.pdf import provider_emails
+
+    recipients = provider_emails(req.service.provider_id)
     if not recipients:
         return
     link = f"{getattr(settings, 'QAF_BASE_URL', '')}{req.get_absolute_url()}"

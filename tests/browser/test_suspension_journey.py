@@ -100,7 +100,7 @@ def test_propose_approve_appeal_and_decide_in_the_browser(
     expect(mo.get_by_role("main")).to_contain_text("In force")
     shoot(mo, "suspension-in-force")
     axe_check(mo)
-    _letter_ready(suspension, "letter_suspension")
+    _letter_ready(suspension, "suspension")
 
     # --- Pat sees the banner and the letter, and appeals
     pat = login(pages(), provider_pat)
@@ -139,7 +139,7 @@ def test_propose_approve_appeal_and_decide_in_the_browser(
     suspension.refresh_from_db()
     assert suspension.status == SuspensionStatus.ACTIVE
     assert suspension.appeals.get().status == AppealStatus.REFUSED
-    _letter_ready(suspension, "letter_appeal_outcome")
+    _letter_ready(suspension, "appeal_outcome")
     pat.reload()
     outcome = _pdf_text(
         _download(pat, pat.get_by_role("link", name="Your appeal against the suspension"))

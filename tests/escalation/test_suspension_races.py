@@ -41,7 +41,7 @@ def test_one_of_two_managers_approving_at_once_wins(
     proposed.refresh_from_db()
     assert proposed.status == SuspensionStatus.ACTIVE
     assert proposed.history.filter(status=SuspensionStatus.ACTIVE).count() == 1
-    assert Document.objects.filter(kind="letter_suspension", source_id=proposed.pk).count() == 1
+    assert Document.objects.filter(kind="suspension", source_id=proposed.pk).count() == 1
 
 
 def test_one_lifting_approval_wins(live_server, proposed, officer_olivia, manager_maya, manager_mo):
@@ -51,6 +51,4 @@ def test_one_lifting_approval_wins(live_server, proposed, officer_olivia, manage
     statuses = send_in_parallel("POST", url, _tokens(manager_maya, manager_mo), [{}] * PARALLEL)
     assert sorted(statuses) == [200] + [409] * (PARALLEL - 1)
     assert proposed.history.filter(status=SuspensionStatus.LIFTED).count() == 1
-    assert (
-        Document.objects.filter(kind="letter_suspension_lifted", source_id=proposed.pk).count() == 1
-    )
+    assert Document.objects.filter(kind="suspension_lifted", source_id=proposed.pk).count() == 1

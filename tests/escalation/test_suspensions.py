@@ -70,7 +70,7 @@ def test_an_approved_suspension_holds_the_service_and_writes_to_the_provider(
     users = list(in_force.history.order_by("history_id").values_list("history_user", flat=True))
     assert users == [officer_olivia.pk, manager_maya.pk]
     assert sunrise_house.history.latest().history_user == manager_maya
-    letter = Document.objects.get(kind="letter_suspension", source_id=in_force.pk)
+    letter = Document.objects.get(kind="suspension", source_id=in_force.pk)
     assert letter.visible_to_provider and letter.recipients == [provider_pat.email]
     text = _pdf_text(letter)
     for expected in (
@@ -153,7 +153,7 @@ def test_a_rejection_needs_its_reason_and_leaves_placements_open(
     sunrise_house.refresh_from_db()
     assert proposed.status == S.REJECTED
     assert sunrise_house.commissioning_status == CommissioningStatus.OPEN
-    assert not Document.objects.filter(source_id=proposed.pk, kind__startswith="letter").exists()
+    assert not Document.objects.filter(source_id=proposed.pk).exists()  # no letter
 
 
 def test_one_suspension_at_a_time_per_service(proposed, sunrise_house, officer_owen):
@@ -187,7 +187,7 @@ def test_the_provider_appeals_and_a_manager_other_than_the_approver_decides(
     )
     in_force.refresh_from_db()
     assert (appeal.status, in_force.status) == (AppealStatus.REFUSED, S.ACTIVE)
-    letter = Document.objects.get(kind="letter_appeal_outcome", source_id=in_force.pk)
+    letter = Document.objects.get(kind="appeal_outcome", source_id=in_force.pk)
     assert "The medicines plan is missing." in _pdf_text(letter)
 
     second = services.appeal(in_force, actor=provider_pat, text="The plan is attached now.")
@@ -214,7 +214,7 @@ def test_lifting_is_proposed_with_a_reason_and_approved_by_someone_else(
     sunrise_house.refresh_from_db()
     assert in_force.status == S.LIFTED
     assert sunrise_house.commissioning_status == CommissioningStatus.OPEN
-    letter = Document.objects.get(kind="letter_suspension_lifted", source_id=in_force.pk)
+    letter = Document.objects.get(kind="suspension_lifted", source_id=in_force.pk)
     assert letter.recipients == [provider_pat.email]
     assert "Every action is met." in _pdf_text(letter)
 
@@ -240,7 +240,7 @@ def test_a_provider_sees_what_was_decided_about_its_own_services_only(
     assert client_for(provider_quinn).get(proposed.get_absolute_url()).status_code == 404
     assert api_for(provider_quinn).get("/api/v1/suspensions/").json()["count"] == 0
     assert api_for(provider_quinn).get(f"/api/v1/suspensions/{proposed.pk}/").status_code == 404
-    letter = Document.objects.get(kind="letter_suspension", source_id=proposed.pk)
+    letter = Document.objects.get(kind="suspension", source_id=proposed.pk)
     assert not Document.objects.visible_to(provider_quinn).filter(pk=letter.pk).exists()
     shown = api_for(provider_pat).get(f"/api/v1/suspensions/{proposed.pk}/").json()
     assert shown["status"] == "active" and shown["decided_by"] is None
@@ -251,7 +251,9 @@ def test_the_service_page_and_the_portal_show_the_banner(
 ):
     for user in (provider_pat, officer_olivia):
         page = client_for(user).get(sunrise_house.get_absolute_url()).content.decode()
-        assert "The council has made no new placements with Sunrise House since 2 March 2026" in page
+        assert (
+            "The council has made no new placements with Sunrise House since 2 March 2026" in page
+        )
         assert "never ends placements or packages of care already in place" in page
     home = client_for(provider_pat).get(reverse("home")).content.decode()
     assert "Sunrise House: no new placements since 2 March 2026" in home

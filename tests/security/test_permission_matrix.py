@@ -103,6 +103,22 @@ def _policy_edit(o: dict) -> dict:
     return {"based_on": o["policy"], "note": "Tighter", "inspection_age__amber_years": 2}
 
 
+# A page that answers a POST with what it shows (200) and writes nothing.
+SHOWN = {"ok": frozenset({200}), "writes": False}
+
+
+def _letter_edit(action: str) -> Data:
+    """The suspension letter's text changed, from its default version."""
+    return body(
+        {
+            "title": "Suspension of new placements",
+            "body": "Dear {{ provider }}\n\nNew placements with {{ service }} are suspended.",
+            "based_on": 1,
+            "action": action,
+        }
+    )
+
+
 def _pdf_upload(name="policy.pdf"):
     return SimpleUploadedFile(name, pdf(), content_type="application/pdf")
 
@@ -565,6 +581,27 @@ WEB: list[Row] = [
     post("nightly job run now", "risk:run_job", RUNNERS, writes=False),  # queued on commit
     get("risk policy", "risk:policy", STAFF_READERS),
     *page_and_post("risk policy edit", "risk:policy_edit", ADMINS, echo=True, data=_policy_edit),
+    # Letters: staff read the texts; the administrator previews (a page, a PDF) and saves.
+    get("letter list", "letters:list", STAFF_READERS),
+    get("letter detail", "letters:detail", STAFF_READERS, "letter", scope=None),
+    get(
+        "letter version",
+        "letters:version",
+        STAFF_READERS,
+        "letter",
+        sub="letter_version",
+        scope=None,
+    ),
+    get("letter edit page", "letters:edit", ADMINS, "letter", scope=None),
+    # The preview, as a page and as a PDF, stores nothing.
+    *(
+        post(label, name, ADMINS, "letter", scope=None, data=_letter_edit("preview"), **SHOWN)
+        for label, name in (
+            ("letter preview", "letters:edit"),
+            ("letter preview PDF", "letters:preview_pdf"),
+        )
+    ),
+    post("letter save", "letters:edit", ADMINS, "letter", scope=None, data=_letter_edit("save")),
     # A notice is its user's own (Olivia's): anyone else's "not found".
     post(
         "notification read",

@@ -209,5 +209,8 @@ def build_world() -> dict:
         "notification": notice.pk,
         "officer_id": olivia.pk,
         "policy": PolicyVersion.current().pk,
+        # A letter's text (escalation/letters.py) and its default version.
+        "letter": "suspension",
+        "letter_version": 1,
     }
     return {"own": own, "other": other, "shared": shared, "users": users}
