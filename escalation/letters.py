@@ -75,7 +75,7 @@ letters.register(
 Service: {{ service }}
 Address: {{ service_address }}
 
-I am writing to confirm that {{ council }} has suspended new placements with {{ service }} from {{ date }}. The restriction is: {{ restriction }}.
+I am writing to confirm that from {{ date }} {{ council }} has restricted new placements with {{ service }}: {{ restriction }}.
 {{ restriction_details }}
 
 We have taken this decision for the following reasons:

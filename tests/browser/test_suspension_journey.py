@@ -142,6 +142,6 @@ def test_propose_approve_appeal_and_decide_in_the_browser(
     _letter_ready(suspension, "appeal_outcome")
     pat.reload()
     outcome = _pdf_text(
-        _download(pat, pat.get_by_role("link", name="Your appeal against the suspension"))
+        _download(pat, pat.get_by_role("link", name="Outcome of your appeal against a suspension"))
     )
     assert "The medicines audit is still outstanding." in outcome

@@ -79,7 +79,7 @@ def test_an_approved_suspension_holds_the_service_and_writes_to_the_provider(
         "Regulator rating of requires improvement or inadequate",
         ACTIONS,
         "2 September 2026",  # the minimum period
-        "does not affect placements or packages of care already in place",
+        "It does not end any current placement or package of care",
         "appeal",
     ):
         assert expected in text, expected
