@@ -43,12 +43,12 @@ def _integer_fields(schema, operation) -> dict[str, bool]:
 
 
 def test_a_whole_number_field_given_a_fraction_is_a_400_naming_it(
-    api_world, officer_olivia, provider_pat, sunrise
+    api_world, officer_olivia, manager_maya, provider_pat, sunrise
 ):
     """An id of 1.5 was taken as id 1. The fraction is added to a real id (the provider's),
     so that truncating it would find an object and let the request through."""
     schema = load_schema()
-    users = [officer_olivia, provider_pat]
+    users = [officer_olivia, manager_maya, provider_pat]
     checked = 0
     for path, method, operation in operations(schema):
         if method not in {"post", "put", "patch"}:
