@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -35,6 +36,9 @@ router.register("intelligence", IntelligenceViewSet, basename="intelligence")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
+# The Managed Placements Memo: the draft and issuing it; its issues by number.
+router.register("memo/issues", MemoIssueViewSet, basename="memo-issue")
+router.register("memo", MemoViewSet, basename="memo")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.
