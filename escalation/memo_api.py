@@ -7,6 +7,7 @@ import json
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, serializers, status, viewsets
@@ -133,9 +134,17 @@ class _PDFRenderer(renderers.BaseRenderer):
         return json.dumps(data).encode()
 
 
+class _OneObjectSchema(AutoSchema):
+    """``GET /memo/`` is the router's list route but answers one object, the memo."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class MemoViewSet(viewsets.ViewSet):
     """The memo as it stands (a draft), and issuing it."""
 
+    schema = _OneObjectSchema()
     scoped_model = memo_services.POLICY_LABEL
     scope_action: str | None = None
 
