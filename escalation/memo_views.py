@@ -104,6 +104,7 @@ def current(request):
             "page": page,
             "issues": [(issue, documents.get(issue.pk)) for issue in page.object_list],
             "can_issue": can(request.user, "issue", memo_services.POLICY_LABEL),
+            "latest": page.object_list[0] if page.number == 1 and page.object_list else None,
         },
     )
 
