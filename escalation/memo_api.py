@@ -3,8 +3,6 @@ and their PDFs, and issuing it (SPEC §6, §9). Staff only, as the pages: provid
 
 from __future__ import annotations
 
-import json
-
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
@@ -16,7 +14,7 @@ from rest_framework.response import Response
 
 from escalation import memo, memo_services
 from escalation.models import MemoIssue
-from qaf.api import StrictIntegerField
+from qaf.api import PDFRenderer, StrictIntegerField
 from qaf.generic import MAX_ID
 from qaf.models import Document
 from qaf.views import serve_document
@@ -118,22 +116,6 @@ def _issue_data(request, issued: MemoIssue, document: Document | None, *, full: 
     return data
 
 
-class _PDFRenderer(renderers.BaseRenderer):
-    """The PDF as it is; an error on the way (404) is still JSON, and labelled so."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return json.dumps(data).encode()
-
-
 class _OneObjectSchema(AutoSchema):
     """``GET /memo/`` is the router's list route but answers one object, the memo."""
 
@@ -203,7 +185,7 @@ class MemoIssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             404: OpenApiResponse(description="No such issue, or its PDF is still being produced"),
         }
     )
-    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, _PDFRenderer])
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer])
     def pdf(self, request, number=None):
         issued = self.get_object()
         document = memo_services.documents_of([issued]).get(issued.pk)

@@ -23,6 +23,7 @@ from escalation.models import MemoIssue, Restriction, Suspension
 from escalation.models.memo import MEMO_DOCUMENT_KIND
 from providers.models import CommissioningStatus, Service
 from qaf.models import Document, User
+from qaf.pdf import issue_document
 from qaf.scoping import can
 from qaf.workflow import Forbidden, NotNow
 
@@ -170,8 +171,6 @@ def issue(
             previous=previous,
             entries=[entry.as_json() for entry in composed.entries],
         )
-        from qaf.pdf import issue_document
-
         issue_document(
             issued,
             kind=MEMO_DOCUMENT_KIND,

@@ -14,7 +14,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from escalation import services
 from escalation.models import MemoIssue
 from escalation.models.memo import MEMO_DOCUMENT_KIND
 from providers.models import Service, ServiceType
@@ -26,6 +25,7 @@ from tests.browser.test_whole_review import (
     _pdf_text,
     worker,  # noqa: F401 - the fixture
 )
+from tests.escalation.test_memo import _suspend
 
 pytestmark = pytest.mark.browser
 
@@ -36,19 +36,21 @@ def suspended(sunrise_house, oak_lodge_home, officer_olivia, manager_maya):
         local_authority_area="Mendip", service_type=ServiceType.CARE_HOME_NURSING
     )
     Service.objects.filter(pk=oak_lodge_home.pk).update(local_authority_area="Taunton")
-    for service, restriction, details in (
-        (sunrise_house, "no_new_placements", ""),
-        (oak_lodge_home, "restricted_placements", "Respite placements only"),
-    ):
-        suspension = services.propose(
-            service,
-            actor=officer_olivia,
-            restriction=restriction,
-            reasons=["review_concerns"],
-            actions_required="Make the care plans current",
-            restriction_details=details,
-        )
-        services.approve(suspension, actor=manager_maya, today=date(2026, 10, 5))
+    _suspend(
+        sunrise_house,
+        "no_new_placements",
+        by=officer_olivia,
+        approver=manager_maya,
+        on=date(2026, 10, 5),
+    )
+    _suspend(
+        oak_lodge_home,
+        "restricted_placements",
+        by=officer_olivia,
+        approver=manager_maya,
+        on=date(2026, 10, 5),
+        details="Respite placements only",
+    )
 
 
 @pytest.mark.usefixtures("worker")

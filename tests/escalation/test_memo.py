@@ -75,6 +75,20 @@ def _suspend(service, restriction, *, by, approver, on, details=""):
     return services.approve(suspension, actor=approver, today=on)
 
 
+def _in_force(service, proposer, approver):
+    """A suspension of new placements in force, written directly: for tests of many of them."""
+    return Suspension.objects.create(
+        service=service,
+        status="active",
+        restriction=Restriction.NO_NEW_PLACEMENTS,
+        reasons=["review_concerns"],
+        actions_required="Improve",
+        proposed_by=proposer,
+        decided_by=approver,
+        decided_on=APPROVED_ON,
+    )
+
+
 def _lift(suspension, *, by, approver, on):
     services.propose_lift(suspension, actor=by, reason="Care plans are current", today=on)
     return services.approve_lift(suspension, actor=approver, today=on)
@@ -328,16 +342,7 @@ def test_every_page_of_a_long_memo_is_marked_confidential(
 ):
     for n in range(40):
         service = ServiceFactory(provider=sunrise, name=f"Home {n:02}", local_authority_area="Area")
-        Suspension.objects.create(
-            service=service,
-            status="active",
-            restriction=Restriction.NO_NEW_PLACEMENTS,
-            reasons=["review_concerns"],
-            actions_required="Improve",
-            proposed_by=officer_olivia,
-            decided_by=manager_maya,
-            decided_on=APPROVED_ON,
-        )
+        _in_force(service, officer_olivia, manager_maya)
     document = _document(memo_services.issue(actor=manager_maya))
     render_document(document)
     pages = _pdf_pages(document)
@@ -429,16 +434,7 @@ def test_the_memo_page_reads_the_same_number_of_rows_whatever_its_length(
     def suspend(n):
         for i in range(n):
             service = ServiceFactory(provider=sunrise, name=f"Extra {n}-{i}")
-            Suspension.objects.create(
-                service=service,
-                status="active",
-                restriction=Restriction.NO_NEW_PLACEMENTS,
-                reasons=["review_concerns"],
-                actions_required="Improve",
-                proposed_by=officer_olivia,
-                decided_by=manager_maya,
-                decided_on=APPROVED_ON,
-            )
+            _in_force(service, officer_olivia, manager_maya)
         memo_services.issue(actor=manager_maya)
 
     suspend(2)
