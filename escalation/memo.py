@@ -113,6 +113,11 @@ TYPE_ABBREVIATIONS = {
 QUALITY_TEAM = "The quality team"
 
 
+def title_for(updated: date) -> str:
+    """ "Managed Placements (Updated 3 December 2026)": the issue date, or today's for a draft."""
+    return f"{TITLE} (Updated {updated.day} {updated:%B %Y})"
+
+
 def type_of_service(service_type: str, label: str = "") -> str:
     """The seed's abbreviation where one fits the service type, else its name."""
     return TYPE_ABBREVIATIONS.get(service_type) or label or service_type.replace("_", " ")
@@ -208,7 +213,7 @@ class Memo:
 
     @property
     def title(self) -> str:
-        return f"{TITLE} (Updated {self.updated.day} {self.updated:%B %Y})"
+        return title_for(self.updated)
 
     @property
     def count(self) -> int:

@@ -59,7 +59,9 @@ class MemoIssue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.memo().title
+        from escalation.memo import title_for
+
+        return title_for(self.issued_on)
 
     def get_absolute_url(self) -> str:
         return reverse("memo:issue_detail", args=[self.number])
