@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
-from rest_framework import serializers, viewsets
+from rest_framework import renderers, serializers, viewsets
 from rest_framework.response import Response
 
 from qaf.concurrency import check_version
@@ -151,6 +152,31 @@ class ScopedModelSerializer(ModelSerializer):
         return []
 
 
+class FileRenderer(renderers.BaseRenderer):
+    """Lets a download answer whatever the client accepts (the file has its own type); an
+    error on the way (404) is still JSON. A subclass names one type (``PDFRenderer``)."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        # An error (404) asked for as ``?format=file``: still JSON, and labelled so (not */*).
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data).encode()
+
+
+class PDFRenderer(FileRenderer):
+    """An issued document's PDF (qaf.views.serve_document)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+
+
 class ScopedModelViewSet(viewsets.ModelViewSet):
     """List/detail through ``visible_to``; writes in a transaction with the actor recorded;
     an optional ``version`` in the body makes an update fail with 409 when someone saved first.
@@ -195,7 +221,9 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
 __all__ = [
     "Conflict",
+    "FileRenderer",
     "ModelSerializer",
+    "PDFRenderer",
     "Pagination",
     "Response",
     "ScopedModelSerializer",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from escalation.api import SuspensionViewSet
+from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -37,6 +38,9 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
 router.register("suspensions", SuspensionViewSet, basename="suspension")
+# The Managed Placements Memo: the draft and issuing it; its issues by number.
+router.register("memo/issues", MemoIssueViewSet, basename="memo-issue")
+router.register("memo", MemoViewSet, basename="memo")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

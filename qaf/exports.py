@@ -185,6 +185,21 @@ class ValuesExport(TableExport):
         return dataset
 
 
+def rows_download(
+    headers: Iterable[str], rows: Iterable[Iterable[Any]], *, export_format: str, filename: str
+):
+    """A download of rows that are not a table's (the Managed Placements Memo): every cell
+    defused as the tables' are. ``export_format`` is one of ``TableExport.FORMATS``."""
+    from django.http import HttpResponse
+
+    dataset = Dataset(*[[defuse(value) for value in row] for row in rows], headers=list(headers))
+    response = HttpResponse(
+        dataset.export(export_format), content_type=TableExport.FORMATS[export_format]
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 # A cell that starts with one of these is a formula to Excel and LibreOffice (and openpyxl
 # writes a string starting with "=" as one): a provider's name like =HYPERLINK(...) would run
 # in an officer's spreadsheet. OWASP's advice: make it text with a leading apostrophe.

@@ -141,8 +141,14 @@ class Document(models.Model):
 
     kind = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
+    # None for a council-wide document (the Managed Placements Memo): staff only, never a
+    # provider's (a constraint; provider users see their own provider's documents only).
     provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.PROTECT, related_name="documents"
+        "providers.Provider",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
     )
     service = models.ForeignKey(
         "providers.Service",
@@ -181,6 +187,15 @@ class Document(models.Model):
     class Meta:
         ordering = ["-issued_at", "-pk"]
         indexes = [models.Index(fields=["source_type", "source_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provider__isnull=False)
+                | models.Q(service__isnull=True, visible_to_provider=False),
+                name="council_document_not_for_providers",
+                violation_error_message="A document without a provider is the council's own: "
+                "it has no service and is never shown to provider users.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

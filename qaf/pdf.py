@@ -164,7 +164,10 @@ def issue_document(
     from qaf.tasks import render_document as render_task
 
     service = service if service is not None else getattr(source, "service", None)
-    provider = provider if provider is not None else service.provider
+    if provider is None and service is not None:
+        provider = service.provider
+    # No provider: a council-wide document (the Managed Placements Memo), which the caller
+    # issues with visible_to_provider=False (a constraint refuses anything else).
     document = Document.objects.create(
         kind=kind,
         title=fit_title(title),

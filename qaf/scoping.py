@@ -111,6 +111,11 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "appeal": frozenset({PROVIDER}),
         "export": _STAFF_READERS,
     },
+    # Pseudo-model: the Managed Placements Memo (source 003 §2.6), "a confidential document
+    # shared only between Local Authority and Health staff": every staff role reads it (the
+    # partners are the safeguarding and ICB teams), provider users never; officers and
+    # managers, who run suspensions, issue it.
+    "escalation.memo": {"view": _STAFF_READERS, "issue": _CASEWORK, "export": _STAFF_READERS},
 }
 
 

@@ -294,6 +294,9 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}
 COUNCIL_NAME = env.str("COUNCIL_NAME", default="Avonmere Council")
 COUNCIL_SERVICE_NAME = env.str("COUNCIL_SERVICE_NAME", default="Quality Assurance Framework")
 COUNCIL_AREA = env.str("COUNCIL_AREA", default="Avonmere")
+# The quality team's telephone number: the Managed Placements Memo's contact for a service
+# without a lead officer (or whose lead officer has no number of their own).
+COUNCIL_QUALITY_PHONE = env.str("COUNCIL_QUALITY_PHONE", default="")
 
 LOGGING = {
     "version": 1,

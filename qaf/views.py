@@ -142,13 +142,18 @@ def healthz(request):
 @login_required
 def document_download(request, pk: int):
     """An issued PDF, as an attachment, to those who may see it (404 to everyone else)."""
-    from django.http import FileResponse, Http404
-
     from qaf.models import Document
 
     document = get_object_or_404(
         Document.objects.visible_to(request.user).filter(status=Document.Status.READY), pk=pk
     )
+    return serve_document(document)
+
+
+def serve_document(document):
+    """An issued document's PDF as an attachment (the caller has checked who may see it)."""
+    from django.http import FileResponse, Http404
+
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

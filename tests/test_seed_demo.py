@@ -7,9 +7,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from escalation.models import MemoIssue
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
-from qaf.models import User
+from qaf.models import Document, User
 from reviews.information import with_overdue
 from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
 from risk.models import ServiceRisk
@@ -124,6 +125,10 @@ def test_seed_demo_builds_the_demo_council_once(
     assert ServiceRisk.objects.count() == Service.objects.count()
     assert set(ServiceRisk.objects.values_list("rating", flat=True)) == {"green", "amber", "red"}
 
+    # A Managed Placements Memo issued (after the suspensions), with its PDF.
+    assert MemoIssue.objects.count() == 1
+    assert Document.objects.filter(kind="managed_placements_memo", provider=None).count() == 1
+
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):
         for obj in model.objects.all():
@@ -134,6 +139,7 @@ def test_seed_demo_builds_the_demo_council_once(
     with django_capture_on_commit_callbacks(execute=True):
         again = _seed("--password", "pw-for-tests-123")
     assert _snapshot() == before
+    assert MemoIssue.objects.count() == 1
     assert "nothing changed" in again
 
 

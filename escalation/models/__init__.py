@@ -1,6 +1,7 @@
 """Suspensions and their appeals (SPEC §6, source 000 §8, 003 §2.5-2.6); the memo, concern
 levels, escalation cases and the board arrive in modules of their own beside them."""
 
+from escalation.models.memo import MemoIssue
 from escalation.models.suspension import (
     IN_FORCE,
     OPEN_STATES,
@@ -17,6 +18,7 @@ __all__ = [
     "OPEN_STATES",
     "Appeal",
     "AppealStatus",
+    "MemoIssue",
     "Restriction",
     "Suspension",
     "SuspensionReason",

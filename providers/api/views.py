@@ -3,7 +3,7 @@ from __future__ import annotations
 from providers import filters
 from providers.api import serializers
 from providers.models import Contract, Intelligence, Provider, Service
-from qaf.api import ScopedModelViewSet
+from qaf.api import FileRenderer, ScopedModelViewSet
 
 
 class ProviderViewSet(ScopedModelViewSet):
@@ -51,8 +51,6 @@ class IntelligenceViewSet(ScopedModelViewSet):
 
 # --- Evidence library (SPEC §9, §10) --------------------------------------------------------
 
-import json  # noqa: E402
-
 from django.shortcuts import get_object_or_404  # noqa: E402
 from drf_spectacular.types import OpenApiTypes  # noqa: E402
 from drf_spectacular.utils import OpenApiResponse, extend_schema  # noqa: E402
@@ -62,24 +60,6 @@ from rest_framework.parsers import FormParser, MultiPartParser  # noqa: E402
 
 from providers.evidence import Evidence  # noqa: E402
 from providers.views import serve_evidence  # noqa: E402
-
-
-class _AnyFileRenderer(renderers.BaseRenderer):
-    """Lets a download answer whatever the client accepts (the file has its own type); an
-    error on the way (404) is still JSON."""
-
-    media_type = "*/*"
-    format = "file"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        # An error (404) asked for as ``?format=file``: still JSON, and labelled so (not */*).
-        response = (renderer_context or {}).get("response")
-        if response is not None:
-            response["Content-Type"] = "application/json"
-        return json.dumps(data).encode()
 
 
 class EvidenceViewSet(ScopedModelViewSet):
@@ -111,7 +91,7 @@ class EvidenceViewSet(ScopedModelViewSet):
     @action(
         detail=True,
         methods=["get"],
-        renderer_classes=[renderers.JSONRenderer, _AnyFileRenderer],
+        renderer_classes=[renderers.JSONRenderer, FileRenderer],
     )
     def download(self, request, pk=None):
         """The file, once the virus scan found it clean (administrators: always)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from escalation import memo_services
 from reviews import information as info
 from reviews.models import ReportComment
 from tests.factories import (
@@ -15,7 +16,7 @@ from tests.factories import (
 
 
 @pytest.fixture
-def api_world(sunrise, sunrise_house, officer_olivia, provider_pat):
+def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya):
     """One object of Sunrise's for each resource, and the ids that fill the schema's paths."""
     review = ReviewFactory(
         service=sunrise_house,
@@ -55,5 +56,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat):
         "information-requests": request.pk,
         "comment_id": comment.pk,
         "item_id": request.items.get().pk,
+        # The Managed Placements Memo's issues, by number (/memo/issues/{number}/).
+        "number": memo_services.issue(actor=manager_maya).number,
     }
     return ids

@@ -95,6 +95,12 @@ def _ids(operation, world) -> dict:
     return {n: world[resource] if n == "id" else world[n] for n in names}
 
 
+def _takes_input(operation) -> bool:
+    """Parameters or a body of its own (the credentials every operation takes aside)."""
+    raw = operation.definition.raw
+    return bool(raw.get("parameters") or raw.get("requestBody"))
+
+
 def _explain(exc: BaseExceptionGroup) -> str:
     return "; ".join(" | ".join(str(e).splitlines()[:8]) for e in exc.exceptions)
 
@@ -138,10 +144,14 @@ def test_every_operation_answers_as_the_schema_says(api_world, officer_olivia, p
         for operation in operations:
             if (operation.method.upper(), operation.path) in SKIPPED:
                 continue
-            # Valid requests on the real objects; invalid ones wherever they land.
+            # Valid requests on the real objects; invalid ones wherever they land (an operation
+            # that takes no input at all, the current memo, has no invalid request to send).
             ids = _ids(operation, api_world)
             _exercise(operation, GenerationMode.POSITIVE, session, user.username, ids, failures)
-            _exercise(operation, GenerationMode.NEGATIVE, session, user.username, None, failures)
+            if _takes_input(operation):
+                _exercise(
+                    operation, GenerationMode.NEGATIVE, session, user.username, None, failures
+                )
     assert not failures, "\n".join(failures[:40])
 
 

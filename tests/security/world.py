@@ -1,5 +1,6 @@
 """The permission matrix's objects: two organisations' of everything, each in the state its
-steps start from, and the council-wide ones (toolkits, an import, a notice).
+steps start from, and the council-wide ones (toolkits, an import, a notice, the Managed
+Placements Memo).
 
 Sunrise Care Ltd (Sunrise House) is "own": Pat works there. Oak Lodge Ltd (Oak Lodge) is
 "other": Quinn works there. Olivia (officer), Maya (manager), Bea (board), Pia (partner) and
@@ -13,6 +14,8 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from escalation import memo_services
+from escalation.models.memo import MEMO_DOCUMENT_KIND
 from providers.models import ImportJob, IntelligenceKind, Service
 from qaf import notifications
 from qaf.models import Document, Notification, Role
@@ -197,6 +200,13 @@ def build_world() -> dict:
         message="A review is overdue",
     )
     notice = Notification.objects.get(user=olivia)
+    # The Managed Placements Memo, issued once, its PDF produced: council-wide, staff only.
+    memo = memo_services.issue(actor=maya)
+    memo_pdf = Document.objects.get(kind=MEMO_DOCUMENT_KIND, source_id=memo.pk)
+    memo_pdf.file.save("memo.pdf", ContentFile(pdf()), save=False)
+    Document.objects.filter(pk=memo_pdf.pk).update(
+        file=memo_pdf.file.name, status=Document.Status.READY
+    )
     shared = {
         "toolkit": kit.pk,
         "toolkit_draft": draft.pk,
@@ -212,5 +222,7 @@ def build_world() -> dict:
         # A letter's text (escalation/letters.py) and its default version.
         "letter": "suspension",
         "letter_version": 1,
+        "memo_issue": memo.number,
+        "memo_document": memo_pdf.pk,
     }
     return {"own": own, "other": other, "shared": shared, "users": users}

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import demo as escalation_demo
+from escalation.demo_memo import seed_memo
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
@@ -31,6 +32,8 @@ STEPS = [
     reviews_demo.seed_live,
     reviews_demo.seed_requests,
     escalation_demo.seed_suspensions,
+    # Last: the memo lists the suspensions the steps before it made.
+    seed_memo,
 ]
 
 
