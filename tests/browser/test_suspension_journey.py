@@ -145,3 +145,8 @@ def test_propose_approve_appeal_and_decide_in_the_browser(
         _download(pat, pat.get_by_role("link", name="Outcome of your appeal against a suspension"))
     )
     assert "The medicines audit is still outstanding." in outcome
+
+    # --- The Managed Placements Memo lists the service as not placing
+    maya.goto("/memo/")
+    expect(maya.locator("#part-red")).to_contain_text("Sunrise House")
+    axe_check(maya)
