@@ -5,4 +5,5 @@ class EscalationConfig(AppConfig):
     name = "escalation"
 
     def ready(self) -> None:
-        from escalation import deadlines, letters  # noqa: F401  - registers settings, letters
+        # Registers settings (deadlines, concern) and letters.
+        from escalation import concern, deadlines, letters  # noqa: F401
