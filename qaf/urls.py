@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("risk.urls")),
     path("", include("reviews.urls")),
+    path("", include("escalation.concern_urls")),
     path("imports/", include("providers.import_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

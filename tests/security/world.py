@@ -32,6 +32,7 @@ from tests.factories import (
 )
 from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
+from tests.security.world_concern import concern_objects
 
 
 def _organisation(name: str, home: str, member: str, *, olivia, maya, kit) -> tuple[dict, object]:
@@ -135,6 +136,9 @@ def build_world() -> dict:
     made = {"olivia": olivia, "maya": maya, "kit": kit}
     own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
+    mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
+    for ids in (own, other):
+        ids |= concern_objects(Service.objects.get(pk=ids["service"]).provider, maya=maya, mo=mo)
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()
