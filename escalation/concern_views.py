@@ -25,6 +25,8 @@ from qaf import policy
 from qaf.generic import get_scoped_or_404
 from qaf.models import User
 from qaf.scoping import can
+from risk import jobs
+from risk.models import JobRun
 
 HISTORY_ROWS = 20
 QUEUE_PAGE = 50
@@ -137,6 +139,13 @@ def queue(request):
         suggestion.accept_url = _accept_url(concern, suggestion, user)
         suggestion.dismiss_url = _dismiss_url(suggestion, user)
     values = policy.current_values()
+    last_run = (
+        JobRun.objects.filter(
+            name__in=(jobs.NIGHTLY, jobs.CONCERN_LEVELS), status=JobRun.Status.SUCCEEDED
+        )
+        .order_by("-finished_at")
+        .first()
+    )
     counts = dict(
         ConcernLevel.objects.filter(level__gt=1)
         .values_list("level")
@@ -153,6 +162,7 @@ def queue(request):
             "level_counts": [(level_text(n, values), counts.get(n, 0)) for n in (3, 2)],
             "level_texts": [level_text(n, values) for n in LEVELS],
             "can_decide": can(user, "decide", POLICY_MODEL),
+            "last_run": last_run,
         },
     )
 

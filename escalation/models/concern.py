@@ -171,7 +171,6 @@ class ConcernSuggestion(models.Model):
     reasons = ArrayField(models.TextField(), help_text="Each trigger's reason, in plain words")
     triggers = ArrayField(models.CharField(max_length=48), default=list, blank=True)
     created_for = models.DateField(help_text="The day of the nightly run that suggested it")
-    checked_for = models.DateField(help_text="The day of the last run that still suggested it")
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.WAITING
     )

@@ -27,7 +27,6 @@ def _suggest(service, level=2, from_level=1) -> ConcernSuggestion:
         reasons=["The regulator's overall rating is Requires improvement."],
         triggers=["regulator_requires_improvement"],
         created_for=TODAY,
-        checked_for=TODAY,
     )
 
 

@@ -37,7 +37,6 @@ def _suggest(service, level: int, from_level: int = 1) -> ConcernSuggestion:
         reasons=["The regulator's overall rating is Requires improvement."],
         triggers=["regulator_requires_improvement"],
         created_for=TODAY,
-        checked_for=TODAY,
     )
 
 

@@ -23,7 +23,6 @@ def concern_objects(provider, *, maya, mo) -> dict:
         from_level=1,
         reasons=["The regulator's overall rating is Requires improvement."],
         created_for=today,
-        checked_for=today,
     )
     return {
         "concern_proposed": by_mo.pk,
