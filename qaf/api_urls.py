@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -35,6 +36,8 @@ router.register("intelligence", IntelligenceViewSet, basename="intelligence")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
+router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
+router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

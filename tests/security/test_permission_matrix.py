@@ -668,6 +668,22 @@ API: list[Row] = [
         sub="item",
         data=body({"status": "accepted"}),
     ),
+    # Concern levels: one entry per service (by its id), the steps, and the suggestions.
+    get("concern levels list", "api:concern-level-list", STAFF_READERS),
+    get("concern level detail", "api:concern-level-detail", STAFF_READERS, "service"),
+    *[
+        post(f"concern level {step}", f"api:concern-level-{step}", MANAGERS, on, data=body(data))
+        for step, (on, data) in CONCERN_STEPS.items()
+    ],
+    get("concern suggestions list", "api:concern-suggestion-list", STAFF_READERS),
+    get("concern suggestion detail", "api:concern-suggestion-detail", STAFF_READERS, "suggestion"),
+    post(
+        "concern suggestion dismiss",
+        "api:concern-suggestion-dismiss",
+        MANAGERS,
+        "suggestion",
+        data=body({"reason": "The rating is under appeal"}),
+    ),
     # The evidence library and its downloads.
     get("evidence list", "api:evidence-list"),
     post(
