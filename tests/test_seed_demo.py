@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import User
@@ -51,6 +52,9 @@ def _snapshot():
             InformationRequest,
             ReportComment,
         )
+    } | {
+        model.__name__: model.objects.count()
+        for model in (ConcernLevel, ConcernDecision, ConcernSuggestion)
     }
 
 
@@ -123,6 +127,16 @@ def test_seed_demo_builds_the_demo_council_once(
     # Every service rated, with all three ratings present.
     assert ServiceRisk.objects.count() == Service.objects.count()
     assert set(ServiceRisk.objects.values_list("rating", flat=True)) == {"green", "amber", "red"}
+
+    # Concern levels: services at each level with their history, a move to level 3 waiting
+    # for a second manager, and the nightly check's suggestions waiting.
+    levels = set(ConcernLevel.objects.values_list("level", flat=True))
+    assert levels == {1, 2, 3}
+    assert ConcernDecision.objects.filter(kind="approved", to_level=3).exists()
+    assert ConcernDecision.objects.filter(to_level=1).exists()
+    assert ConcernDecision.objects.filter(suggestion__isnull=False).exists()
+    assert ConcernLevel.objects.filter(proposed_level=3, proposed_by__username="manager").exists()
+    assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from escalation import demo_concern
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
@@ -29,6 +30,8 @@ STEPS = [
     reviews_demo.seed_evidence,
     reviews_demo.seed_live,
     reviews_demo.seed_requests,
+    # Last: the nightly check reads what the steps before made (ratings, intelligence).
+    demo_concern.seed,
 ]
 
 
