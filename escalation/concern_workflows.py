@@ -268,7 +268,6 @@ CONCERN = Workflow(
             title="Change the concern level",
             label=lambda concern: f"Move to level {2 if concern.level == 1 else 1}",
             button="Save the decision",
-            style="primary",
         ),
         Transition(
             "propose",
