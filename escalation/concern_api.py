@@ -233,18 +233,19 @@ class ConcernLevelViewSet(
             return ConcernLevelSerializer
         return ConcernLevelDetailSerializer
 
-    def _answer(self, service: Service) -> Response:
-        fresh = self.get_queryset().get(pk=service.pk)
-        return Response(
-            ConcernLevelDetailSerializer(fresh, context=self.get_serializer_context()).data
-        )
-
-    def _move(self, request, step: str) -> Response:
+    def _step(self, request, step: str, body: type[serializers.Serializer] | None) -> Response:
+        """Take a step of the service's concern level (escalation.concern_services); a
+        refusal is answered 403 or 409 with its reason, a bad body 400."""
         service = self.get_object()  # the id first: an unknown one is a 404 whatever the body
-        data = MoveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.take_step(service, step, actor=request.user, **data.validated_data)
-        return self._answer(service)
+        params = {}
+        if body is not None:
+            data = body(data=request.data)
+            data.is_valid(raise_exception=True)
+            params = data.validated_data
+        services.take_step(service, step, actor=request.user, **params)
+        fresh = self.get_queryset().get(pk=service.pk)
+        context = self.get_serializer_context()
+        return Response(ConcernLevelDetailSerializer(fresh, context=context).data)
 
     @extend_schema(
         request=MoveSerializer,
@@ -253,7 +254,7 @@ class ConcernLevelViewSet(
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def decide(self, request, pk=None):
-        return self._move(request, "decide")
+        return self._step(request, "decide", MoveSerializer)
 
     @extend_schema(
         request=MoveSerializer,
@@ -262,7 +263,7 @@ class ConcernLevelViewSet(
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def propose(self, request, pk=None):
-        return self._move(request, "propose")
+        return self._step(request, "propose", MoveSerializer)
 
     @extend_schema(
         request=CommentSerializer,
@@ -271,11 +272,7 @@ class ConcernLevelViewSet(
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def approve(self, request, pk=None):
-        service = self.get_object()
-        data = CommentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.approve(service, actor=request.user, **data.validated_data)
-        return self._answer(service)
+        return self._step(request, "approve", CommentSerializer)
 
     @extend_schema(
         request=ConcernReasonSerializer,
@@ -284,11 +281,7 @@ class ConcernLevelViewSet(
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def reject(self, request, pk=None):
-        service = self.get_object()
-        data = ConcernReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.reject(service, actor=request.user, **data.validated_data)
-        return self._answer(service)
+        return self._step(request, "reject", ConcernReasonSerializer)
 
     @extend_schema(
         request=None,
@@ -297,9 +290,7 @@ class ConcernLevelViewSet(
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def withdraw(self, request, pk=None):
-        service = self.get_object()
-        services.withdraw(service, actor=request.user)
-        return self._answer(service)
+        return self._step(request, "withdraw", None)
 
 
 class SuggestionFilter(ScopedFilterSet):

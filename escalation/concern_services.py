@@ -28,6 +28,7 @@ __all__ = [
     "concern_of",
     "decide",
     "dismiss",
+    "move",
     "propose",
     "reject",
     "take_step",
@@ -62,8 +63,9 @@ def take_step(
     return step
 
 
-def decide(
+def move(
     service: Service,
+    action: str,
     *,
     actor: User,
     level: int,
@@ -71,25 +73,29 @@ def decide(
     suggestion: int | None = None,
     from_level: int | None = None,
     today: date | None = None,
-) -> ConcernDecision:
-    """A manager moves the service between levels 1 and 2."""
-    params = {"level": level, "reason": reason, "suggestion": suggestion, "from_level": from_level}
-    return take_step(service, "decide", actor=actor, today=today, **params).result
+) -> Step:
+    """``decide`` or ``propose`` a level, with the reason; ``suggestion`` names the waiting
+    suggestion it accepts, ``from_level`` the level the manager saw (refused if it changed)."""
+    return take_step(
+        service,
+        action,
+        actor=actor,
+        today=today,
+        level=level,
+        reason=reason,
+        suggestion=suggestion,
+        from_level=from_level,
+    )
 
 
-def propose(
-    service: Service,
-    *,
-    actor: User,
-    level: int,
-    reason: str,
-    suggestion: int | None = None,
-    from_level: int | None = None,
-    today: date | None = None,
-) -> ConcernLevel:
+def decide(service: Service, *, actor: User, **move_params) -> ConcernDecision:
+    """A manager moves the service between levels 1 and 2 (``move``'s parameters)."""
+    return move(service, "decide", actor=actor, **move_params).result
+
+
+def propose(service: Service, *, actor: User, **move_params) -> ConcernLevel:
     """A manager proposes a move to or from level 3: it waits for a second manager."""
-    params = {"level": level, "reason": reason, "suggestion": suggestion, "from_level": from_level}
-    return take_step(service, "propose", actor=actor, today=today, **params).obj
+    return move(service, "propose", actor=actor, **move_params).obj
 
 
 def approve(

@@ -13,109 +13,78 @@ from datetime import timedelta
 from escalation import concern_services as concern
 from escalation.concern_job import suggest_levels
 from escalation.models import ConcernDecision, ConcernSuggestion
-from providers.models import Service
 
-
-def _first(services, **where) -> Service | None:
-    found = sorted(
-        (s for s in services if all(getattr(s, k) == v for k, v in where.items())),
-        key=lambda s: s.name,
-    )
-    return found[0] if found else None
+# Each story: a service with this regulator rating (the first by name not yet used), and its
+# steps: (action, demo manager, level, reason or comment, days ago).
+STORIES = [
+    # Level 3: moderate concerns first, then an Inadequate rating, proposed and approved.
+    (
+        "inadequate",
+        [
+            ("decide", "manager", 2, "CQC warning notice on medicines; two complaints.", 120),
+            ("propose", "manager", 3, "Rated Inadequate at the re-inspection.", 40),
+            ("approve", "manager2", None, "Agreed at the multi-agency quality meeting.", 39),
+        ],
+    ),
+    # Level 1 again after a spell at level 2.
+    (
+        "good",
+        [
+            ("decide", "manager", 2, "Several safeguarding concerns about falls in a month.", 300),
+            ("decide", "manager2", 1, "Falls audit done; actions verified at a visit.", 90),
+        ],
+    ),
+    # Level 2, with a move to level 3 waiting for a second manager (manager2 approves it).
+    (
+        "requires_improvement",
+        [
+            ("decide", "manager2", 2, "Rated Requires improvement; the action plan is late.", 60),
+            ("propose", "manager", 3, "No progress against the improvement plan.", 2),
+        ],
+    ),
+]
 
 
 def seed(context) -> None:
-    today = context["today"]
-    maya, mo = context["staff"]["manager"], context["staff"]["manager2"]
-    created = context["created"]
     before = ConcernSuggestion.objects.count()
     if not ConcernDecision.objects.exists():
-        _seed_decisions(today, maya, mo, context["services"])
-        created["concern level decisions"] = ConcernDecision.objects.count()
-    suggest_levels(today)
-    created["concern level suggestions"] = ConcernSuggestion.objects.count() - before
+        _seed_decisions(context)
+        context["created"]["concern level decisions"] = ConcernDecision.objects.count()
+    suggest_levels(context["today"])
+    context["created"]["concern level suggestions"] = ConcernSuggestion.objects.count() - before
 
 
-def _seed_decisions(today, maya, mo, services) -> None:
-    days = timedelta(days=1)
-    taken = set()
-
-    def pick(**where) -> Service | None:
-        service = _first([s for s in services if s.pk not in taken], **where)
-        if service is not None:
-            taken.add(service.pk)
-        return service
-
-    # Level 3: moderate concerns first, then an Inadequate rating: proposed, then approved.
-    if service := pick(regulator_rating="inadequate", out_of_area=False):
-        concern.decide(
-            service,
-            actor=maya,
-            level=2,
-            reason="CQC warning notice on medicines; two complaints about call bells.",
-            today=today - 120 * days,
+def _seed_decisions(context) -> None:
+    today, staff = context["today"], context["staff"]
+    services = sorted((s for s in context["services"] if not s.out_of_area), key=lambda s: s.name)
+    used = set()
+    for rating, steps in STORIES:
+        service = next(
+            (s for s in services if s.regulator_rating == rating and s.pk not in used), None
         )
-        concern.propose(
-            service,
-            actor=maya,
-            level=3,
-            reason="Rated Inadequate at the re-inspection; concerns about staffing persist.",
-            today=today - 40 * days,
-        )
-        concern.approve(
-            service,
-            actor=mo,
-            comment="Agreed at the multi-agency quality review meeting.",
-            today=today - 39 * days,
-        )
-    # Level 1 again after a spell at level 2.
-    if service := pick(regulator_rating="good", out_of_area=False):
-        concern.decide(
-            service,
-            actor=maya,
-            level=2,
-            reason="Several safeguarding concerns about falls in one month.",
-            today=today - 300 * days,
-        )
-        concern.decide(
-            service,
-            actor=mo,
-            level=1,
-            reason="Falls audit done, actions completed and verified at a focused visit.",
-            today=today - 90 * days,
-        )
-    # Level 2 with a move to level 3 waiting for a second manager (manager2 approves it).
-    if service := pick(regulator_rating="requires_improvement", out_of_area=False):
-        concern.decide(
-            service,
-            actor=mo,
-            level=2,
-            reason="Rated Requires improvement; the provider's action plan is late.",
-            today=today - 60 * days,
-        )
-        concern.propose(
-            service,
-            actor=maya,
-            level=3,
-            reason="No progress against the service improvement plan after two months.",
-            today=today - 2 * days,
-        )
+        if service is None:
+            continue
+        used.add(service.pk)
+        for action, manager, level, words, days_ago in steps:
+            when, actor = today - timedelta(days=days_ago), staff[manager]
+            if action == "approve":
+                concern.approve(service, actor=actor, comment=words, today=when)
+            else:
+                concern.move(service, action, actor=actor, level=level, reason=words, today=when)
     # The nightly check today, then a manager accepts one of its suggestions of level 2.
     suggest_levels(today)
-    # Level 2, accepting the nightly check's suggestion.
     waiting = (
         ConcernSuggestion.objects.waiting()
         .filter(level=2, from_level=1)
-        .exclude(service_id__in=taken)
+        .exclude(service_id__in=used)
         .select_related("service")
         .order_by("service__name")
         .first()
     )
     if waiting is not None:
-        taken.add(waiting.service_id)
         concern.decide(
             waiting.service,
-            actor=mo,
+            actor=staff["manager2"],
             level=2,
             reason="Agree with the nightly check: active monitoring until the next inspection.",
             suggestion=waiting.pk,

@@ -5,13 +5,13 @@ at Sunrise Care, never sees a concern level."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from escalation.models import ConcernLevel, ConcernSuggestion
+from escalation.models import ConcernLevel
 from tests.browser.test_keyboard_tablet import _focused, _tab_to
+from tests.escalation.support import waiting_suggestion
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +19,7 @@ pytestmark = pytest.mark.browser
 def test_managers_decide_concern_levels_with_the_keyboard(
     page, login, axe_check, shoot, manager_maya, manager_mo, sunrise_house, oak_lodge_home
 ):
-    ConcernSuggestion.objects.create(
-        service=sunrise_house,
-        level=2,
-        from_level=1,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        triggers=["regulator_requires_improvement"],
-        created_for=date(2026, 11, 25),
-    )
+    waiting_suggestion(sunrise_house)
     login(page, manager_maya)
     expect(page.locator("#concern-waiting")).to_contain_text("1 suggestion from the nightly check")
     axe_check(page)

@@ -3,30 +3,16 @@ users), ``/api/v1/concern-levels/`` with its steps and ``/api/v1/concern-suggest
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from escalation import concern_services as concern
-from escalation.models import ConcernSuggestion, SuggestionStatus
+from escalation.models import SuggestionStatus
+from tests.escalation.support import waiting_suggestion
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
-
-TODAY = date(2026, 11, 25)
-
-
-def _suggest(service, level=2) -> ConcernSuggestion:
-    return ConcernSuggestion.objects.create(
-        service=service,
-        level=level,
-        from_level=1,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        triggers=["regulator_requires_improvement"],
-        created_for=TODAY,
-    )
 
 
 def test_services_carry_the_concern_level_for_staff_only(
@@ -86,7 +72,7 @@ def test_four_eyes_through_the_api(api_for, sunrise_house, manager_maya, manager
 
 def test_lists_filter_by_level_and_what_waits(api_for, sunrise_house, sunrise_lodge, manager_maya):
     concern.decide(sunrise_house, actor=manager_maya, level=2, reason="Complaints")
-    suggestion = _suggest(sunrise_lodge, level=3)
+    suggestion = waiting_suggestion(sunrise_lodge, level=3)
     api = api_for(manager_maya)
 
     def ids(query):
@@ -119,7 +105,7 @@ def test_the_concern_levels_list_reads_the_same_number_of_queries_for_5_and_50(
     def add(n):
         for _ in range(n):
             service = ServiceFactory()
-            _suggest(service)
+            waiting_suggestion(service)
             concern.propose(ServiceFactory(), actor=manager_maya, level=3, reason="x")
 
     def count():

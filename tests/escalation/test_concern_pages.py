@@ -3,8 +3,6 @@ step pages. Maya and Mo are managers, Olivia an officer, Pat works at Sunrise Ca
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,22 +10,10 @@ from django.urls import reverse
 
 from escalation import concern_services as concern
 from escalation.models import ConcernLevel, ConcernSuggestion, SuggestionStatus
+from tests.escalation.support import TODAY, waiting_suggestion
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
-
-TODAY = date(2026, 11, 25)
-
-
-def _suggest(service, level=2, from_level=1) -> ConcernSuggestion:
-    return ConcernSuggestion.objects.create(
-        service=service,
-        level=level,
-        from_level=from_level,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        triggers=["regulator_requires_improvement"],
-        created_for=TODAY,
-    )
 
 
 def _step(service, step: str) -> str:
@@ -132,8 +118,8 @@ def test_four_eyes_on_the_pages(client, sunrise_house, manager_maya, manager_mo)
 def test_the_queue_lists_suggestions_and_proposals_and_a_manager_answers_them(
     client_for, sunrise_house, sunrise_lodge, oak_lodge_home, manager_maya, manager_mo
 ):
-    suggestion = _suggest(sunrise_house, level=2)
-    _suggest(oak_lodge_home, level=3)
+    suggestion = waiting_suggestion(sunrise_house, level=2)
+    waiting_suggestion(oak_lodge_home, level=3)
     concern.propose(sunrise_lodge, actor=manager_mo, level=3, reason="Suspended since March")
     client = client_for(manager_maya)
     page = _page(client, reverse("concern:queue"))
@@ -173,7 +159,7 @@ def test_the_queue_lists_suggestions_and_proposals_and_a_manager_answers_them(
 def test_the_home_page_tells_managers_what_waits(
     client, sunrise_house, manager_maya, officer_olivia
 ):
-    _suggest(sunrise_house)
+    waiting_suggestion(sunrise_house)
     client.force_login(manager_maya)
     page = _page(client, "/")
     assert "Concern levels waiting for a decision" in page
@@ -208,7 +194,7 @@ def test_the_queue_reads_the_same_number_of_queries_for_5_and_50_suggestions(
     def add(n):
         for _ in range(n):
             service = ServiceFactory()
-            _suggest(service, level=2)
+            waiting_suggestion(service, level=2)
             other = ServiceFactory()
             concern.propose(other, actor=manager_mo, level=3, reason="x")
 

@@ -8,8 +8,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from escalation import concern_services as concern
-from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, SuggestionStatus
+from escalation.models import ConcernDecision, ConcernLevel, SuggestionStatus
 from qaf.models import Role
+from tests.escalation.support import waiting_suggestion
 from tests.factories import UserFactory
 from tests.support import send_in_parallel
 
@@ -25,13 +26,7 @@ def _tokens(*users) -> list[str]:
 def test_two_managers_moving_a_service_to_level_2_at_once_make_one_decision(
     live_server, sunrise_house, manager_maya, manager_mo
 ):
-    suggestion = ConcernSuggestion.objects.create(
-        service=sunrise_house,
-        level=2,
-        from_level=1,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        created_for="2026-11-25",
-    )
+    suggestion = waiting_suggestion(sunrise_house)
     url = f"{live_server.url}/api/v1/concern-levels/{sunrise_house.pk}/decide/"
     body = {"level": 2, "reason": "As suggested", "suggestion": suggestion.pk}
     statuses = send_in_parallel("POST", url, _tokens(manager_maya, manager_mo), [body] * PARALLEL)

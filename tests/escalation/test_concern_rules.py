@@ -242,3 +242,66 @@ def test_the_level_3_threshold_says_the_policy_period():
     assert "placement suspension has been in place for more than 4 months" in " ".join(
         text.thresholds
     )
+
+
+# --- The decisions' rules (escalation.concern_workflows) as pure functions ------------------------
+
+
+def _people():
+    from qaf.models import Role, User
+
+    maya = User(pk=1, username="maya", first_name="Maya", roles=[Role.MANAGER])
+    mo = User(pk=2, username="mo", first_name="Mo", roles=[Role.MANAGER])
+    olivia = User(pk=3, username="olivia", roles=[Role.OFFICER])
+    return maya, mo, olivia
+
+
+def _refusal(action, concern, user, *, waiting=None, **params):
+    from escalation.concern_workflows import CONCERN
+
+    found = CONCERN.refusal(
+        concern, action, user, params=params, facts={"waiting_suggestion": waiting}, today=TODAY
+    )
+    return type(found).__name__ if found else None, found.reason if found else ""
+
+
+def test_the_decision_rules_with_plain_data():
+    from escalation.models import ConcernLevel, ConcernSuggestion
+
+    maya, mo, olivia = _people()
+    at_1 = ConcernLevel(service_id=1, level=1)
+    assert _refusal("decide", at_1, maya, level=2, reason="Complaints") == (None, "")
+    assert _refusal("decide", at_1, olivia, level=2, reason="x")[0] == "Forbidden"
+    assert _refusal("decide", at_1, maya, level=2, reason="")[1] == (
+        "Give the reason for the decision."
+    )
+    assert "propose it instead" in _refusal("decide", at_1, maya, level=3, reason="x")[1]
+    assert "decide it instead" in _refusal("propose", at_1, maya, level=2, reason="x")[1]
+    waiting = ConcernSuggestion(pk=7, service_id=1, level=3, from_level=1)
+    assert _refusal("decide", at_1, maya, waiting=waiting, level=2, reason="x", suggestion=7)[
+        1
+    ].startswith("The suggestion is level 3")
+    assert _refusal("propose", at_1, maya, waiting=waiting, level=3, reason="x", suggestion=7) == (
+        None,
+        "",
+    )
+
+    proposed = ConcernLevel(
+        service_id=1,
+        level=2,
+        proposed_level=3,
+        proposed_by=maya,
+        proposed_on=date(2026, 11, 20),
+        proposal_reason="Inadequate",
+    )
+    assert _refusal("approve", proposed, mo) == (None, "")
+    assert _refusal("approve", proposed, maya) == (
+        "Forbidden",
+        "Nobody approves their own proposal: another manager decides it.",
+    )
+    assert _refusal("withdraw", proposed, mo)[0] == "Forbidden"
+    assert _refusal("withdraw", proposed, maya) == (None, "")
+    assert _refusal("decide", proposed, mo, level=1, reason="x")[1].startswith(
+        "Maya proposed level 3 on 20 November 2026"
+    )
+    assert _refusal("approve", at_1, mo) == ("NotNow", "No move is proposed.")

@@ -4,8 +4,6 @@ row of its own."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from escalation import concern_services as concern
@@ -13,31 +11,18 @@ from escalation.concern_workflows import CONCERN, SUGGESTION
 from escalation.models import (
     ConcernDecision,
     ConcernLevel,
-    ConcernSuggestion,
     DecisionKind,
     SuggestionStatus,
 )
 from qaf.workflow import Forbidden, NotNow
+from tests.escalation.support import TODAY, waiting_suggestion
 
 pytestmark = pytest.mark.django_db
-
-TODAY = date(2026, 11, 25)
 
 
 def _level(service) -> int:
     row = ConcernLevel.objects.filter(pk=service.pk).first()
     return row.level if row else 1
-
-
-def _suggest(service, level: int, from_level: int = 1) -> ConcernSuggestion:
-    return ConcernSuggestion.objects.create(
-        service=service,
-        level=level,
-        from_level=from_level,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        triggers=["regulator_requires_improvement"],
-        created_for=TODAY,
-    )
 
 
 def test_a_manager_moves_a_service_to_level_2_with_a_reason(sunrise_house, manager_maya):
@@ -172,7 +157,7 @@ def test_only_the_proposer_withdraws_a_proposal(sunrise_house, manager_maya, man
 
 
 def test_a_decision_accepts_the_suggestion_it_names(sunrise_house, manager_maya):
-    suggestion = _suggest(sunrise_house, 2)
+    suggestion = waiting_suggestion(sunrise_house, 2)
     decision = concern.decide(
         sunrise_house,
         actor=manager_maya,
@@ -190,7 +175,7 @@ def test_a_decision_accepts_the_suggestion_it_names(sunrise_house, manager_maya)
 def test_a_decision_to_the_suggested_level_accepts_it_even_unnamed(
     sunrise_house, manager_maya, manager_mo
 ):
-    suggestion = _suggest(sunrise_house, 3)
+    suggestion = waiting_suggestion(sunrise_house, 3)
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate")
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.WAITING  # until the second manager approves
@@ -201,7 +186,7 @@ def test_a_decision_to_the_suggested_level_accepts_it_even_unnamed(
 
 
 def test_a_suggestion_named_must_be_waiting_and_of_the_level_chosen(sunrise_house, manager_maya):
-    suggestion = _suggest(sunrise_house, 3)
+    suggestion = waiting_suggestion(sunrise_house, 3)
     with pytest.raises(NotNow, match="The suggestion is level 3"):
         concern.decide(
             sunrise_house, actor=manager_maya, level=2, reason="x", suggestion=suggestion.pk
@@ -219,7 +204,7 @@ def test_a_suggestion_named_must_be_waiting_and_of_the_level_chosen(sunrise_hous
 def test_dismissing_a_suggestion_needs_a_manager_and_a_reason(
     sunrise_house, manager_maya, officer_olivia
 ):
-    suggestion = _suggest(sunrise_house, 2)
+    suggestion = waiting_suggestion(sunrise_house, 2)
     with pytest.raises(Forbidden):
         concern.dismiss(suggestion, actor=officer_olivia, reason="No")
     with pytest.raises(NotNow, match="Say why the suggestion is dismissed"):

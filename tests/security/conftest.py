@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from escalation.models import ConcernSuggestion
 from reviews import information as info
 from reviews.models import ReportComment
+from tests.escalation.support import waiting_suggestion
 from tests.factories import (
     ContractFactory,
     EvidenceFactory,
@@ -33,13 +31,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat):
         info.create_request(sunrise_house, actor=officer_olivia, items=["Rota"]),
         actor=officer_olivia,
     )
-    suggestion = ConcernSuggestion.objects.create(
-        service=sunrise_house,
-        level=2,
-        from_level=1,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        created_for=date(2026, 11, 25),
-    )
+    suggestion = waiting_suggestion(sunrise_house)
     ids = {
         "providers": sunrise.pk,
         "services": sunrise_house.pk,

@@ -4,10 +4,8 @@ Maya herself (she withdraws it), and a suggestion waiting. Returned as ids, by n
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from escalation import concern_services
-from escalation.models import ConcernSuggestion
+from tests.escalation.support import waiting_suggestion
 from tests.factories import ServiceFactory
 
 
@@ -16,14 +14,7 @@ def concern_objects(provider, *, maya, mo) -> dict:
     concern_services.propose(by_mo, actor=mo, level=3, reason="Rated Inadequate")
     by_maya = ServiceFactory(provider=provider, name=f"{provider.name} Gardens")
     concern_services.propose(by_maya, actor=maya, level=3, reason="Suspended for months")
-    today = timezone.localdate()
-    suggestion = ConcernSuggestion.objects.create(
-        service=ServiceFactory(provider=provider, name=f"{provider.name} View"),
-        level=2,
-        from_level=1,
-        reasons=["The regulator's overall rating is Requires improvement."],
-        created_for=today,
-    )
+    suggestion = waiting_suggestion(ServiceFactory(provider=provider, name=f"{provider.name} View"))
     return {
         "concern_proposed": by_mo.pk,
         "concern_mine": by_maya.pk,
