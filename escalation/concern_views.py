@@ -129,7 +129,7 @@ def queue(request):
         concern.steps = [a for a in CONCERN.actions_for(concern, user) if a.allowed]
     suggestions = (
         ConcernSuggestion.objects.waiting()
-        .select_related("service__provider", "service__concern")
+        .select_related("service__provider", "service__concern__proposed_by")
         .order_by("-level", "created_for", "pk")
     )
     page = Paginator(suggestions, QUEUE_PAGE).get_page(request.GET.get("page"))

@@ -193,10 +193,11 @@ def test_the_queue_reads_the_same_number_of_queries_for_5_and_50_suggestions(
 
     def add(n):
         for _ in range(n):
-            service = ServiceFactory()
-            waiting_suggestion(service, level=2)
-            other = ServiceFactory()
-            concern.propose(other, actor=manager_mo, level=3, reason="x")
+            waiting_suggestion(ServiceFactory(), level=2)
+            # A suggestion on a service with a move proposed too.
+            both = ServiceFactory()
+            waiting_suggestion(both, level=3)
+            concern.propose(both, actor=manager_mo, level=3, reason="x")
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
