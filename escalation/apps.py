@@ -5,7 +5,5 @@ class EscalationConfig(AppConfig):
     name = "escalation"
 
     def ready(self) -> None:
-        from escalation import (
-            deadlines,  # noqa: F401  - registers the policy settings
-            letters,  # noqa: F401  - registers the letters' default texts
-        )
+        # Registers settings (deadlines, concern) and letters.
+        from escalation import concern, deadlines, letters  # noqa: F401

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from escalation import concern_views
 from providers import filters, forms, services, tables
 from providers.models import Contract, Evidence, Intelligence, Provider, ScanStatus, Service
 from qaf.files import UploadRefused, download_name, type_label
@@ -84,6 +85,7 @@ class ProviderDetail(ScopedDetailView):
         context["can_add_service"] = can(user, "add", Service)
         context["can_add_contract"] = can(user, "add", Contract)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
+        context.update(concern_views.provider_context(self.object, user))
         return context
 
 
@@ -146,6 +148,7 @@ class ServiceDetail(ScopedDetailView):
         context["contracts"] = Contract.objects.visible_to(user).filter(services=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
         context.update(risk_context(self.object, user))
+        context.update(concern_views.service_context(self.object, user))
         context["service_reviews"] = (
             Review.objects.visible_to(user)
             .with_visibility(user)

@@ -116,6 +116,15 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # partners are the safeguarding and ICB teams), provider users never; officers and
     # managers, who run suspensions, issue it.
     "escalation.memo": {"view": _STAFF_READERS, "issue": _CASEWORK, "export": _STAFF_READERS},
+    # Concern levels (SPEC §6, source 001 Appendix 2): the council's internal view, like the
+    # risk rating: staff read them, provider users never see them. A manager decides 1<->2 and
+    # dismisses suggestions; a move to or from 3 is approved by a second manager until board
+    # meetings exist (then the board's decision replaces "approve").
+    "escalation.concernlevel": {
+        "view": _STAFF_READERS,
+        "decide": _MANAGERS,
+        "approve": _MANAGERS,
+    },
 }
 
 

@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         # A risk factor's RAG may be n/a (it does not apply): not the same values as a review's.
         "FactorRagEnum": "qaf.rag.FACTOR_VALUES",
         "ReviewKindEnum": "reviews.models.ReviewKind",
+        "ConcernLevelEnum": "escalation.models.concern.Level",
     },
 }
 

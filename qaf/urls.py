@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("risk.urls")),
     path("", include("reviews.urls")),
     path("", include("escalation.urls")),
+    path("", include("escalation.concern_urls")),
     path("imports/", include("providers.import_urls")),
     path("letters/", include("qaf.letter_urls")),
     path("memo/", include("escalation.memo_urls")),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from escalation import concern_views
 from escalation.queries import decisions_waiting_for, in_force_for
 from providers.models import Intelligence, Provider, Service
 from qaf import notifications
@@ -80,6 +81,7 @@ def home(request):
                 .select_related("officer")
                 .order_by("comments_due", "pk")
             )
+        context.update(concern_views.home_context(user))
         context["notifications"] = notifications.unread_for(user)
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]

@@ -2,8 +2,9 @@
 idempotent, and safe to run by hand.
 
 ``run_nightly(today)`` re-rates every service and recomputes every due date (one transaction:
-a failure leaves the previous results), then creates the due-soon and overdue notifications
-(each once, through qaf.notifications) and emails them.
+a failure leaves the previous results), suggests concern levels (escalation.concern_job, one
+transaction too), then creates the due-soon and overdue notifications (each once, through
+qaf.notifications) and emails them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from escalation.concern_job import suggest_levels as suggest_concern_levels
 from providers.models import Service
 from qaf import notifications, policy
 from qaf.models import User
@@ -29,9 +31,10 @@ from risk.recompute import recompute
 logger = logging.getLogger(__name__)
 
 NIGHTLY = "nightly"
+CONCERN_LEVELS = "concern_levels"  # the nightly's concern step alone (suggest_concern_levels)
 BATCH = 2000
 # One number per job name for pg_try_advisory_lock: any stable 64-bit integer will do.
-LOCK_IDS = {NIGHTLY: 7_264_001}
+LOCK_IDS = {NIGHTLY: 7_264_001, CONCERN_LEVELS: 7_264_002}
 
 
 @contextmanager
@@ -85,6 +88,7 @@ def run_job(
 
 def nightly_work(today: date) -> dict:
     counts = recompute(today=today, policy=PolicyVersion.current()).as_dict()
+    counts.update(suggest_concern_levels(today))
     counts.update(notify(today))
     return counts
 

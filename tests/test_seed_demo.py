@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from escalation.models import MemoIssue
+from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, MemoIssue
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, User
@@ -52,6 +52,9 @@ def _snapshot():
             InformationRequest,
             ReportComment,
         )
+    } | {
+        model.__name__: model.objects.count()
+        for model in (ConcernLevel, ConcernDecision, ConcernSuggestion)
     }
 
 
@@ -128,6 +131,15 @@ def test_seed_demo_builds_the_demo_council_once(
     # A Managed Placements Memo issued (after the suspensions), with its PDF.
     assert MemoIssue.objects.count() == 1
     assert Document.objects.filter(kind="managed_placements_memo", provider=None).count() == 1
+    # Concern levels: services at each level with their history, a move to level 3 waiting
+    # for a second manager, and the nightly check's suggestions waiting.
+    levels = set(ConcernLevel.objects.values_list("level", flat=True))
+    assert levels == {1, 2, 3}
+    assert ConcernDecision.objects.filter(kind="approved", to_level=3).exists()
+    assert ConcernDecision.objects.filter(to_level=1).exists()
+    assert ConcernDecision.objects.filter(suggestion__isnull=False).exists()
+    assert ConcernLevel.objects.filter(proposed_level=3, proposed_by__username="manager").exists()
+    assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

@@ -1,6 +1,14 @@
 """Suspensions and their appeals (SPEC §6, source 000 §8, 003 §2.5-2.6); the memo, concern
 levels, escalation cases and the board arrive in modules of their own beside them."""
 
+from escalation.models.concern import (
+    ConcernDecision,
+    ConcernLevel,
+    ConcernSuggestion,
+    DecisionKind,
+    Level,
+    SuggestionStatus,
+)
 from escalation.models.memo import MemoIssue
 from escalation.models.suspension import (
     IN_FORCE,
@@ -15,6 +23,12 @@ from escalation.models.suspension import (
 
 __all__ = [
     "IN_FORCE",
+    "ConcernDecision",
+    "ConcernLevel",
+    "ConcernSuggestion",
+    "DecisionKind",
+    "Level",
+    "SuggestionStatus",
     "OPEN_STATES",
     "Appeal",
     "AppealStatus",

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from escalation.models import Level
 from providers.models import (
     SERVICE_LOCATION_FIELDS,
     SERVICE_REGULATION_FIELDS,
@@ -81,6 +82,9 @@ class ServiceSerializer(ScopedModelSerializer):
     market_risk = serializers.BooleanField(read_only=True)
     risk = serializers.SerializerMethodField()
     schedule = serializers.SerializerMethodField()
+    concern_level = serializers.SerializerMethodField(
+        help_text="1, 2 or 3 (source 001 Appendix 2); null for provider users"
+    )
 
     class Meta:
         model = Service
@@ -97,6 +101,7 @@ class ServiceSerializer(ScopedModelSerializer):
             "market_risk",
             "market_risk_reasons",
             "commissioning_status",
+            "concern_level",
             "lead_officer",
             "risk",
             "schedule",
@@ -132,6 +137,13 @@ class ServiceSerializer(ScopedModelSerializer):
                 for f in risk.factors
             ],
         }
+
+    @extend_schema_field(serializers.ChoiceField(choices=Level.choices, allow_null=True))
+    def get_concern_level(self, service: Service) -> int | None:
+        request = self.context.get("request")
+        if request is None or not can(request.user, "view", "escalation.concernlevel"):
+            return None  # the council's internal view, like the risk rating
+        return service.concern.level if hasattr(service, "concern") else 1
 
     @extend_schema_field(ScheduleSerializer(allow_null=True))
     def get_schedule(self, service: Service):

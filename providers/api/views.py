@@ -18,7 +18,7 @@ class ServiceViewSet(ScopedModelViewSet):
     queryset = Service.objects.all()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
-    select_related = ("risk",)
+    select_related = ("risk", "concern")
     search_fields = ["name", "provider__name", "postcode", "regulator_id"]
     ordering_fields = ["name", "id", "last_inspection_date", "updated_at"]
 

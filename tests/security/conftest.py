@@ -7,6 +7,7 @@ import pytest
 from escalation import memo_services
 from reviews import information as info
 from reviews.models import ReportComment
+from tests.escalation.support import waiting_suggestion
 from tests.factories import (
     ContractFactory,
     EvidenceFactory,
@@ -45,6 +46,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         ),
         actor=UserFactory(username="mo", roles=[Role.MANAGER]),
     )
+    suggestion = waiting_suggestion(sunrise_house)
     ids = {
         "suspensions": suspension.pk,
         "providers": sunrise.pk,
@@ -58,5 +60,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         "item_id": request.items.get().pk,
         # The Managed Placements Memo's issues, by number (/memo/issues/{number}/).
         "number": memo_services.issue(actor=manager_maya).number,
+        "concern-levels": sunrise_house.pk,
+        "concern-suggestions": suggestion.pk,
     }
     return ids

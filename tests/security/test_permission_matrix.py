@@ -387,6 +387,35 @@ def _memo_pages() -> list[Row]:
     ]
 
 
+# The concern level's steps (pages and API alike): the service in the state the step starts
+# from, and a body it succeeds with. Every one is a manager's; "approve" and "reject" are on a
+# proposal of Mo's (Maya is the second manager), "withdraw" on one of Maya's own.
+CONCERN_STEPS = {
+    "decide": ("service", {"level": 2, "reason": "Two serious complaints"}),
+    "propose": ("service", {"level": 3, "reason": "Rated Inadequate"}),
+    "approve": ("concern_proposed", {}),
+    "reject": ("concern_proposed", {"reason": "Improving already"}),
+    "withdraw": ("concern_mine", {}),
+}
+
+
+def _concern_steps() -> list[Row]:
+    rows = []
+    for step, (on, data) in CONCERN_STEPS.items():
+        rows += page_and_post(
+            f"concern level {step}", "concern:step", MANAGERS, on, step=step, data=body(data)
+        )
+    rows += page_and_post(
+        "concern suggestion dismiss",
+        "concern:suggestion_step",
+        MANAGERS,
+        "suggestion",
+        step="dismiss",
+        data=body({"reason": "The rating is under appeal"}),
+    )
+    return rows
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -645,6 +674,9 @@ WEB: list[Row] = [
         scope=None,
         denied=404,
     ),
+    # Concern levels: staff read the queue; managers decide, a second manager approves.
+    get("concern levels queue", "concern:queue", STAFF_READERS),
+    *_concern_steps(),
     # Imports.
     get("import list", "imports:job_list", IMPORTERS),
     # An empty upload comes back with its errors (200); uploads are in tests/providers.
@@ -808,6 +840,22 @@ API: list[Row] = [
         "request",
         sub="item",
         data=body({"status": "accepted"}),
+    ),
+    # Concern levels: one entry per service (by its id), the steps, and the suggestions.
+    get("concern levels list", "api:concern-level-list", STAFF_READERS),
+    get("concern level detail", "api:concern-level-detail", STAFF_READERS, "service"),
+    *[
+        post(f"concern level {step}", f"api:concern-level-{step}", MANAGERS, on, data=body(data))
+        for step, (on, data) in CONCERN_STEPS.items()
+    ],
+    get("concern suggestions list", "api:concern-suggestion-list", STAFF_READERS),
+    get("concern suggestion detail", "api:concern-suggestion-detail", STAFF_READERS, "suggestion"),
+    post(
+        "concern suggestion dismiss",
+        "api:concern-suggestion-dismiss",
+        MANAGERS,
+        "suggestion",
+        data=body({"reason": "The rating is under appeal"}),
     ),
     # The evidence library and its downloads.
     get("evidence list", "api:evidence-list"),

@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
+from tests.security.world_concern import concern_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -172,6 +173,9 @@ def build_world() -> dict:
     made = {"olivia": olivia, "maya": maya, "mo": mo, "kit": kit}
     own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
+    mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
+    for ids in (own, other):
+        ids |= concern_objects(Service.objects.get(pk=ids["service"]).provider, maya=maya, mo=mo)
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()

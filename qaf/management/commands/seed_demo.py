@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation import demo as escalation_demo
+from escalation import demo_concern
 from escalation.demo_memo import seed_memo
 from providers import demo as providers_demo
 from qaf import demo as people_demo
@@ -32,6 +33,8 @@ STEPS = [
     reviews_demo.seed_live,
     reviews_demo.seed_requests,
     escalation_demo.seed_suspensions,
+    # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
+    demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
 ]

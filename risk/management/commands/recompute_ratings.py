@@ -12,6 +12,10 @@ from risk.models import JobRun
 
 class Command(BaseCommand):
     help = "Re-rate every service and recompute due dates and notifications (the nightly job)."
+    done = "Recomputed"
+
+    def job(self, today: date | None) -> JobRun:
+        return run_nightly(today)
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,10 +26,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, today: date | None, **options):
-        run = run_nightly(today)
+        run = self.job(today)
         counts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in run.counts.items())
         if run.status == JobRun.Status.SUCCEEDED:
-            self.stdout.write(self.style.SUCCESS(f"Recomputed for {run.for_date}: {counts}."))
+            self.stdout.write(self.style.SUCCESS(f"{self.done} for {run.for_date}: {counts}."))
         elif run.status == JobRun.Status.SKIPPED:
             raise CommandError("Another run is in progress; nothing was done.")
         else:
