@@ -318,3 +318,36 @@ def test_the_api_answers_403_and_409_with_reasons(
         f"/api/v1/suspensions/{pk}/decide-appeal/", {"outcome": "upheld"}, format="json"
     )
     assert appeal.status_code == 409
+
+
+def test_four_eyes_on_the_pages_and_in_the_api(
+    sunrise_house, manager_maya, manager_mo, provider_pat, client_for, api_for
+):
+    """Maya's own proposal: no Approve button for her, 403 on its page and in the API; once Mo
+    approved it, Mo may not decide the appeal against it (page or API) but Maya may."""
+    own = services.propose(
+        sunrise_house,
+        actor=manager_maya,
+        restriction="no_new_placements",
+        reasons=REASONS,
+        actions_required=ACTIONS,
+    )
+    maya = client_for(manager_maya)
+    assert "Approve" not in maya.get(own.get_absolute_url()).content.decode()
+    step = reverse("escalation:suspension_step", args=[own.pk, "approve"])
+    assert maya.get(step).status_code == 403
+    assert maya.post(step, {"comment": "Mine"}).status_code == 403
+    assert api_for(manager_maya).post(f"/api/v1/suspensions/{own.pk}/approve/").status_code == 403
+    services.approve(own, actor=manager_mo)
+    appeal = services.appeal(own, actor=provider_pat, text="Resolved.")
+    decide = reverse("escalation:appeal_decide", args=[own.pk, appeal.pk])
+    mo = client_for(manager_mo)
+    assert mo.get(decide).status_code == 403
+    body = {"outcome": "upheld", "reason": "x"}
+    refused = api_for(manager_mo).post(
+        f"/api/v1/suspensions/{own.pk}/decide-appeal/", body, format="json"
+    )
+    assert refused.status_code == 403 and "approved the suspension" in refused.json()["detail"]
+    assert client_for(manager_maya).get(decide).status_code == 200
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.PENDING
