@@ -37,7 +37,7 @@ INTERNAL = (
 )
 
 
-class AppealSerializer(ModelSerializer):
+class SuspensionAppealSerializer(ModelSerializer):
     class Meta:
         model = Appeal
         fields = [
@@ -59,7 +59,7 @@ class SuspensionSerializer(ModelSerializer):
         child=serializers.ChoiceField(choices=SuspensionReason.choices), read_only=True
     )
     minimum_until = serializers.DateField(read_only=True, allow_null=True)
-    appeals = AppealSerializer(many=True, read_only=True)
+    appeals = SuspensionAppealSerializer(many=True, read_only=True)
     proposed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     decision_comment = serializers.CharField(read_only=True, allow_null=True)
     lift_reason = serializers.CharField(read_only=True, allow_null=True)
@@ -110,7 +110,7 @@ class _ScopedPk(StrictPrimaryKeyRelatedField):
         return self.queryset.model.objects.visible_to(self.context["request"].user)
 
 
-class ProposeSerializer(serializers.Serializer):
+class SuspensionProposeSerializer(serializers.Serializer):
     service = _ScopedPk(queryset=Service.objects.all())
     restriction = serializers.ChoiceField(choices=Restriction.choices)
     reasons = serializers.ListField(
@@ -124,21 +124,21 @@ class ProposeSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(serializers.Serializer):
+class SuspensionCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class LiftSerializer(serializers.Serializer):
+class SuspensionLiftSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AppealCreateSerializer(serializers.Serializer):
+class SuspensionAppealCreateSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="")
     # Ids of files in the provider's own library; any other id refuses the whole appeal (403).
     evidence = serializers.ListField(child=StrictIntegerField(), required=False, default=list)
 
 
-class DecideAppealSerializer(serializers.Serializer):
+class SuspensionDecideAppealSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[AppealStatus.UPHELD, AppealStatus.REFUSED])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     appeal = StrictIntegerField(
@@ -172,36 +172,36 @@ class SuspensionViewSet(
         fresh = self.get_queryset().get(pk=suspension.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
-    @extend_schema(request=ProposeSerializer, responses={201: SuspensionSerializer})
+    @extend_schema(request=SuspensionProposeSerializer, responses={201: SuspensionSerializer})
     def create(self, request, *args, **kwargs):
-        data = ProposeSerializer(data=request.data, context={"request": request})
+        data = SuspensionProposeSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         suspension = services.propose(actor=request.user, **data.validated_data)
         return self._respond(suspension, status.HTTP_201_CREATED)
 
-    def _step(self, request, step: str, body=CommentSerializer):
+    def _step(self, request, step: str, body=SuspensionCommentSerializer):
         suspension = self.get_object()  # the id first: an unknown one is a 404 whatever the body
         data = body(data=request.data)
         data.is_valid(raise_exception=True)
         services.take_step(suspension, step, actor=request.user, **data.validated_data)
         return self._respond(suspension)
 
-    @extend_schema(request=CommentSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionCommentSerializer, responses=SuspensionSerializer)
     @action(detail=True, methods=["post"], scope_action="change_commissioning_status")
     def approve(self, request, pk=None):
         return self._step(request, "approve")
 
-    @extend_schema(request=CommentSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionCommentSerializer, responses=SuspensionSerializer)
     @action(detail=True, methods=["post"], scope_action="change_commissioning_status")
     def reject(self, request, pk=None):
         return self._step(request, "reject")
 
-    @extend_schema(request=LiftSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionLiftSerializer, responses=SuspensionSerializer)
     @action(detail=True, methods=["post"], url_path="propose-lift", scope_action="act")
     def propose_lift(self, request, pk=None):
-        return self._step(request, "propose-lift", LiftSerializer)
+        return self._step(request, "propose-lift", SuspensionLiftSerializer)
 
-    @extend_schema(request=CommentSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionCommentSerializer, responses=SuspensionSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -211,7 +211,7 @@ class SuspensionViewSet(
     def approve_lift(self, request, pk=None):
         return self._step(request, "approve-lift")
 
-    @extend_schema(request=CommentSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionCommentSerializer, responses=SuspensionSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -221,11 +221,11 @@ class SuspensionViewSet(
     def reject_lift(self, request, pk=None):
         return self._step(request, "reject-lift")
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: SuspensionSerializer})
+    @extend_schema(request=SuspensionAppealCreateSerializer, responses={201: SuspensionSerializer})
     @action(detail=True, methods=["post"], scope_action="appeal")
     def appeal(self, request, pk=None):
         suspension = self.get_object()
-        data = AppealCreateSerializer(data=request.data)
+        data = SuspensionAppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = set(data.validated_data["evidence"])
         files = list(Evidence.objects.visible_to(request.user).filter(pk__in=ids))
@@ -237,7 +237,7 @@ class SuspensionViewSet(
         )
         return self._respond(suspension, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecideAppealSerializer, responses=SuspensionSerializer)
+    @extend_schema(request=SuspensionDecideAppealSerializer, responses=SuspensionSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -246,7 +246,7 @@ class SuspensionViewSet(
     )
     def decide_appeal(self, request, pk=None):
         suspension = self.get_object()
-        data = DecideAppealSerializer(data=request.data)
+        data = SuspensionDecideAppealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         appeals = suspension.appeals.all()
