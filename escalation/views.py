@@ -104,11 +104,7 @@ def suspension_detail(request, pk: int):
     )
     for appeal in appeals:
         appeal.can_decide = APPEAL.allows(appeal, "decide", user, parent=suspension)
-    documents = (
-        Document.objects.visible_to(user)
-        .filter(source_type__model="suspension", source_id=suspension.pk)
-        .select_related("issued_by")
-    )
+    documents = Document.objects.visible_to(user).about(suspension)
     return render(
         request,
         "escalation/detail.html",

@@ -126,6 +126,14 @@ class DocumentQuerySet(models.QuerySet):
             )
         return self
 
+    def about(self, source: models.Model) -> DocumentQuerySet:
+        """The documents issued from ``source`` (a review's reports, a suspension's letters)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            source_type=ContentType.objects.get_for_model(type(source)), source_id=source.pk
+        ).select_related("issued_by")
+
 
 class Document(models.Model):
     """An issued document (SPEC §7): a PDF stored immutably with its date and recipients.

@@ -159,9 +159,7 @@ def request_detail(request, pk: int):
             "items": items,
             "overdue": info.is_overdue(req),
             "actions": REQUEST.actions_for(req, user),
-            "documents": Document.objects.visible_to(user)
-            .filter(source_type__model="informationrequest", source_id=req.pk)
-            .select_related("issued_by"),
+            "documents": Document.objects.visible_to(user).about(req),
         },
     )
 

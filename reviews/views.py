@@ -150,11 +150,7 @@ def review_detail(request, pk: int):
     review = _review_for(request, pk)
     user = request.user
     staff = not user.is_provider_user
-    documents = (
-        Document.objects.visible_to(user)
-        .filter(source_type__model="review", source_id=review.pk)
-        .select_related("issued_by")
-    )
+    documents = Document.objects.visible_to(user).about(review)
     scores = services.standard_scores(review) if staff and review.toolkit_id else []
     scores_chart = charts.score_bar_chart(
         [(f"{standard.code} {standard.title}", s.mean, s.rag) for standard, s in scores],
