@@ -120,6 +120,17 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # risk rating: staff read them, provider users never see them. A manager decides 1<->2 and
     # dismisses suggestions; a move to or from 3 is approved by a second manager until board
     # meetings exist (then the board's decision replaces "approve").
+    # The board (source 003 Appendix 4): staff read its meetings, papers and decisions (the
+    # partners are the ICB and safeguarding teams who sit on it); managers and board members
+    # arrange meetings, record attendance and the decisions of a quorate meeting; provider
+    # users never see any of it.
+    "escalation.boardmeeting": {
+        "view": _STAFF_READERS,
+        "add": _MANAGERS | {Role.BOARD},
+        "act": _MANAGERS | {Role.BOARD},
+        "decide": _MANAGERS | {Role.BOARD},
+        "export": _STAFF_READERS,
+    },
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,

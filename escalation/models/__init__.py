@@ -1,6 +1,16 @@
 """Suspensions and their appeals (SPEC §6, source 000 §8, 003 §2.5-2.6); the memo, concern
 levels, escalation cases and the board arrive in modules of their own beside them."""
 
+from escalation.models.board import (
+    Attendance,
+    BoardDecision,
+    BoardMeeting,
+    BoardMember,
+    BoardRole,
+    MeetingKind,
+    MeetingStatus,
+    MemberKind,
+)
 from escalation.models.concern import (
     ConcernDecision,
     ConcernLevel,
@@ -22,6 +32,14 @@ from escalation.models.suspension import (
 )
 
 __all__ = [
+    "Attendance",
+    "BoardDecision",
+    "BoardMeeting",
+    "BoardMember",
+    "BoardRole",
+    "MeetingKind",
+    "MeetingStatus",
+    "MemberKind",
     "IN_FORCE",
     "ConcernDecision",
     "ConcernLevel",
