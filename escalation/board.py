@@ -12,16 +12,61 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from escalation.models.board import BoardDecision, BoardMeeting, BoardRole, MeetingStatus
+from escalation.models.board import (
+    AgendaItem,
+    BoardDecision,
+    BoardMeeting,
+    BoardRole,
+    MeetingStatus,
+)
 from qaf.workflow import Forbidden, NotNow
 
 MINIMUM_PRESENT = 3  # source 003 Appendix 4 §5: "not less than three members"
+
+
+class BoardSubject(Protocol):
+    """What the board can consider (an escalation case, a revocation, a concern-level
+    proposal): its model gives these, and the board's pages, pack and decisions use them."""
+
+    pk: int
+
+    def board_title(self) -> str:
+        """One line: the service and what is asked of the board."""
+
+    def board_papers(self) -> list[tuple[str, str]]:
+        """The case papers, as (heading, text) sections, for the meeting page and the pack."""
+
+    def board_outcomes(self) -> list[tuple[str, str]]:
+        """The outcomes the board may decide about it now, as (outcome, label)."""
+
+
+def add_to_agenda(meeting: BoardMeeting, subject: BoardSubject, *, actor) -> AgendaItem:
+    """Put ``subject`` on ``meeting``'s agenda (once), last."""
+    from qaf.scoping import can
+
+    if not can(actor, "act", BoardMeeting):
+        raise Forbidden("Only board members and managers arrange the board's business.")
+    with transaction.atomic():
+        meeting = BoardMeeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.status != MeetingStatus.PLANNED:
+            raise NotNow("Items are added to a meeting before it is held.")
+        subject_type = ContentType.objects.get_for_model(type(subject))
+        item, created = AgendaItem.objects.get_or_create(
+            meeting=meeting,
+            subject_type=subject_type,
+            subject_id=subject.pk,
+            defaults={"added_by": actor, "order": meeting.agenda.count() + 1},
+        )
+        if not created:
+            raise NotNow("It is on this meeting's agenda already.")
+    return item
 
 
 def required_roles() -> frozenset[str]:

@@ -2,6 +2,7 @@
 levels, escalation cases and the board arrive in modules of their own beside them."""
 
 from escalation.models.board import (
+    AgendaItem,
     Attendance,
     BoardDecision,
     BoardMeeting,
@@ -32,6 +33,7 @@ from escalation.models.suspension import (
 )
 
 __all__ = [
+    "AgendaItem",
     "Attendance",
     "BoardDecision",
     "BoardMeeting",

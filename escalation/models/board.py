@@ -135,6 +135,37 @@ class Attendance(models.Model):
         return f"{self.member} {'present' if self.present else 'absent'} at {self.meeting}"
 
 
+class AgendaItem(models.Model):
+    """A subject the meeting considers: an escalation case, a revocation, a concern-level
+    proposal. The subject's model gives the board its papers and the outcomes it may decide
+    (the ``escalation.board.BoardSubject`` protocol)."""
+
+    meeting = models.ForeignKey(BoardMeeting, on_delete=models.CASCADE, related_name="agenda")
+    order = models.PositiveSmallIntegerField(default=0)
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "subject_type", "subject_id"], name="agenda_item_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Item {self.order} of {self.meeting}"
+
+
 class BoardDecision(models.Model):
     """One decision of a quorate meeting about one subject (a case, a revocation, a concern
     level), authorising one step of that subject's workflow."""
