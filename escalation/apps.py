@@ -5,5 +5,6 @@ class EscalationConfig(AppConfig):
     name = "escalation"
 
     def ready(self) -> None:
-        # Registers settings (deadlines, concern) and letters.
-        from escalation import concern, deadlines, letters  # noqa: F401
+        # Registers settings (deadlines, concern), letters, and the board meeting's workflow
+        # with its notice.
+        from escalation import board_workflows, concern, deadlines, letters  # noqa: F401

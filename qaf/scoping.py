@@ -131,6 +131,12 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "decide": _MANAGERS | {Role.BOARD},
         "export": _STAFF_READERS,
     },
+    # Who sits on the board, and in which role: staff read it; quality managers and the
+    # administrator change it (source 003 Appendix 4 §3, Appendix 1).
+    "escalation.boardmember": {
+        "view": _STAFF_READERS,
+        "change": _MANAGERS | {Role.ADMIN},
+    },
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from qaf.models import VersionedModel
 from qaf.scoping import ScopedQuerySet
+from qaf.validators import validate_plausible_date
 
 
 class BoardRole(models.TextChoices):
@@ -99,6 +102,7 @@ class BoardMeeting(VersionedModel):
     notes = models.TextField(
         blank=True, help_text="Minutes of a quorate meeting, notes of one that is not"
     )
+    cancel_reason = models.TextField(blank=True, help_text="Why the meeting was cancelled")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -110,10 +114,28 @@ class BoardMeeting(VersionedModel):
         ordering = ["-starts_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} board meeting, {self.starts_at:%-d %B %Y}"
+        day = timezone.localdate(self.starts_at)
+        return f"{self.get_kind_display()} board meeting, {day.day} {day:%B %Y}"
+
+    def clean(self) -> None:
+        if self.starts_at:
+            try:
+                validate_plausible_date(timezone.localdate(self.starts_at))
+            except ValidationError as exc:
+                raise ValidationError({"starts_at": exc.messages}) from exc
 
     def get_absolute_url(self) -> str:
         return reverse("board:meeting_detail", args=[self.pk])
+
+    @property
+    def notes_label(self) -> str:
+        """What its record is called: minutes of a quorate meeting, notes of any other
+        (source 003 Appendix 4 §5: "clearly indicated as notes rather than formal minutes")."""
+        if self.status == MeetingStatus.HELD and self.quorate:
+            return "Minutes"
+        if self.status == MeetingStatus.HELD:
+            return "Notes (not quorate: no decisions)"
+        return "Notes"
 
 
 class Attendance(models.Model):
