@@ -300,13 +300,16 @@ def papers_days() -> int:
     return policy.deadline(BOARD_PAPERS_DAYS)
 
 
-def meeting_papers_notice(meeting: BoardMeeting, *, today: date | None = None) -> PapersNotice:
-    """``papers_notice`` for ``meeting``, with the policy's days and London's dates."""
+def meeting_papers_notice(
+    meeting: BoardMeeting, *, today: date | None = None, days: int | None = None
+) -> PapersNotice:
+    """``papers_notice`` for ``meeting``, with the policy's days (unless a list read them once
+    for all its rows) and London's dates."""
     issued = meeting.papers_issued_at
     return papers_notice(
         timezone.localdate(meeting.starts_at),
         timezone.localdate(issued) if issued else None,
-        days=papers_days(),
+        days=papers_days() if days is None else days,
         today=today or timezone.localdate(),
     )
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from escalation.api import SuspensionViewSet
+from escalation.board_api import BoardMeetingViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from providers.api.views import (
@@ -44,6 +45,7 @@ router.register("memo/issues", MemoIssueViewSet, basename="memo-issue")
 router.register("memo", MemoViewSet, basename="memo")
 router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
 router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
+router.register("board-meetings", BoardMeetingViewSet, basename="board-meeting")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

@@ -45,6 +45,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Reviews", "reviews:review_list", _is_staff, None),
     ("Suspensions", "escalation:suspension_list", _is_staff, None),
     ("Managed placements", "memo:current", _is_staff, None),
+    ("Board", "board:meetings", _is_staff, None),
     ("Imports", "imports:job_list", _is_manager_or_admin, None),
     ("Our services", "providers:service_list", _is_provider, None),
     ("Our organisation", "providers:provider_detail", _is_provider, _own_provider),

@@ -280,6 +280,10 @@ SPECTACULAR_SETTINGS = {
         "FactorRagEnum": "qaf.rag.FACTOR_VALUES",
         "ReviewKindEnum": "reviews.models.ReviewKind",
         "ConcernLevelEnum": "escalation.models.concern.Level",
+        "MeetingKindEnum": "escalation.models.board.MeetingKind",
+        "MeetingStatusEnum": "escalation.models.board.MeetingStatus",
+        "MemberKindEnum": "escalation.models.board.MemberKind",
+        "BoardRoleEnum": "escalation.models.board.BoardRole",
     },
 }
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from escalation import concern_views
+from escalation import board_views, concern_views
 from escalation.queries import decisions_waiting_for, in_force_for
 from providers.models import Intelligence, Provider, Service
 from qaf import notifications
@@ -82,6 +82,7 @@ def home(request):
                 .order_by("comments_due", "pk")
             )
         context.update(concern_views.home_context(user))
+        context.update(board_views.home_context(user))
         context["notifications"] = notifications.unread_for(user)
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]
