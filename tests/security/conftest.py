@@ -47,6 +47,22 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         actor=UserFactory(username="mo", roles=[Role.MANAGER]),
     )
     suggestion = waiting_suggestion(sunrise_house)
+    # A board meeting held today, quorate, with Sunrise House on its agenda (council-wide:
+    # staff read it, provider users are refused).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.escalation.board_support import QUORATE, held_meeting, seat_members
+
+    members = seat_members(bea=UserFactory(username="bea", roles=[Role.BOARD]), maya=manager_maya)
+    board_meeting = held_meeting(
+        members,
+        QUORATE,
+        by=manager_maya,
+        day=timezone.localdate() - timedelta(days=1),
+        subjects=[sunrise_house],
+    )
     ids = {
         "suspensions": suspension.pk,
         "providers": sunrise.pk,
@@ -62,5 +78,6 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         "number": memo_services.issue(actor=manager_maya).number,
         "concern-levels": sunrise_house.pk,
         "concern-suggestions": suggestion.pk,
+        "board-meetings": board_meeting.pk,
     }
     return ids

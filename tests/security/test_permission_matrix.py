@@ -35,10 +35,12 @@ from rest_framework.test import APIClient
 
 from qaf.api_urls import router
 from qaf.workflow import workflow_of
+from tests.escalation.board_support import services_as_subjects
 from tests.providers.test_evidence import pdf
 from tests.security.matrix import (
     ADMINS,
     ANON,
+    BOARD,
     CASEWORK,
     EVERYONE,
     IMPORTERS,
@@ -82,7 +84,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic._from_testcase = True  # as Django's TestCase marks its own outer transaction
         atomic.__enter__()
         try:
-            yield build_world()
+            # Services stand for the board's cases (tests/escalation/board_support.py).
+            with services_as_subjects():
+                yield build_world()
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -416,6 +420,145 @@ def _concern_steps() -> list[Row]:
     return rows
 
 
+# The board (source 003 Appendix 4): every staff role reads its meetings, papers and decisions;
+# managers and board members arrange meetings and take their steps; managers and the
+# administrator keep the membership; provider users get none of it (403; its pack, a council
+# document, is 404 to them by the documents' own scope).
+BOARD_ACTORS = MANAGERS | {BOARD}
+MEMBER_KEEPERS = MANAGERS | ADMINS
+BOARD_STEPS = {
+    "issue-papers": {},
+    "record-attendance": None,  # the members present: data from the world
+    "cancel": {"reason": "The chair is unwell"},
+}
+
+
+def _present(o: dict) -> dict:
+    return {"present": o["board_present"]}
+
+
+def _board_pages() -> list[Row]:
+    held = {"on": "board_held", "scope": None}
+    planned = {"on": "board_planned", "scope": None}
+    rows = [
+        get("board meetings", "board:meetings", STAFF_READERS),
+        *[
+            get(
+                f"board meetings {fmt} export",
+                "board:meetings",
+                STAFF_READERS,
+                query=f"?_export={fmt}",
+            )
+            for fmt in ("csv", "xlsx")
+        ],
+        *page_and_post(
+            "board arrange",
+            "board:arrange",
+            BOARD_ACTORS,
+            data=body({"kind": "scheduled", "day": "15/1/2027", "time": "10:00"}),
+        ),
+        get("board meeting", "board:meeting_detail", STAFF_READERS, **held),
+        get("board planned meeting", "board:meeting_detail", STAFF_READERS, **planned),
+        get("board pack", "board:pack", STAFF_READERS, **held),
+        get(
+            "board pack as a document",
+            "document_download",
+            STAFF_READERS,
+            "board_pack_document",
+            scope=None,
+            denied=404,
+        ),
+        *page_and_post(
+            "board notes", "board:notes", BOARD_ACTORS, data=body({"notes": "Minuted"}), **held
+        ),
+        *page_and_post(
+            "board decide",
+            "board:decide",
+            BOARD_ACTORS,
+            sub="board_item",
+            data=body({"outcome": "close", "reason": "Improvement evidenced"}),
+            **held,
+        ),
+        *page_and_post(
+            "board agenda item remove",
+            "board:remove_item",
+            BOARD_ACTORS,
+            sub="board_planned_item",
+            **planned,
+        ),
+        get("board members", "board:members", STAFF_READERS),
+        post(
+            "board member add",
+            "board:members",
+            MEMBER_KEEPERS,
+            data=lambda o: {"user": o["officer_id"], "kind": "adviser", "role": "other"},
+        ),
+        *page_and_post(
+            "board member remove",
+            "board:member_deactivate",
+            MEMBER_KEEPERS,
+            "board_member",
+            scope=None,
+        ),
+    ]
+    for step, data in BOARD_STEPS.items():
+        rows += page_and_post(
+            f"board meeting {step}",
+            "board:meeting_step",
+            BOARD_ACTORS,
+            step=step,
+            data=_present if data is None else body(data),
+            **planned,
+        )
+    return rows
+
+
+def _api_board() -> list[Row]:
+    held = {"on": "board_held", "scope": None}
+    planned = {"on": "board_planned", "scope": None}
+    rows = [
+        get("board meetings list", "api:board-meeting-list", STAFF_READERS),
+        post(
+            "board meeting create",
+            "api:board-meeting-list",
+            BOARD_ACTORS,
+            data=body({"starts_at": "2027-01-15T10:00:00Z", "kind": "urgent"}),
+        ),
+        get("board meeting detail", "api:board-meeting-detail", STAFF_READERS, **held),
+        get("board meeting pack", "api:board-meeting-pack", STAFF_READERS, **held),
+        post(
+            "board meeting decide",
+            "api:board-meeting-decide",
+            BOARD_ACTORS,
+            data=lambda o: {
+                "agenda_item": o["board_item"],
+                "outcome": "close",
+                "reason": "Improvement evidenced",
+            },
+            ok=frozenset({201}),
+            **held,
+        ),
+        post(
+            "board meeting notes",
+            "api:board-meeting-notes",
+            BOARD_ACTORS,
+            data=body({"notes": "Minuted"}),
+            **held,
+        ),
+    ]
+    for step, data in BOARD_STEPS.items():
+        rows.append(
+            post(
+                f"board meeting {step}",
+                f"api:board-meeting-{step}",
+                BOARD_ACTORS,
+                data=_present if data is None else body(data),
+                **planned,
+            )
+        )
+    return rows
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -687,6 +830,7 @@ WEB: list[Row] = [
     get("import rejected rows CSV", "imports:rejected_rows", IMPORTERS, "import_job", scope=None),
     *_exports(),
     *_memo_pages(),
+    *_board_pages(),
 ]
 
 
@@ -890,6 +1034,7 @@ API: list[Row] = [
     get("memo issues", "api:memo-issue-list", STAFF_READERS),
     get("memo issue detail", "api:memo-issue-detail", STAFF_READERS, "memo_issue", scope=None),
     get("memo issue PDF", "api:memo-issue-pdf", STAFF_READERS, "memo_issue", scope=None),
+    *_api_board(),
 ]
 
 

@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
+from tests.security.world_board import board_objects
 from tests.security.world_concern import concern_objects
 
 
@@ -211,7 +212,14 @@ def build_world() -> dict:
     Document.objects.filter(pk=memo_pdf.pk).update(
         file=memo_pdf.file.name, status=Document.Status.READY
     )
+    # The board: staff only, council-wide; a service of each organisation stands for a case.
+    board_ids = board_objects(
+        bea=users[BOARD],
+        maya=maya,
+        subjects=list(Service.objects.filter(pk__in=[own["service"], other["service"]])),
+    )
     shared = {
+        **board_ids,
         "toolkit": kit.pk,
         "toolkit_draft": draft.pk,
         # A published toolkit without a draft yet, to make one of.
