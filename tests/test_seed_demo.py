@@ -7,7 +7,17 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, MemoIssue
+from escalation import board
+from escalation.demo_board import demo_meetings
+from escalation.models import (
+    Attendance,
+    BoardMeeting,
+    BoardMember,
+    ConcernDecision,
+    ConcernLevel,
+    ConcernSuggestion,
+    MemoIssue,
+)
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, User
@@ -54,7 +64,15 @@ def _snapshot():
         )
     } | {
         model.__name__: model.objects.count()
-        for model in (ConcernLevel, ConcernDecision, ConcernSuggestion)
+        for model in (
+            ConcernLevel,
+            ConcernDecision,
+            ConcernSuggestion,
+            BoardMember,
+            BoardMeeting,
+            Attendance,
+            Document,
+        )
     }
 
 
@@ -140,6 +158,19 @@ def test_seed_demo_builds_the_demo_council_once(
     assert ConcernDecision.objects.filter(suggestion__isnull=False).exists()
     assert ConcernLevel.objects.filter(proposed_level=3, proposed_by__username="manager").exists()
     assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
+
+    # The board: board, board2 and board3 fill the required roles; a quorate meeting (papers
+    # eight days before, minutes), one that was not (notes), and one next month.
+    roles = {m.user.username: m.role for m in BoardMember.objects.select_related("user")}
+    assert {roles["board"], roles["board2"], roles["board3"]} == board.required_roles()
+    meetings = demo_meetings()
+    assert meetings["quorate"].quorate and meetings["quorate"].notes_label == "Minutes"
+    assert not board.meeting_papers_notice(meetings["quorate"]).late
+    assert "8 days before the meeting" in board.meeting_papers_notice(meetings["quorate"]).text
+    assert meetings["not_quorate"].notes_label == "Notes (not quorate: no decisions)"
+    assert "Strategic commissioner" in board.meeting_quorum(meetings["not_quorate"]).reason
+    assert meetings["next"].status == "planned" and not meetings["next"].papers_issued_at
+    assert Document.objects.filter(kind="board_pack", provider=None).count() == 2
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

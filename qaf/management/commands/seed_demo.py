@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from escalation import demo as escalation_demo
 from escalation import demo_concern
+from escalation.demo_board import seed_board
 from escalation.demo_memo import seed_memo
 from providers import demo as providers_demo
 from qaf import demo as people_demo
@@ -33,6 +34,9 @@ STEPS = [
     reviews_demo.seed_live,
     reviews_demo.seed_requests,
     escalation_demo.seed_suspensions,
+    # The board's members and meetings, before the escalation cases and revocations that put
+    # items on its agenda and record its decisions (context["board_meetings"]).
+    seed_board,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
