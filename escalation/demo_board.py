@@ -75,45 +75,36 @@ def _member(context, username: str) -> BoardMember:
     return BoardMember.objects.get(user=context["staff"][username])
 
 
+# (days ago, hour, papers issued how many days before, who attended, notes or minutes)
+HELD = [
+    (28, 10, 8, ("board", "board2", "board3"), MINUTES),  # quorate
+    (7, 14, 5, ("board", "board3", "manager"), NOTES),  # no strategic commissioner
+]
+PLACE = "Committee Room 2, County Hall"
+
+
 def _seed_meetings(context) -> None:
     today, manager = context["today"], context["staff"]["manager"]
-    held_on = today - timedelta(days=28)
-    quorate = services.arrange(
-        actor=manager,
-        starts_at=_at(held_on, 10),
-        kind=MeetingKind.SCHEDULED,
-        place="Committee Room 2, County Hall",
-    )
-    services.issue_papers(quorate, actor=manager, now=_at(held_on - timedelta(days=8), 16))
-    services.record_attendance(
-        quorate,
-        actor=manager,
-        present=[_member(context, u) for u in ("board", "board2", "board3")],
-        today=held_on,
-    )
-    services.save_notes(quorate, actor=manager, notes=MINUTES)
-
-    held_on = today - timedelta(days=7)
-    not_quorate = services.arrange(
-        actor=manager,
-        starts_at=_at(held_on, 14),
-        kind=MeetingKind.SCHEDULED,
-        place="Committee Room 2, County Hall",
-    )
-    services.issue_papers(not_quorate, actor=manager, now=_at(held_on - timedelta(days=5), 9))
-    services.record_attendance(
-        not_quorate,
-        actor=manager,
-        present=[_member(context, u) for u in ("board", "board3", "manager")],
-        today=held_on,
-    )
-    services.save_notes(not_quorate, actor=manager, notes=NOTES)
-
+    for days_ago, hour, papers_before, present, notes in HELD:
+        held_on = today - timedelta(days=days_ago)
+        meeting = services.arrange(
+            actor=manager, starts_at=_at(held_on, hour), kind=MeetingKind.SCHEDULED, place=PLACE
+        )
+        services.issue_papers(
+            meeting, actor=manager, now=_at(held_on - timedelta(days=papers_before), 9)
+        )
+        services.record_attendance(
+            meeting,
+            actor=manager,
+            present=[_member(context, username) for username in present],
+            today=held_on,
+        )
+        services.save_notes(meeting, actor=manager, notes=notes)
     services.arrange(
         actor=manager,
         starts_at=_at(today + timedelta(days=30), 10),
         kind=MeetingKind.SCHEDULED,
-        place="Committee Room 2, County Hall",
+        place=PLACE,
     )
 
 
