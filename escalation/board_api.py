@@ -25,6 +25,7 @@ from escalation import board, board_pack
 from escalation import board_services as services
 from escalation.models import (
     AgendaItem,
+    Attendance,
     BoardDecision,
     BoardMeeting,
     BoardMember,
@@ -153,8 +154,6 @@ def _decision_data(decision: BoardDecision, makers: list[str], outcomes=None) ->
 
 
 def _makers(meeting_id: int) -> list[str]:
-    from escalation.models import Attendance
-
     present = Attendance.objects.filter(
         meeting_id=meeting_id, present=True, kind=MemberKind.DECISION_MAKER
     ).select_related("member__user")
