@@ -12,6 +12,15 @@ from escalation.models.board import (
     MeetingStatus,
     MemberKind,
 )
+from escalation.models.case import (
+    BOARD_DECIDES,
+    LADDER,
+    OPEN_STAGES,
+    CaseMove,
+    ContactKind,
+    EscalationCase,
+    Stage,
+)
 from escalation.models.concern import (
     ConcernDecision,
     ConcernLevel,
@@ -33,6 +42,13 @@ from escalation.models.suspension import (
 )
 
 __all__ = [
+    "BOARD_DECIDES",
+    "LADDER",
+    "OPEN_STAGES",
+    "CaseMove",
+    "ContactKind",
+    "EscalationCase",
+    "Stage",
     "AgendaItem",
     "Attendance",
     "BoardDecision",
