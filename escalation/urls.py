@@ -1,10 +1,12 @@
 from django.urls import path
 
-from escalation import views
+from escalation import queue, views
 
 app_name = "escalation"
 
 urlpatterns = [
+    path("escalations/", queue.case_queue, name="case_queue"),
+    path("escalations/<int:pk>/", queue.case_queue, name="case_detail"),  # MERGE: cases branch
     path("suspensions/", views.suspension_list, name="suspension_list"),
     path(
         "services/<int:service_pk>/suspensions/new/",

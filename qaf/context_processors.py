@@ -44,6 +44,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Intelligence", "providers:intelligence_list", _is_staff, None),
     ("Reviews", "reviews:review_list", _is_staff, None),
     ("Suspensions", "escalation:suspension_list", _is_staff, None),
+    ("Escalations", "escalation:case_queue", _is_staff, None),
     ("Managed placements", "memo:current", _is_staff, None),
     ("Board", "board:meetings", _is_staff, None),
     ("Imports", "imports:job_list", _is_manager_or_admin, None),

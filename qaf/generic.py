@@ -99,11 +99,18 @@ class ScopedMixin(LoginRequiredMixin):
     """Role check first (403 for any object), then scope (404 outside it)."""
 
     permission_action = "view"
+    # The POLICY entry the role check reads, when it is not the model's own (a list of the
+    # model's rows for staff only, such as the escalation queue).
+    policy_model: str | None = None
+
+    @property
+    def policy_name(self):
+        return self.policy_model or self.model
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not can(request.user, self.permission_action, self.model):
+        if not can(request.user, self.permission_action, self.policy_name):
             raise PermissionDenied("Your role does not allow this.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -169,7 +176,7 @@ class ScopedListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
 
     def render_to_response(self, context, **response_kwargs):
         if self.request.GET.get(self.export_trigger_param) and not can(
-            self.request.user, "export", self.model
+            self.request.user, "export", self.policy_name
         ):
             raise PermissionDenied("Your role does not allow exports of this list.")
         return super().render_to_response(context, **response_kwargs)
@@ -191,7 +198,7 @@ class ScopedListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         )
         context["add_url"] = reverse(self.add_url_name) if self.add_url_name else ""
         context["can_add"] = can(self.request.user, "add", self.model)
-        context["can_export"] = can(self.request.user, "export", self.model)
+        context["can_export"] = can(self.request.user, "export", self.policy_name)
         context["verbose_name"] = self.model._meta.verbose_name
         context["verbose_name_plural"] = self.model._meta.verbose_name_plural
         return context

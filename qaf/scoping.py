@@ -115,6 +115,10 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # shared only between Local Authority and Health staff": every staff role reads it (the
     # partners are the safeguarding and ICB teams), provider users never; officers and
     # managers, who run suspensions, issue it.
+    # Pseudo-model: the escalation queue (issue 11 item 3): the open cases with their stage,
+    # deadlines, next board meeting and concern level, for the board and the managers (and
+    # the officers and partners who read it); provider users never see it.
+    "escalation.queue": {"view": _STAFF_READERS, "export": _STAFF_READERS},
     "escalation.memo": {"view": _STAFF_READERS, "issue": _CASEWORK, "export": _STAFF_READERS},
     # Concern levels (SPEC §6, source 001 Appendix 2): the council's internal view, like the
     # risk rating: staff read them, provider users never see them. A manager decides 1<->2 and

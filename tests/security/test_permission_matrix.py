@@ -831,6 +831,17 @@ WEB: list[Row] = [
     *_exports(),
     *_memo_pages(),
     *_board_pages(),
+    # The escalation queue: the council's staff read and download it; provider users never.
+    get("escalation queue", "escalation:case_queue", STAFF_READERS),
+    *[
+        get(
+            f"escalation queue {fmt} export",
+            "escalation:case_queue",
+            STAFF_READERS,
+            query=f"?_export={fmt}",
+        )
+        for fmt in ("csv", "xlsx")
+    ],
 ]
 
 
