@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import views
+from escalation import case_views, views
 
 app_name = "escalation"
 
@@ -18,4 +18,10 @@ urlpatterns = [
         name="appeal_decide",
     ),
     path("suspensions/<int:pk>/<slug:step>/", views.suspension_step, name="suspension_step"),
+    # Escalation cases (the queue, /escalations/, is escalation.queue's).
+    path("services/<int:service_pk>/escalations/new/", case_views.case_open, name="case_open"),
+    path("escalations/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("escalations/<int:pk>/papers/", case_views.case_papers, name="case_papers"),
+    path("escalations/<int:pk>/agenda/", case_views.case_agenda, name="case_agenda"),
+    path("escalations/<int:pk>/step/<slug:step>/", case_views.case_step, name="case_step"),
 ]
