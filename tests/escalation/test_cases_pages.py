@@ -233,7 +233,7 @@ def test_the_api_gives_a_provider_its_stage_and_dates_only(api_for, rectified, p
     assert api_for(provider_pat).post(f"/api/v1/escalations/{rectified.pk}/close/").status_code
 
 
-# --- The API ----------------------------------------------------------------------------------------
+# --- The API ---------------------------------------------------------------------------------
 
 
 def test_the_api_opens_and_moves_a_case_with_403_and_409_reasons(
