@@ -28,6 +28,15 @@ SUSTAINABILITY_REVIEW_MONTHS = policy.register(
     section=policy.ESCALATION,
     unit="months",
 ).name
+# Source 003 Appendix 4: "a maximum timescale for improvement of 6 months from referral to the
+# Board".
+BOARD_REFERRAL_MONTHS = policy.register(
+    "board_referral_months",
+    6,
+    "Referred to the board: improvement evidenced within",
+    section=policy.ESCALATION,
+    unit="months",
+).name
 BOARD_PAPERS_DAYS = policy.register(
     "board_papers_days",
     7,

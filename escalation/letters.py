@@ -180,3 +180,145 @@ def appeal_consequence(*, upheld: bool, service: str) -> str:
         "suspending new placements still apply, and the suspension will end once they have "
         "been completed and we have written to you to confirm it."
     )
+
+
+# --- Escalation cases (source 003 §2.4-2.5, Appendix 1, Tables 4-5) ---------------------------
+
+QUALITY_IMPROVEMENT_NOTICE = "quality_improvement_notice"
+RECTIFICATION_NOTICE = "rectification_notice"
+FINAL_WARNING_NOTICE = "final_warning_notice"
+LETTER_OF_TERMINATION = "letter_of_termination"
+
+# Who each board letter is copied to, and what it encloses, as source 003 Tables 4-5 name them.
+BOARD_MEMBERS = "Members of the Commissioning and Quality Board"
+RECTIFICATION_COPIES = ("Registered Manager", BOARD_MEMBERS)
+FINAL_WARNING_COPIES = ("Procurement Team", BOARD_MEMBERS, "Registered Manager")
+TERMINATION_COPIES = ("Procurement Team", BOARD_MEMBERS, "Registered Manager")
+POLICY_ENCLOSURE = ("Contract, Risk Management and Quality Policy",)
+
+_CASE_SAMPLE = {**_SAMPLE, "meeting_date": date(2026, 11, 26)}
+
+letters.register(
+    QUALITY_IMPROVEMENT_NOTICE,
+    title="Quality Improvement Notice",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the notice",
+        "concerns": "The quality concerns",
+        "contact_on": "When we spoke to the provider about them",
+        "lead": "The officer leading the case",
+    },
+    sample={
+        **_SAMPLE,
+        "concerns": "Medicines were not given as prescribed on three occasions in October, "
+        "and care plans were not reviewed after falls.",
+        "contact_on": date(2026, 11, 20),
+        "lead": "Olivia Brown",
+    },
+    default_body="""Dear {{ provider }}
+
+Quality Improvement Notice: {{ service }}
+
+Further to our conversation on {{ contact_on }}, I am writing to tell you that {{ council }} has invoked its Contract, Quality and Risk Management Policy for {{ service }} and is issuing this formal Quality Improvement Notice. The concerns are:
+
+{{ concerns }}
+
+We will arrange a Quality Improvement Meeting with you, held at the service wherever possible, to discuss the concerns, your action plan and the support you may need. At that meeting our commissioning position with you will be decided, which may include the suspension of new placements or placing with restrictions.
+
+Please send us an improvement plan identifying the tasks to be undertaken, who is responsible for each and the timescales for completion, unless these concerns are already addressed in a plan agreed with the Care Quality Commission.
+
+If improvements are not made and sustained, the service may be referred to the Commissioning and Quality Board, which may issue a Rectification Notice or a Final Warning Notice.
+
+Your contact for this case is {{ lead }}. Please could you confirm receipt of this letter.""",
+)
+
+letters.register(
+    RECTIFICATION_NOTICE,
+    title="Rectification Notice",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the notice",
+        "meeting_date": "The date of the board meeting that decided it",
+        "concerns": "The headline concerns put to the board",
+    },
+    sample={
+        **_CASE_SAMPLE,
+        "concerns": "A series of Requires improvement inspection outcomes since 2023.",
+    },
+    default_body="""CONFIDENTIAL
+
+Dear {{ provider }}
+
+Rectification Notice: {{ service }}
+
+In light of our ongoing quality improvement activity with {{ provider }}, a decision was taken at the Commissioning and Quality Board meeting on {{ meeting_date }} to formally issue a Rectification Notice reflecting the nature of the failures of care at {{ service }}:
+
+{{ concerns }}
+
+We would expect significant improvement by the next CQC inspection, which will be our measure of progress. Failure to make sustainable improvements will result in your service being discussed further by the Care Provider Commissioning and Quality Board. The Board will decide on any further action to be taken following non-compliance with an agreed rectification action plan and may issue a Final Warning Notice. You must be able to evidence sustained improvement to levels accepted by the Commissioning and Quality Board within a maximum of six months from being issued with a Final Warning Notice. Please be aware that if you are unable to evidence improvements as set out in the Final Warning Notice, the Commissioning and Quality Board may decide to notify you of a breach of contract and decide to terminate / decommission the service (Letter of Termination).
+
+I have enclosed the joint contract, risk management and quality policy, which includes information about the Care Provider Commissioning and Quality Board for your reference. We will continue to work with you and your Registered Manager to support and monitor progress against expected improvements in line with our existing quality improvement mechanisms. Please could you confirm receipt of this letter.""",
+)
+
+letters.register(
+    FINAL_WARNING_NOTICE,
+    title="Final Warning Notice",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the notice",
+        "inspection_date": "The date of the latest inspection",
+        "rating": "The latest overall rating",
+        "areas": "The key questions rated below Good",
+        "meeting_date": "The date of the board meeting that decided it",
+        "improvement_due": "The date by which sustained improvement must be evidenced",
+    },
+    sample={
+        **_CASE_SAMPLE,
+        "inspection_date": date(2026, 9, 14),
+        "rating": "Inadequate",
+        "areas": "Safe, Well-led",
+        "improvement_due": date(2027, 6, 3),
+    },
+    default_body="""CONFIDENTIAL
+
+Dear {{ provider }}
+
+Final Warning Notice: {{ service }}
+
+{{ service }} was inspected by the Care Quality Commission on {{ inspection_date }} and found to be {{ rating }} overall and in the areas of {{ areas }}.
+
+Consequently, a decision was taken at the Commissioning and Quality Board meeting on {{ meeting_date }} to formally issue a Final Warning Notice reflecting the serious nature of the failures of care and the service's inspection outcome history.
+
+You must be able to evidence sustained improvement to levels accepted by the Commissioning and Quality Board within a maximum of six months from being issued with this Final Warning Notice, that is by {{ improvement_due }}. Please be aware that if you are unable to evidence improvements as set out in this Final Warning Notice, the Commissioning and Quality Board may decide to notify you of a breach of contract and decide to terminate / decommission the service (Letter of Termination).
+
+I have enclosed the joint contract, risk management and quality policy, which includes information about the Care Provider Commissioning and Quality Board for your reference. We will continue to work with you and your staff to support and monitor progress against expected improvements in line with our existing quality assurance processes. Please confirm receipt of this letter.""",
+)
+
+letters.register(
+    LETTER_OF_TERMINATION,
+    title="Letter of Termination",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the letter",
+        "meeting_date": "The date of the board meeting that decided it",
+        "final_warning_on": "When the Final Warning Notice was issued",
+    },
+    sample={**_CASE_SAMPLE, "final_warning_on": date(2026, 5, 20)},
+    default_body="""CONFIDENTIAL
+
+Dear {{ provider }}
+
+Letter of Termination: {{ service }}
+
+On {{ final_warning_on }} we issued you with a Final Warning Notice for {{ service }}. You have not been able to evidence sustained improvement to the levels accepted by the Commissioning and Quality Board. At its meeting on {{ meeting_date }} the Board decided that you are in breach of contract and that {{ council }} will terminate its contracting arrangements for {{ service }} and decommission the service from {{ date }}.
+
+We will arrange to meet with you to discuss the arrangements. All the people using the service and their families will be written to, to explain the situation, what we will do and how we will support them. They, and the key people in their lives, will be supported to find alternative service provision.
+
+An exception will be agreed for anyone who chooses to continue receiving care and support from you, as long as you remain registered with the Care Quality Commission and the person fully understands what this means. We will keep our safeguarding oversight and statutory responsibilities for the people who stay.
+
+Please could you confirm receipt of this letter.""",
+)

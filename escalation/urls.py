@@ -1,12 +1,11 @@
 from django.urls import path
 
-from escalation import queue, views
+from escalation import case_views, queue, views
 
 app_name = "escalation"
 
 urlpatterns = [
     path("escalations/", queue.case_queue, name="case_queue"),
-    path("escalations/<int:pk>/", queue.case_queue, name="case_detail"),  # MERGE: cases branch
     path("suspensions/", views.suspension_list, name="suspension_list"),
     path(
         "services/<int:service_pk>/suspensions/new/",
@@ -20,4 +19,10 @@ urlpatterns = [
         name="appeal_decide",
     ),
     path("suspensions/<int:pk>/<slug:step>/", views.suspension_step, name="suspension_step"),
+    # Escalation cases (the queue, /escalations/, is escalation.queue's).
+    path("services/<int:service_pk>/escalations/new/", case_views.case_open, name="case_open"),
+    path("escalations/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("escalations/<int:pk>/papers/", case_views.case_papers, name="case_papers"),
+    path("escalations/<int:pk>/agenda/", case_views.case_agenda, name="case_agenda"),
+    path("escalations/<int:pk>/step/<slug:step>/", case_views.case_step, name="case_step"),
 ]

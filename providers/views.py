@@ -161,9 +161,11 @@ class ServiceDetail(ScopedDetailView):
             .filter(service=self.object)
             .select_related("issued_by")[:20]
         )
+        from escalation.case_views import service_case_context
         from escalation.views import suspension_context
 
         context.update(suspension_context(self.object, user))
+        context.update(service_case_context(self.object, user))
         return context
 
 

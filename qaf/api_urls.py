@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from escalation.api import SuspensionViewSet
 from escalation.board_api import BoardMeetingViewSet
+from escalation.case_api import EscalationCaseViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from providers.api.views import (
@@ -46,6 +47,7 @@ router.register("memo", MemoViewSet, basename="memo")
 router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
 router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
 router.register("board-meetings", BoardMeetingViewSet, basename="board-meeting")
+router.register("escalations", EscalationCaseViewSet, basename="escalation")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

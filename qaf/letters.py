@@ -450,6 +450,8 @@ def issue_letter(
     context: Mapping[str, Any],
     recipients: Iterable[str] | None = None,
     today: date | None = None,
+    copies: Iterable[str] = (),
+    enclosures: Iterable[str] = (),
 ) -> Document:
     """Issue the letter ``key`` about ``source`` (which has ``.service`` or ``.provider``):
     render the current text with ``context`` now, store it as a document visible to the
@@ -458,8 +460,10 @@ def issue_letter(
 
     ``context`` holds values of the letter's fields only (anything else is a ``ValueError``:
     a misspelt name would otherwise leave a gap in the letter); ``date`` is ``today`` unless
-    given. ``recipients`` default to the provider's active users' addresses. Call it inside the
-    service's transaction: a failure leaves no letter and no email."""
+    given. ``recipients`` default to the provider's active users' addresses. ``copies`` and
+    ``enclosures`` are the "cc." and "Encs." lines printed under the signature (source 003
+    Tables 4-5). Call it inside the service's transaction: a failure leaves no letter and no
+    email."""
     letter = get(key)
     unknown = set(context) - set(letter.fields)
     if unknown:
@@ -496,6 +500,8 @@ def issue_letter(
                     "title": template.title,
                     "body": str(render_body(template.body, values)),
                     **letter_parties(provider, service, actor),
+                    "copies": [str(c) for c in copies],
+                    "enclosures": [str(e) for e in enclosures],
                 }
             },
             visible_to_provider=True,

@@ -141,6 +141,19 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": _STAFF_READERS,
         "change": _MANAGERS | {Role.ADMIN},
     },
+    # Escalation cases (SPEC §6, source 003 §2.4-2.5): officers and managers open and run them
+    # and edit their board papers; the referral to the board is a manager's (SPEC §1); board
+    # members and partners read them (the queue and the papers); a provider's own users see
+    # their case's stage, dates and letters, never the papers, reasons or notes.
+    "escalation.escalationcase": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "change": _CASEWORK,
+        "refer": _MANAGERS,
+        "papers": _STAFF_READERS,
+        "export": _STAFF_READERS,
+    },
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,

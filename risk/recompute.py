@@ -207,6 +207,7 @@ def _facts_streams(service_ids: list[int] | None) -> dict[str, Any]:
         .distinct("service_id")
         .values_list("service_id", flat=True)
     )
+    sustainability = _sustainability_reviews(service_ids)
     existing = (
         _scoped(ServiceRisk.objects.all(), "service_id", service_ids)
         .order_by("service_id")
@@ -221,8 +222,34 @@ def _facts_streams(service_ids: list[int] | None) -> dict[str, Any]:
         "audits": audits,
         "monitoring": monitoring,
         "enquiries": enquiries,
+        "sustainability": sustainability,
         "existing": existing,
     }
+
+
+def _sustainability_reviews(service_ids: list[int] | None):
+    """Per service, the latest sustainability review an escalation case set (source 003
+    Appendix 4) and the day that case left final warning, by service id."""
+    from django.db.models import OuterRef, Subquery
+
+    from escalation.models import CaseMove, EscalationCase, Stage
+
+    left = (
+        CaseMove.objects.filter(case=OuterRef("pk"), from_stage=Stage.FINAL_WARNING)
+        .order_by("-on", "-pk")
+        .values("on")[:1]
+    )
+    return (
+        _scoped(
+            EscalationCase.objects.filter(sustainability_review_due__isnull=False),
+            "service_id",
+            service_ids,
+        )
+        .annotate(left_on=Subquery(left))
+        .order_by("service_id", "-sustainability_review_due", "-pk")
+        .distinct("service_id")
+        .values_list("service_id", "sustainability_review_due", "left_on")
+    )
 
 
 def _provider_facts(service_ids: list[int] | None):
@@ -282,6 +309,7 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
     audits_s = _Stream((sid, (d, o)) for sid, d, o in q["audits"].iterator(CHUNK))
     monitoring_s = _Stream(q["monitoring"].iterator(CHUNK))
     enquiries_s = _Stream((sid, True) for sid in q["enquiries"].iterator(CHUNK))
+    sustainability_s = _Stream((sid, (d, o)) for sid, d, o in q["sustainability"].iterator(CHUNK))
     existing_s = _Stream(
         (row[0], dict(zip(RESULT_FIELDS, row[1:], strict=True)))
         for row in q["existing"].iterator(CHUNK)
@@ -308,6 +336,7 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
         any_in_progress, full_in_progress, last_visit = activity_s.get(sid, NO_ACTIVITY)
         last_sent, last_answer = requests_s.get(sid, NO_REQUESTS)
         audit = _later(audits_s.get(sid), wide_audits.get(provider_id))
+        sustainability_due, left_final_warning = sustainability_s.get(sid, (None, None))
         facts = ServiceFacts(
             regulated=regulated,
             regulator=regulator,
@@ -348,6 +377,8 @@ def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: d
                 council_funded_people=funded,
                 capacity=capacity,
                 last_information_request_date=last_sent,
+                sustainability_review_due=sustainability_due,
+                left_final_warning_on=left_final_warning,
             ),
             policy.schedules,
             today,

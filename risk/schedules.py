@@ -126,6 +126,11 @@ class ScheduleFacts:
     capacity: int | None = None
     # The latest information request sent to the provider (source 004: the cycle runs from it).
     last_information_request_date: date | None = None
+    # Source 003 Appendix 4: a service that came out of an escalation case's final warning is
+    # reviewed within six months "to demonstrate sustainability": the due date the case set,
+    # and the day it left final warning (a final review since then answers it).
+    sustainability_review_due: date | None = None
+    left_final_warning_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,16 @@ def schedule(facts: ScheduleFacts, rules: dict[str, Any], today: date) -> Schedu
             if facts.market_risk:
                 months = min(months, int(rules["market_risk_max_months"]))
             next_due = add_months(facts.latest_full_review_date, months)
+
+    # The sustainability review after a final warning: the next full review is due no later,
+    # until a final review completed since the case left final warning answers it.
+    sustainability = facts.sustainability_review_due
+    if sustainability and not (
+        facts.latest_review_date
+        and facts.left_final_warning_on
+        and facts.latest_review_date >= facts.left_final_warning_on
+    ):
+        next_due = sustainability if next_due is None else min(next_due, sustainability)
 
     follow_up_due = None
     if facts.latest_review_date and facts.latest_review_rating in (AMBER, RED):

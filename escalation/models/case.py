@@ -163,6 +163,36 @@ class EscalationCase(VersionedModel):
     def is_open(self) -> bool:
         return self.stage != Stage.CLOSED
 
+    # --- What the board considers (escalation.board.BoardSubject) -----------------------------
+
+    def board_title(self) -> str:
+        return f"{self.service.name} ({self.service.provider.name}): {self.get_stage_display()}"
+
+    def board_papers(self) -> list[tuple[str, str]]:
+        """Source 003 Appendix 4's case papers (escalation.case_papers)."""
+        from escalation import case_papers
+
+        return case_papers.papers(self)
+
+    def board_outcomes(self) -> list[tuple[str, str]]:
+        """The moves only the board decides, from this stage."""
+        from escalation.case_workflows import outcomes_for
+
+        return outcomes_for(self.stage)
+
+    # --- The clocks ----------------------------------------------------------------------------
+
+    def clocks(self, today=None):
+        from escalation import case_papers
+
+        return case_papers.clocks(self, today)
+
+    def next_deadline(self, today=None):
+        """The earliest running 6-month clock, or None (the escalation queue's column)."""
+        from escalation import case_papers
+
+        return case_papers.next_deadline(self, today)
+
 
 class CaseMoveQuerySet(ScopedQuerySet):
     provider_field = "case__service__provider_id"

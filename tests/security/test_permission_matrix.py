@@ -513,6 +513,111 @@ def _board_pages() -> list[Row]:
     return rows
 
 
+# Escalation cases (source 003 §2.4-2.5): officers and managers open and run them and edit
+# their papers; the referral to the board is a manager's; managers and board members put a case
+# on a meeting's agenda; every staff role and the provider's own users read a case (its stage
+# and letters for the provider; another organisation's is 404).
+CASE_STEPS = {
+    # step: (the case, who, the body it succeeds with)
+    "record-contact": (
+        "case_opened",
+        CASEWORK,
+        {
+            "contact_kind": "call",
+            "contact_on": f"{timezone.localdate():%d/%m/%Y}",
+            "contact_with": "Jo Smith",
+            "contact_outcome": "A plan by Friday",
+        },
+    ),
+    "advance": ("case_contacted", CASEWORK, {}),
+    "de-escalate": ("case_formal", CASEWORK, {"reason": "Improving"}),
+    "close": ("case_opened", CASEWORK, {"reason": "Resolved", "confirm": "on"}),
+}
+REFERRAL = {"headline_concerns": "Medicines errors", "recommendations": "A notice"}
+
+
+def _case_pages() -> list[Row]:
+    rows = [
+        *page_and_post(
+            "case open",
+            "escalation:case_open",
+            CASEWORK,
+            "service",
+            data=body({"concerns": "Falls not reviewed"}),
+        ),
+        get("case detail", "escalation:case_detail", on="case_formal"),
+        *page_and_post(
+            "case papers edit",
+            "escalation:case_papers",
+            CASEWORK,
+            "case_formal",
+            echo=True,
+            data=body({"recommendations": "A rectification notice"}),
+        ),
+        *page_and_post(
+            "case agenda",
+            "escalation:case_agenda",
+            BOARD_ACTORS,
+            "case_board",
+            data=lambda o: {"meeting": o["board_planned"]},
+        ),
+        # The referral to the board: a manager's (an officer is refused, 403).
+        *page_and_post(
+            "case step advance (referral)",
+            "escalation:case_step",
+            MANAGERS,
+            "case_formal",
+            step="advance",
+            data=body(REFERRAL),
+        ),
+    ]
+    for step, (on, allowed, data) in CASE_STEPS.items():
+        rows += page_and_post(
+            f"case step {step}",
+            "escalation:case_step",
+            allowed,
+            on,
+            step=step,
+            data=body(data),
+        )
+    return rows
+
+
+def _api_cases() -> list[Row]:
+    rows = [
+        get("escalations list", "api:escalation-list"),
+        post(
+            "escalation create",
+            "api:escalation-list",
+            CASEWORK,
+            data=lambda o: {"service": o["service"], "concerns": "Falls not reviewed"},
+        ),
+        get("escalation detail", "api:escalation-detail", on="case_formal"),
+        Row(
+            "escalation papers patch",
+            "api:escalation-detail",
+            "patch",
+            CASEWORK,
+            "case_formal",
+            data=body({"recommendations": "A rectification notice"}),
+        ),
+        post(
+            "escalation advance (referral)",
+            "api:escalation-advance",
+            MANAGERS,
+            "case_formal",
+            data=body(REFERRAL),
+        ),
+    ]
+    for step, (on, allowed, data) in CASE_STEPS.items():
+        if step == "record-contact":
+            data = {**data, "contact_on": f"{timezone.localdate():%Y-%m-%d}"}
+        rows.append(
+            post(f"escalation {step}", f"api:escalation-{step}", allowed, on, data=body(data))
+        )
+    return rows
+
+
 def _api_board() -> list[Row]:
     held = {"on": "board_held", "scope": None}
     planned = {"on": "board_planned", "scope": None}
@@ -842,6 +947,7 @@ WEB: list[Row] = [
         )
         for fmt in ("csv", "xlsx")
     ],
+    *_case_pages(),
 ]
 
 
@@ -1046,6 +1152,7 @@ API: list[Row] = [
     get("memo issue detail", "api:memo-issue-detail", STAFF_READERS, "memo_issue", scope=None),
     get("memo issue PDF", "api:memo-issue-pdf", STAFF_READERS, "memo_issue", scope=None),
     *_api_board(),
+    *_api_cases(),
 ]
 
 

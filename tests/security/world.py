@@ -36,6 +36,7 @@ from tests.factories import (
 from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
 from tests.security.world_board import board_objects
+from tests.security.world_cases import case_objects
 from tests.security.world_concern import concern_objects
 
 
@@ -176,7 +177,9 @@ def build_world() -> dict:
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
     mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
     for ids in (own, other):
-        ids |= concern_objects(Service.objects.get(pk=ids["service"]).provider, maya=maya, mo=mo)
+        provider = Service.objects.get(pk=ids["service"]).provider
+        ids |= concern_objects(provider, maya=maya, mo=mo)
+        ids |= case_objects(provider, olivia=olivia, maya=maya)
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()
