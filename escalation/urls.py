@@ -19,3 +19,8 @@ urlpatterns = [
     ),
     path("suspensions/<int:pk>/<slug:step>/", views.suspension_step, name="suspension_step"),
 ]
+
+# Quality Improvement Meetings (escalation/qim_urls.py).
+from escalation.qim_urls import urlpatterns as qim_patterns  # noqa: E402
+
+urlpatterns += qim_patterns
