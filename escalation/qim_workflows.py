@@ -226,7 +226,7 @@ def _position(step: Step) -> dict:
 
 
 def _state_reason(qim: QualityImprovementMeeting) -> str:
-    return f"This meeting is {qim.get_status_display().lower()}: that is not possible now."
+    return f"This meeting's status is “{qim.get_status_display()}”: that is not possible now."
 
 
 def _notes_url(qim: QualityImprovementMeeting) -> str:
