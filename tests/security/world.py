@@ -37,6 +37,7 @@ from tests.providers.test_evidence import pdf
 from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVIDER
 from tests.security.world_board import board_objects
 from tests.security.world_concern import concern_objects
+from tests.security.world_qim import qim_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -175,8 +176,12 @@ def build_world() -> dict:
     own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
     mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
+    owen = UserFactory(username="owen", first_name="Owen", roles=[Role.OFFICER])
     for ids in (own, other):
         ids |= concern_objects(Service.objects.get(pk=ids["service"]).provider, maya=maya, mo=mo)
+        ids |= qim_objects(
+            Service.objects.get(pk=ids["service"]).provider, olivia=olivia, owen=owen
+        )
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()
