@@ -42,6 +42,7 @@ __all__ = [
     "issue_invitation",
     "next_qim_deadline",
     "overdue_actions",
+    "qim_history",
     "record_notes",
     "record_suspension",
     "take_step",
@@ -245,3 +246,36 @@ def next_qim_deadline(case: EscalationCase, *, today: date | None = None) -> Dea
             Deadline(meeting.day, str(meeting), meeting.get_absolute_url(), meeting.day < today)
         )
     return min(candidates, key=lambda d: d.on) if candidates else None
+
+
+def qim_history(case: EscalationCase, *, today: date | None = None) -> str:
+    """The case's QIM history in words, one line a meeting, for the board's papers (source 003
+    Appendix 4: "WSC / Safeguarding / QIM history"): date, status, the position decided, and its
+    actions (how many, how many done, how many overdue)."""
+    from django.db.models import Count, Q
+    from django.utils.formats import date_format
+
+    today = today or timezone.localdate()
+    qims = (
+        QualityImprovementMeeting.objects.filter(case=case)
+        .annotate(
+            n_actions=Count("actions"),
+            n_done=Count("actions", filter=Q(actions__status="done")),
+            n_overdue=Count("actions", filter=Q(actions__status="open", actions__due_on__lt=today)),
+        )
+        .order_by("starts_at", "pk")
+    )
+    lines = []
+    for qim in qims:
+        line = f"{date_format(qim.day, 'j F Y')}: {'follow-up ' if qim.follow_up else ''}QIM, "
+        line += qim.get_status_display().lower()
+        if qim.position:
+            shared = "shared" if qim.share_with_people else "not shared"
+            line += (
+                f"; position: {qim.get_position_display().lower()} (concerns {shared} with the "
+                "people supported and their families)"
+            )
+        if qim.n_actions:
+            line += f"; {qim.n_actions} actions, {qim.n_done} done, {qim.n_overdue} overdue"
+        lines.append(line + ".")
+    return "\n".join(lines) or "No Quality Improvement Meeting."

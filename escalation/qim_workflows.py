@@ -96,6 +96,9 @@ def _actions_complete(step: Step):
             return "Say whose each action is: the council's, the provider's or another's."
         if not action.get("due_on"):
             return "Give each action its date due."
+        owner = action.get("owner")
+        if owner is not None and owner.provider_id not in (None, step.obj.case.service.provider_id):
+            return "An action is owned by council staff or by the provider's own users."
     return None
 
 

@@ -113,9 +113,11 @@ def _qim_from_query(request, service: Service):
     pk = parse_id(request.GET.get("qim"))
     if pk is None:
         return None
+    # Only a meeting whose decided position still waits for its suspension.
     return (
         QualityImprovementMeeting.objects.visible_to(request.user)
-        .filter(pk=pk, case__service=service)
+        .filter(pk=pk, case__service=service, position__in=["suspend", "restrict"])
+        .filter(suspension__isnull=True)
         .select_related("case__service")
         .first()
     )

@@ -347,3 +347,21 @@ def test_documents_are_the_providers_once_produced(held, provider_pat):
 def test_history_has_the_actor(held, officer_olivia):
     assert held.history.first().history_user == officer_olivia
     assert at(MEETING_DAY) == held.starts_at
+
+
+def test_an_action_is_not_owned_by_another_providers_user(invited, officer_olivia, provider_quinn):
+    with pytest.raises(NotNow, match="provider's own users"):
+        _notes(invited, officer_olivia, actions=[{**ACTIONS[0], "owner": provider_quinn}])
+    assert not QimAction.objects.exists()
+
+
+def test_the_qim_history_for_the_boards_papers(held, case, officer_olivia):
+    services.decide_position(
+        held, actor=officer_olivia, position="suspend", share_with_people=True, reason="Unsafe"
+    )
+    text = services.qim_history(case, today=date(2027, 1, 1))
+    assert text == (
+        "17 December 2026: QIM, commissioning position decided; position: suspension of new "
+        "placements (concerns shared with the people supported and their families); 2 actions, "
+        "0 done, 1 overdue."
+    )
