@@ -322,3 +322,62 @@ An exception will be agreed for anyone who chooses to continue receiving care an
 
 Please could you confirm receipt of this letter.""",
 )
+
+
+# --- Quality Improvement Meetings (source 003 Table 1) ------------------------------------------
+
+QIM_INVITATION = "qim_invitation"
+
+letters.register(
+    QIM_INVITATION,
+    title="Quality Improvement Meeting",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the letter",
+        "meeting_date": "The date of the meeting",
+        "meeting_time": "The time the meeting starts",
+        "address": "Where the meeting is held (the service's address, wherever possible)",
+        "chair": "The chair: a designated member of the quality assurance team",
+        "required_attendees": "Who from the provider must attend",
+        "other_attendees": "The other attendees (“The Meeting will also include …”)",
+        "follow_up": "“follow-up ” for a follow-up meeting, else nothing",
+    },
+    sample={
+        "provider": "Sunrise Care Ltd",
+        "service": "Sunrise House",
+        "date": date(2026, 12, 3),
+        "meeting_date": date(2026, 12, 17),
+        "meeting_time": "10:30",
+        "address": "Sunrise House, 12 Mill Lane, Avonmere AV1 2BC",
+        "chair": "Olivia Brown",
+        "required_attendees": "The Company owner/Chief Officer and the Nominated Individual; "
+        "the Registered Manager",
+        "other_attendees": "a district nurse and a representative of the ICB",
+        "follow_up": "",
+    },
+    default_body="""Dear {{ provider }}
+
+Quality Improvement Meeting: {{ provider }} ({{ service }})
+
+Further to our recent phone conversation I am writing to confirm the {{ follow_up }}Quality Improvement Meeting (QIM) I explained during our discussions, which will be held:
+
+On {{ meeting_date }}
+At {{ meeting_time }}
+At {{ address }}
+
+At the QIM, which {{ chair }} will Chair, we will discuss the quality issues reported and the impact these may have on service delivery. Attendees will hope to understand more about the reasons for the quality concerns and agree how we can support you to improve these to an acceptable level. We will discuss your Action Plans or support you in their development as necessary.
+
+It is an expectation that the Company owner/Chief Officer and the Nominated Individual will be informed of the QIM. We also expect the Company owner and/or a senior manager from organisations undergoing Quality Improvement to attend the meeting, in addition to the Registered Manager.
+Who must attend: {{ required_attendees }}
+The Meeting will also include {{ other_attendees }}.
+
+After full discussion of the quality concerns our commissioning position with you will be determined:
+
+- 1. Suspension of new placements, placing with restrictions or no further action
+- 2. Sharing concerns with users of service and their families
+
+Following the QIM if improvements are not sustained a referral will be made to the Board to consider whether to apply a Rectification Notice or Final Warning Notice, as outlined in the Joint Contract, Risk Management and Quality Policy.
+
+The agenda for the meeting is enclosed. Should you require any clarification or have any questions, please contact me either by phone or email, using my details at the top of this letter.""",
+)

@@ -26,3 +26,8 @@ urlpatterns = [
     path("escalations/<int:pk>/agenda/", case_views.case_agenda, name="case_agenda"),
     path("escalations/<int:pk>/step/<slug:step>/", case_views.case_step, name="case_step"),
 ]
+
+# Quality Improvement Meetings (escalation/qim_urls.py).
+from escalation.qim_urls import urlpatterns as qim_patterns  # noqa: E402
+
+urlpatterns += qim_patterns

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from escalation import services
+from escalation import qim_services, services
 from escalation.forms import (
     AppealForm,
     CommentForm,
@@ -23,7 +23,7 @@ from escalation.forms import (
     ProposeForm,
     ReasonedCommentForm,
 )
-from escalation.models import OPEN_STATES, Appeal, Suspension
+from escalation.models import OPEN_STATES, Appeal, Suspension, SuspensionReason
 from escalation.tables import SuspensionFilter, SuspensionTable
 from escalation.workflows import APPEAL, SUSPENSION
 from providers.models import Service
@@ -72,10 +72,19 @@ def suspension_propose(request, service_pk: int):
     if not can(request.user, "add", Suspension):
         raise PermissionDenied("Only quality officers and managers propose suspensions.")
     service = get_scoped_or_404(Service, request.user, service_pk)
-    form = ProposeForm(request.POST if request.method == "POST" else None)
+    # ``?qim=ID``: the commissioning position decided at a Quality Improvement Meeting, which
+    # prefills the proposal and records the suspension on the meeting (escalation.qim_services).
+    qim = _qim_from_query(request, service)
+    initial = qim_proposal_initial(qim) if qim is not None else None
+    form = ProposeForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            suspension = services.propose(service, actor=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                suspension = services.propose(service, actor=request.user, **form.cleaned_data)
+                if qim is not None:
+                    qim_services.record_suspension(qim, actor=request.user, suspension=suspension)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
         except WorkflowError as exc:
             form.add_error(None, exc.reason)
         except ValidationError as exc:
@@ -86,8 +95,47 @@ def suspension_propose(request, service_pk: int):
     return render(
         request,
         "escalation/propose.html",
-        {"form": form, "service": service, "existing_placements": EXISTING_PLACEMENTS},
+        {
+            "form": form,
+            "service": service,
+            "existing_placements": EXISTING_PLACEMENTS,
+            "qim": qim,
+        },
     )
+
+
+def _qim_from_query(request, service: Service):
+    """The meeting named by ``?qim=``, when it is one of this service's that the user sees;
+    anything else is ignored (a plain proposal)."""
+    from escalation.models import QualityImprovementMeeting
+    from qaf.generic import parse_id
+
+    pk = parse_id(request.GET.get("qim"))
+    if pk is None:
+        return None
+    # Only a meeting whose decided position still waits for its suspension.
+    return (
+        QualityImprovementMeeting.objects.visible_to(request.user)
+        .filter(pk=pk, case__service=service, position__in=["suspend", "restrict"])
+        .filter(suspension__isnull=True)
+        .select_related("case__service")
+        .first()
+    )
+
+
+def qim_proposal_initial(qim) -> dict:
+    """The proposal as the meeting's position calls for it: the restriction and the reason."""
+    from django.utils.formats import date_format
+
+    return {
+        "restriction": qim.suspension_restriction,
+        "reasons": [SuspensionReason.OTHER],
+        "other_reason": (
+            f"Commissioning position decided at the Quality Improvement Meeting of "
+            f"{date_format(qim.day, 'j F Y')}: {qim.get_position_display().lower()}. "
+            f"{qim.position_reason}"
+        ).strip(),
+    }
 
 
 def _suspension_for(request, pk: int) -> Suspension:

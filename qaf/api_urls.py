@@ -8,6 +8,7 @@ from escalation.board_api import BoardMeetingViewSet
 from escalation.case_api import EscalationCaseViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
+from escalation.qim_api import QualityImprovementMeetingViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -48,6 +49,11 @@ router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
 router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
 router.register("board-meetings", BoardMeetingViewSet, basename="board-meeting")
 router.register("escalations", EscalationCaseViewSet, basename="escalation")
+router.register(
+    "quality-improvement-meetings",
+    QualityImprovementMeetingViewSet,
+    basename="quality-improvement-meeting",
+)
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

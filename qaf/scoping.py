@@ -111,6 +111,16 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "appeal": frozenset({PROVIDER}),
         "export": _STAFF_READERS,
     },
+    # Quality Improvement Meetings (source 003 Appendix 1, Tables 1-3): officers and managers
+    # arrange them, issue the invitation, record the notes and the position and mark actions
+    # done; every staff role reads them; the provider's own users read the meetings they were
+    # invited to, their documents and the provider's actions (QimQuerySet).
+    "escalation.qualityimprovementmeeting": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "export": _STAFF_READERS,
+    },
     # Pseudo-model: the Managed Placements Memo (source 003 §2.6), "a confidential document
     # shared only between Local Authority and Health staff": every staff role reads it (the
     # partners are the safeguarding and ICB teams), provider users never; officers and

@@ -30,6 +30,16 @@ from escalation.models.concern import (
     SuggestionStatus,
 )
 from escalation.models.memo import MemoIssue
+from escalation.models.qim import (
+    AGENDA,
+    ActionBy,
+    ActionStatus,
+    Position,
+    QimAction,
+    QimAgendaNote,
+    QimStatus,
+    QualityImprovementMeeting,
+)
 from escalation.models.suspension import (
     IN_FORCE,
     OPEN_STATES,
@@ -69,6 +79,14 @@ __all__ = [
     "Appeal",
     "AppealStatus",
     "MemoIssue",
+    "AGENDA",
+    "ActionBy",
+    "ActionStatus",
+    "Position",
+    "QimAction",
+    "QimAgendaNote",
+    "QimStatus",
+    "QualityImprovementMeeting",
     "Restriction",
     "Suspension",
     "SuspensionReason",

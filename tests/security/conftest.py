@@ -63,7 +63,33 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         day=timezone.localdate() - timedelta(days=1),
         subjects=[sunrise_house],
     )
+    # A Quality Improvement Meeting held today, with an open action (Sunrise's: Pat reads it).
+    from escalation import qim_services
+    from tests.escalation.qim_support import at, open_case
+
+    owen = UserFactory(username="owen", roles=[Role.OFFICER])
+    qim = qim_services.arrange(
+        open_case(ServiceFactory(provider=sunrise, name="Sunrise QIM House"), by=officer_olivia),
+        actor=officer_olivia,
+        starts_at=at(timezone.localdate(), 9, 0),
+        chair=owen,
+    )
+    qim_services.issue_invitation(qim, actor=officer_olivia)
+    qim_services.record_notes(
+        qim,
+        actor=officer_olivia,
+        attendees_council="Owen",
+        actions=[
+            {
+                "item": 6,
+                "text": "Send the plan",
+                "action_by": "provider",
+                "due_on": timezone.localdate(),
+            }
+        ],
+    )
     ids = {
+        "quality-improvement-meetings": qim.pk,
         "suspensions": suspension.pk,
         "providers": sunrise.pk,
         "services": sunrise_house.pk,

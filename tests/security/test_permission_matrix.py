@@ -664,6 +664,121 @@ def _api_board() -> list[Row]:
     return rows
 
 
+# Quality Improvement Meetings (source 003 Appendix 1, Tables 1-3): every role reads them (a
+# provider user only its own, once invited: a planned one is the council's working); officers
+# and managers arrange them and take their steps.
+QIM_STEPS = {
+    "issue-invitation": ("qim_planned", {}),
+    "decide-position": (
+        "qim_held",
+        {"position": "no_action", "share_with_people": "yes", "reason": "Improved"},
+    ),
+    "cancel": ("qim_planned", {"reason": "The manager is ill"}),
+}
+QIM_API_STEPS = {
+    "issue-invitation": ("qim_planned", {}),
+    "decide-position": (
+        "qim_held",
+        {"position": "no_action", "share_with_people": True, "reason": "Improved"},
+    ),
+    "cancel": ("qim_planned", {"reason": "The manager is ill"}),
+}
+
+
+def _staff_only(on: str) -> str:
+    return "staff_only" if on == "qim_planned" else "org"
+
+
+def _qim_pages() -> list[Row]:
+    rows = [
+        *page_and_post(
+            "qim arrange",
+            "escalation:qim_arrange",
+            CASEWORK,
+            "qim_case",
+            data=lambda o: {
+                "day": "15/1/2027",
+                "time": "10:00",
+                "chair": o["officer_id"],
+                "required_attendees": "The Registered Manager",
+            },
+        ),
+        get("qim detail", "escalation:qim_detail", on="qim_invited"),
+        get("planned qim detail", "escalation:qim_detail", on="qim_planned", scope="staff_only"),
+        get("held qim detail", "escalation:qim_detail", on="qim_held"),
+        *page_and_post(
+            "qim notes",
+            "escalation:qim_notes",
+            CASEWORK,
+            "qim_invited",
+            data=body({"rows": "1", "attendees_council": "Owen"}),
+        ),
+        *page_and_post(
+            "qim action complete",
+            "escalation:qim_action_complete",
+            CASEWORK,
+            "qim_held",
+            sub="qim_action",
+        ),
+    ]
+    for step, (on, data) in QIM_STEPS.items():
+        rows += page_and_post(
+            f"qim step {step}",
+            "escalation:qim_step",
+            CASEWORK,
+            on,
+            step=step,
+            data=body(data),
+            scope=_staff_only(on),
+        )
+    return rows
+
+
+def _api_qims() -> list[Row]:
+    name = "api:quality-improvement-meeting"
+    rows = [
+        get("qims list", f"{name}-list"),
+        post(
+            "qim create",
+            f"{name}-list",
+            CASEWORK,
+            data=lambda o: {
+                "case": o["qim_case"],
+                "starts_at": "2027-01-15T10:00:00",
+                "chair": o["officer_id"],
+            },
+        ),
+        get("qim detail", f"{name}-detail", on="qim_invited"),
+        get("planned qim detail", f"{name}-detail", on="qim_planned", scope="staff_only"),
+        post(
+            "qim record-notes",
+            f"{name}-record-notes",
+            CASEWORK,
+            "qim_invited",
+            data=body({"attendees_council": "Owen"}),
+        ),
+        post(
+            "qim complete-action",
+            f"{name}-complete-action",
+            CASEWORK,
+            "qim_held",
+            data=lambda o: {"action": o["qim_action"]},
+        ),
+    ]
+    for step, (on, data) in QIM_API_STEPS.items():
+        rows.append(
+            post(
+                f"qim {step}",
+                f"{name}-{step}",
+                CASEWORK,
+                on,
+                data=body(data),
+                scope=_staff_only(on),
+            )
+        )
+    return rows
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -948,6 +1063,7 @@ WEB: list[Row] = [
         for fmt in ("csv", "xlsx")
     ],
     *_case_pages(),
+    *_qim_pages(),
 ]
 
 
@@ -1153,6 +1269,7 @@ API: list[Row] = [
     get("memo issue PDF", "api:memo-issue-pdf", STAFF_READERS, "memo_issue", scope=None),
     *_api_board(),
     *_api_cases(),
+    *_api_qims(),
 ]
 
 

@@ -38,6 +38,7 @@ from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVI
 from tests.security.world_board import board_objects
 from tests.security.world_cases import case_objects
 from tests.security.world_concern import concern_objects
+from tests.security.world_qim import qim_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -176,10 +177,12 @@ def build_world() -> dict:
     own, users[PROVIDER] = _organisation("Sunrise Care Ltd", "Sunrise House", "pat", **made)
     other, _quinn = _organisation("Oak Lodge Ltd", "Oak Lodge", "quinn", **made)
     mo = UserFactory(username="mo", first_name="Mo", roles=[Role.MANAGER])
+    owen = UserFactory(username="owen", first_name="Owen", roles=[Role.OFFICER])
     for ids in (own, other):
         provider = Service.objects.get(pk=ids["service"]).provider
         ids |= concern_objects(provider, maya=maya, mo=mo)
         ids |= case_objects(provider, olivia=olivia, maya=maya)
+        ids |= qim_objects(provider, olivia=olivia, owen=owen)
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()
