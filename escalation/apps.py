@@ -7,4 +7,10 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         # Registers settings (deadlines, concern), letters, and the board meeting's workflow
         # with its notice.
-        from escalation import board_workflows, concern, deadlines, letters  # noqa: F401
+        from escalation import (  # noqa: F401
+            board_workflows,
+            concern,
+            deadlines,
+            letters,
+            revocation_workflows,
+        )

@@ -164,6 +164,9 @@ class ServiceDetail(ScopedDetailView):
         from escalation.views import suspension_context
 
         context.update(suspension_context(self.object, user))
+        from escalation.revocation_views import service_context as revocation_context
+
+        context.update(revocation_context(self.object, user))
         return context
 
 

@@ -30,6 +30,15 @@ from escalation.models.concern import (
     SuggestionStatus,
 )
 from escalation.models.memo import MemoIssue
+from escalation.models.revocation import (
+    OPEN_REVOCATION_STATES,
+    MeetingOutcome,
+    Revocation,
+    RevocationAppeal,
+    RevocationAppealStatus,
+    RevocationReason,
+    RevocationStatus,
+)
 from escalation.models.suspension import (
     IN_FORCE,
     OPEN_STATES,
@@ -69,6 +78,13 @@ __all__ = [
     "Appeal",
     "AppealStatus",
     "MemoIssue",
+    "OPEN_REVOCATION_STATES",
+    "MeetingOutcome",
+    "Revocation",
+    "RevocationAppeal",
+    "RevocationAppealStatus",
+    "RevocationReason",
+    "RevocationStatus",
     "Restriction",
     "Suspension",
     "SuspensionReason",
