@@ -7,6 +7,7 @@ from escalation.api import SuspensionViewSet
 from escalation.board_api import BoardMeetingViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
+from escalation.revocation_api import RevocationViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -46,6 +47,7 @@ router.register("memo", MemoViewSet, basename="memo")
 router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
 router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
 router.register("board-meetings", BoardMeetingViewSet, basename="board-meeting")
+router.register("revocations", RevocationViewSet, basename="revocation")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

@@ -2,9 +2,11 @@
 arranges other care for the people it supports (SPEC §6 "Revocation"; source 000 §8 and 003
 §2.4-2.5), and the provider's appeal against it.
 
-    proposed --record-meeting(proceed)--> with_board --revoke--> revoked --(appeal upheld)--> overturned
-       |  \\--record-meeting(assured)--> assurance_given     \\--not-revoked--> not_revoked
-       \\--withdraw (from proposed or with_board)--> withdrawn
+    proposed --record-meeting (proceed)--> with_board --revoke--> revoked
+    proposed --record-meeting (assured)--> assurance_given
+    with_board --not-revoked--> not_revoked
+    revoked --appeal upheld--> overturned
+    proposed or with_board --withdraw--> withdrawn
 
 An officer or manager proposes it with source 000 §8's reasons; the provider is invited to
 meet the Commercial and Quality Support Manager and the Commercial and Quality Assurance

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from escalation import board
-from escalation import board_services
+from escalation import board, board_services
 from escalation import revocation_services as services
 from escalation.models import Revocation
 from tests.escalation.board_support import QUORATE, held_meeting, seat_members
