@@ -23,7 +23,12 @@ from escalation.models import (
 )
 from providers.evidence import Evidence
 from providers.models import Service
-from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import (
+    ModelSerializer,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    TypedDateField,
+)
 from qaf.workflow import NotNow
 
 # The council's own working: null for provider users.
@@ -139,7 +144,7 @@ class RevocationProposeSerializer(serializers.Serializer):
 
 
 class RevocationMeetingSerializer(serializers.Serializer):
-    meeting_on = serializers.DateField()
+    meeting_on = TypedDateField()
     attendees = serializers.CharField(required=False, allow_blank=True, default="")
     outcome = serializers.ChoiceField(choices=MeetingOutcome.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
