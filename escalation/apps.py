@@ -13,4 +13,5 @@ class EscalationConfig(AppConfig):
             concern,
             deadlines,
             letters,
+            revocation_workflows,
         )

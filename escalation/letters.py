@@ -381,3 +381,145 @@ Following the QIM if improvements are not sustained a referral will be made to t
 
 The agenda for the meeting is enclosed. Should you require any clarification or have any questions, please contact me either by phone or email, using my details at the top of this letter.""",
 )
+
+
+# --- Revocation (source 000 §8, 003 §2.4-2.5) -------------------------------------------------
+
+REVOCATION = "revocation"
+REVOCATION_APPEAL_OUTCOME = "revocation_appeal_outcome"
+# Source 000 §8: "The provider can appeal the revocation in writing to the Assistant Director of
+# Commissioning, at commissioning@bathnes.gov.uk" (or in the portal).
+REVOCATION_APPEAL_CONTACT = "the Assistant Director of Commissioning, commissioning@bathnes.gov.uk"
+# Source 003 Tables 4-5 copy the board's letters to the registered manager, the procurement team
+# and the members of the board; the Letter of Termination follows them.
+REVOCATION_COPIES = (
+    "cc. the Registered Manager of the service; the Procurement Team; the members of the "
+    "Commissioning and Quality Board"
+)
+# Source 003 §2.5: "An exception will be agreed for anyone who chooses to continue receiving
+# care and support from the provider, as long as the provider remains CQC registered and that the
+# person fully understands what this means."
+REVOCATION_EXCEPTION = (
+    "An exception will be agreed for anyone who chooses to continue receiving care and support "
+    "from you, as long as the service remains registered with the regulator and the person fully "
+    "understands what this means. Best interest meetings, with family members or friends (or an "
+    "advocate) and professionals, will be held for anyone unable to make this decision."
+)
+
+letters.register(
+    REVOCATION,
+    title="Revocation: termination of placements and packages of care",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "service_address": "The service's address",
+        "reasons": "The reasons for the revocation (a list)",
+        "details": "The concerns, in the council's words",
+        "meeting_on": "The date of the meeting with the provider",
+        "board_meeting_on": "The date of the board meeting that decided it",
+        "date": "The date the revocation takes effect",
+        "people_plan": "The plan for telling the people supported and their families",
+        "transfer_plan": "The plan for transferring their care to other providers",
+        "exception": "The exception for people who choose to stay (source 003 §2.5)",
+        "appeal_contact": "Who the provider writes to in order to appeal",
+        "decided_by": "The manager who issues the revocation",
+        "decided_by_title": "That manager's job title",
+        "copies": "Who receives a copy",
+    },
+    sample={
+        **_SAMPLE,
+        "service_address": "12 Mill Lane, Avonmere AV1 2BC",
+        "reasons": [
+            "B&NES Council or the hosting authority have identified systematic safeguarding "
+            "concerns that are causing or likely to cause harm to individuals",
+        ],
+        "details": "Three safeguarding enquiries in six months found the same failures in "
+        "medicines management and night staffing.",
+        "meeting_on": date(2026, 11, 12),
+        "board_meeting_on": date(2026, 11, 26),
+        "people_plan": "We will write to each person supported and their family this week, and "
+        "hold a joint meeting at the service on 10 December 2026.",
+        "transfer_plan": "A social worker will agree a new provider with each person by "
+        "31 January 2027; care moves only once the new provider is ready.",
+        "exception": REVOCATION_EXCEPTION,
+        "appeal_contact": REVOCATION_APPEAL_CONTACT,
+        "decided_by": "Maya Patel",
+        "decided_by_title": "Commercial and Quality Assurance Manager",
+        "copies": REVOCATION_COPIES,
+    },
+    default_body="""Dear {{ provider }}
+
+Service: {{ service }}
+Address: {{ service_address }}
+
+Following our meeting with you on {{ meeting_on }}, at which we discussed our intention to terminate our placements and packages of care with {{ service }}, the necessary assurance was not provided. On {{ board_meeting_on }} the Commissioning and Quality Board decided to revoke our commissioning of the service. From {{ date }} {{ council }} will terminate the current placements and packages of care and put in place alternative care arrangements for the people affected.
+
+We have taken this decision, after exhausting all other options, for the following reasons:
+
+{{ reasons }}
+
+{{ details }}
+
+How we will tell the people supported and their families:
+{{ people_plan }}
+
+How we will arrange the transfer of their care to other providers:
+{{ transfer_plan }}
+
+{{ exception }}
+
+We ask you to work with us so that every person's move is safe and well planned, and to keep providing their care until it has moved.
+
+You can appeal this decision in writing to {{ appeal_contact }}, or through the provider portal on the page of {{ service }}.
+
+Please could you confirm receipt of this letter.
+
+{{ copies }}""",
+)
+
+letters.register(
+    REVOCATION_APPEAL_OUTCOME,
+    title="Outcome of your appeal against a revocation",
+    fields={
+        "provider": "The provider's name",
+        "service": "The service's name",
+        "date": "The date of the decision",
+        "outcome": "The decision: “upheld” or “refused”",
+        "decision_reason": "The reasons for the decision",
+        "decided_by": "The manager who decided the appeal",
+        "decided_by_title": "That manager's job title",
+        "consequence": "What follows: the service's commissioning is restored, or the "
+        "revocation stands",
+    },
+    sample={
+        **_SAMPLE,
+        "outcome": "refused",
+        "decision_reason": "The evidence sent does not show that the safeguarding concerns have "
+        "been addressed.",
+        "decided_by": "Mo Khan",
+        "decided_by_title": "Assistant Director of Commissioning",
+        "consequence": "The revocation stands: the transfer of care continues as planned.",
+    },
+    default_body="""Dear {{ provider }}
+
+We have considered your appeal against the revocation of our commissioning of {{ service }}. On {{ date }} {{ decided_by }}, {{ decided_by_title }}, decided that your appeal is {{ outcome }}.
+
+The reasons for this decision:
+{{ decision_reason }}
+
+{{ consequence }}
+
+Please could you confirm receipt of this letter.""",
+)
+
+
+def revocation_appeal_consequence(*, upheld: bool, service: str) -> str:
+    if upheld:
+        return (
+            f"The revocation of {service} is overturned: the service's commissioning is "
+            "restored as it was before the revocation."
+        )
+    return (
+        f"The revocation of {service} stands: the transfer of care continues as set out in "
+        "our letter."
+    )

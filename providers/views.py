@@ -166,6 +166,9 @@ class ServiceDetail(ScopedDetailView):
 
         context.update(suspension_context(self.object, user))
         context.update(service_case_context(self.object, user))
+        from escalation.revocation_views import service_context as revocation_context
+
+        context.update(revocation_context(self.object, user))
         return context
 
 

@@ -9,6 +9,7 @@ from escalation.case_api import EscalationCaseViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from escalation.qim_api import QualityImprovementMeetingViewSet
+from escalation.revocation_api import RevocationViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -54,6 +55,7 @@ router.register(
     QualityImprovementMeetingViewSet,
     basename="quality-improvement-meeting",
 )
+router.register("revocations", RevocationViewSet, basename="revocation")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

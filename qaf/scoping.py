@@ -130,6 +130,18 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # the officers and partners who read it); provider users never see it.
     "escalation.queue": {"view": _STAFF_READERS, "export": _STAFF_READERS},
     "escalation.memo": {"view": _STAFF_READERS, "issue": _CASEWORK, "export": _STAFF_READERS},
+    # Revocations (SPEC §6, source 000 §8): officers and managers propose them, record the
+    # meeting with the provider and withdraw them; with the board's decision a manager revokes
+    # (or records the decision not to) and decides the provider's appeal; the provider's own
+    # users see what the board decided (never the proposal or its papers) and appeal.
+    "escalation.revocation": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "change_commissioning_status": _MANAGERS,
+        "appeal": frozenset({PROVIDER}),
+        "export": _STAFF_READERS,
+    },
     # Concern levels (SPEC §6, source 001 Appendix 2): the council's internal view, like the
     # risk rating: staff read them, provider users never see them. A manager decides 1<->2 and
     # dismisses suggestions; a move to or from 3 is approved by a second manager until board

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("escalation.urls")),
     path("", include("escalation.concern_urls")),
+    path("", include("escalation.revocation_urls")),
     path("imports/", include("providers.import_urls")),
     path("letters/", include("qaf.letter_urls")),
     path("memo/", include("escalation.memo_urls")),

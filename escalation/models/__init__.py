@@ -40,6 +40,15 @@ from escalation.models.qim import (
     QimStatus,
     QualityImprovementMeeting,
 )
+from escalation.models.revocation import (
+    OPEN_REVOCATION_STATES,
+    MeetingOutcome,
+    Revocation,
+    RevocationAppeal,
+    RevocationAppealStatus,
+    RevocationReason,
+    RevocationStatus,
+)
 from escalation.models.suspension import (
     IN_FORCE,
     OPEN_STATES,
@@ -87,6 +96,13 @@ __all__ = [
     "QimAgendaNote",
     "QimStatus",
     "QualityImprovementMeeting",
+    "OPEN_REVOCATION_STATES",
+    "MeetingOutcome",
+    "Revocation",
+    "RevocationAppeal",
+    "RevocationAppealStatus",
+    "RevocationReason",
+    "RevocationStatus",
     "Restriction",
     "Suspension",
     "SuspensionReason",

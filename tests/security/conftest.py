@@ -36,6 +36,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
     from qaf.models import Role
     from tests.factories import ServiceFactory, UserFactory
 
+    mo = UserFactory(username="mo", roles=[Role.MANAGER])
     suspension = suspensions.approve(
         suspensions.propose(
             ServiceFactory(provider=sunrise, name="Sunrise Annexe"),
@@ -44,8 +45,12 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
             reasons=["serious_complaint"],
             actions_required="Resolve the complaint",
         ),
-        actor=UserFactory(username="mo", roles=[Role.MANAGER]),
+        actor=mo,
     )
+    # A revocation in effect: the board decided it (below), Mo revoked; Pat may appeal.
+    from tests.escalation.revocation_support import PLANS, with_board
+
+    revocation = with_board(ServiceFactory(provider=sunrise, name="Sunrise Wing"), officer_olivia)
     suggestion = waiting_suggestion(sunrise_house)
     # A board meeting held today, quorate, with Sunrise House on its agenda (council-wide:
     # staff read it, provider users are refused).
@@ -61,7 +66,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         QUORATE,
         by=manager_maya,
         day=timezone.localdate() - timedelta(days=1),
-        subjects=[sunrise_house],
+        subjects=[sunrise_house, revocation],
     )
     # A Quality Improvement Meeting held today, with an open action (Sunrise's: Pat reads it).
     from escalation import qim_services
@@ -88,9 +93,17 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
             }
         ],
     )
+    from escalation import board_services, revocation_services
+
+    item = board_meeting.agenda.get(subject_id=revocation.pk, subject_type__model="revocation")
+    board_services.decide(
+        board_meeting, item=item, outcome="revoke", reason="Systematic", actor=manager_maya
+    )
+    revocation_services.revoke(revocation, actor=mo, **PLANS)
     ids = {
         "quality-improvement-meetings": qim.pk,
         "suspensions": suspension.pk,
+        "revocations": revocation.pk,
         "providers": sunrise.pk,
         "services": sunrise_house.pk,
         "contracts": ContractFactory(provider=sunrise, services=[sunrise_house]).pk,

@@ -255,6 +255,115 @@ def _api_suspensions() -> list[Row]:
     return rows
 
 
+# The revocation's workflow steps (pages and API alike): the revocation in the state the step
+# starts from (tests/security/world_revocation.py), who may take it, a body. Before the board
+# decides, a revocation is the council's working: never shown to the provider.
+def _meeting_body(o: dict, *, api: bool = False) -> dict:
+    today = timezone.localdate()
+    return {
+        "meeting_on": today.isoformat() if api else today.strftime("%d/%m/%Y"),
+        "attendees": "Olivia; the owner",
+        "outcome": "proceed",
+    }
+
+
+REVOCATION_PLANS = {"people_plan": "Letters this week", "transfer_plan": "By January"}
+REVOCATION_STEPS = {
+    "record-meeting": ("revocation_proposed", CASEWORK, _meeting_body, "staff_only"),
+    "revoke": ("revocation_decided", MANAGERS, body(REVOCATION_PLANS), "staff_only"),
+    "not-revoked": ("revocation_decided_not", MANAGERS, body({}), "staff_only"),
+    "withdraw": ("revocation_with_board", CASEWORK, body({"reason": "Sold"}), "staff_only"),
+    # The provider's own users appeal; staff never.
+    "appeal": ("revocation_revoked", PROVIDERS, body({"text": "Closed"}), "org"),
+}
+REVOCATION_PROPOSAL = {
+    "reasons": ["systematic_safeguarding"],
+    "details": "Three enquiries",
+    "options_exhausted": "Suspension",
+}
+
+
+def _revocation_pages() -> list[Row]:
+    rows = [
+        get("revocation list", "revocation:list"),
+        *page_and_post(
+            "revocation propose",
+            "revocation:propose",
+            CASEWORK,
+            "service",
+            data=body(REVOCATION_PROPOSAL),
+        ),
+        get("revocation detail", "revocation:detail", on="revocation_revoked"),
+        get(
+            "proposed revocation detail",
+            "revocation:detail",
+            on="revocation_proposed",
+            scope="staff_only",
+        ),
+        *page_and_post(
+            "revocation agenda",
+            "revocation:agenda",
+            MANAGERS | {BOARD},
+            "revocation_with_board",
+            scope="staff_only",
+            data=lambda o: {"meeting": o["board_planned"]},
+        ),
+        *page_and_post(
+            "revocation appeal decide",
+            "revocation:appeal_decide",
+            MANAGERS,
+            "revocation_appealed",
+            data=body({"outcome": "refused", "reason": "Not shown"}),
+        ),
+    ]
+    for step, (on, allowed, data, scope) in REVOCATION_STEPS.items():
+        rows += page_and_post(
+            f"revocation step {step}",
+            "revocation:step",
+            allowed,
+            on,
+            step=step,
+            data=data,
+            scope=scope,
+        )
+    return rows
+
+
+def _api_revocations() -> list[Row]:
+    rows = [
+        get("revocations list", "api:revocation-list"),
+        post(
+            "revocation create",
+            "api:revocation-list",
+            CASEWORK,
+            data=lambda o: {"service": o["service"], **REVOCATION_PROPOSAL},
+        ),
+        get("revocation detail", "api:revocation-detail", on="revocation_revoked"),
+        get(
+            "proposed revocation detail",
+            "api:revocation-detail",
+            on="revocation_proposed",
+            scope="staff_only",
+        ),
+        post(
+            "revocation decide-appeal",
+            "api:revocation-decide-appeal",
+            MANAGERS,
+            "revocation_appealed",
+            data=body({"outcome": "refused", "reason": "Not shown"}),
+        ),
+    ]
+    for step, (on, allowed, data, scope) in REVOCATION_STEPS.items():
+        if step == "record-meeting":
+            data = lambda o: _meeting_body(o, api=True)  # noqa: E731 - an ISO date in the API
+        rows.append(
+            post(
+                f"revocation {step}", f"api:revocation-{step}", allowed, on, data=data, scope=scope
+            )
+        )
+    return rows
+
+
 def _review_steps() -> list[Row]:
     """Every step of the review's pages: GET its page, POST the step."""
     steps = [(step, on, allowed, body(data)) for step, (on, allowed, data) in REVIEW_STEPS.items()]
@@ -933,6 +1042,7 @@ WEB: list[Row] = [
     ),
     *_review_steps(),
     *_suspension_pages(),
+    *_revocation_pages(),
     # Information requests.
     get("information request list", "reviews:request_list"),
     get("information request detail", "reviews:request_detail", on="request"),
@@ -1161,6 +1271,7 @@ API: list[Row] = [
     get("review detail", "api:review-detail", on="review"),
     *_api_review_steps(),
     *_api_suspensions(),
+    *_api_revocations(),
     get("review answers", "api:review-answers", CASEWORK, "review"),
     post(
         "review answer save",

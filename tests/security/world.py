@@ -39,6 +39,7 @@ from tests.security.world_board import board_objects
 from tests.security.world_cases import case_objects
 from tests.security.world_concern import concern_objects
 from tests.security.world_qim import qim_objects
+from tests.security.world_revocation import revocation_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -223,6 +224,14 @@ def build_world() -> dict:
         bea=users[BOARD],
         maya=maya,
         subjects=list(Service.objects.filter(pk__in=[own["service"], other["service"]])),
+    )
+    # Revocations: the board (seated above) decided about them at a quorate meeting.
+    revocation_objects(
+        {"own": own, "other": other},
+        {"own": users[PROVIDER], "other": _quinn},
+        olivia=olivia,
+        maya=maya,
+        mo=mo,
     )
     shared = {
         **board_ids,
