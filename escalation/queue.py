@@ -42,8 +42,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from escalation.models import (
+    CLOCK_STAGES,
     LADDER,
     AgendaItem,
     EscalationCase,
@@ -63,8 +65,6 @@ QUEUE = "escalation.queue"  # the pseudo-model of qaf.scoping.POLICY
 # actions, say): name -> a function returning the expression. The next deadline is the
 # earliest of these and the case's own clocks.
 DEADLINES: dict[str, Callable[[], Expression]] = {}
-
-CLOCKS = ("board_review_due", "improvement_due", "sustainability_review_due")
 
 
 class DaysSince(Func):
@@ -97,8 +97,13 @@ def _next_meeting() -> Subquery:
 
 
 def _next_deadline() -> Expression:
-    dates = [F(name) for name in CLOCKS] + [make() for make in DEADLINES.values()]
-    return Least(*dates, output_field=DateField())
+    """The earliest running clock (``CLOCK_STAGES``: a clock counts only at its stages) and
+    the apps' own deadlines. PostgreSQL's LEAST passes over NULLs."""
+    running = [
+        Case(When(stage__in=sorted(stages), then=F(name)), default=None, output_field=DateField())
+        for name, stages in CLOCK_STAGES.items()
+    ]
+    return Least(*running, *(make() for make in DEADLINES.values()), output_field=DateField())
 
 
 def queue_rows(user, *, today: date | None = None) -> QuerySet:
@@ -147,8 +152,6 @@ class DeadlineColumn(DateColumn):
     """The next deadline, tagged when it has passed."""
 
     def render(self, value):
-        from django.utils.html import format_html
-
         text = super().render(value)
         if value < timezone.localdate():
             return format_html('{} <strong class="govuk-tag govuk-tag--red">Overdue</strong>', text)
@@ -156,10 +159,11 @@ class DeadlineColumn(DateColumn):
 
 
 class QueueTable(tables.Table):
-    service = tables.Column(
-        linkify=lambda record: record.get_absolute_url(), order_by=("service__name",)
+    service = tables.Column(order_by=("service__name",))
+    # On the page the provider is under the service's name; the download has its own column.
+    provider = tables.Column(
+        accessor="service__provider__name", verbose_name="Provider", visible=False
     )
-    provider = tables.Column(accessor="service__provider__name", verbose_name="Provider")
     stage = tables.Column(order_by=("stage_order",))
     days_in_stage = tables.Column(
         verbose_name="Days in stage", attrs={"td": {"class": "govuk-table__cell--numeric"}}
@@ -191,8 +195,20 @@ class QueueTable(tables.Table):
 
     export_fields = QUEUE_EXPORT
 
+    def render_service(self, record, value):
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a><br>'
+            '<span class="govuk-caption-m govuk-!-font-size-16">{}</span>',
+            record.get_absolute_url(),
+            value,
+            record.service.provider.name,
+        )
+
+    def value_service(self, value):
+        return value
+
     def render_concern_level(self, value):
-        return LEVEL_LABELS.get(value, value)
+        return f"Level {value}"
 
     def value_concern_level(self, value):
         return LEVEL_LABELS.get(value, value)

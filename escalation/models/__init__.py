@@ -14,6 +14,7 @@ from escalation.models.board import (
 )
 from escalation.models.case import (
     BOARD_DECIDES,
+    CLOCK_STAGES,
     LADDER,
     OPEN_STAGES,
     CaseMove,
@@ -62,6 +63,7 @@ from escalation.models.suspension import (
 
 __all__ = [
     "BOARD_DECIDES",
+    "CLOCK_STAGES",
     "LADDER",
     "OPEN_STAGES",
     "CaseMove",

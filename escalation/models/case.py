@@ -48,6 +48,14 @@ LADDER = (
 OPEN_STAGES = frozenset(LADDER)
 # Moving into these needs a decision of a quorate board meeting (source 003 §2.5, Tables 4-5).
 BOARD_DECIDES = frozenset({Stage.RECTIFICATION_NOTICE, Stage.FINAL_WARNING, Stage.TERMINATION})
+# Each 6-month clock and the stages at which it runs (counts towards the case's next deadline):
+# the board's six months from the referral until the case leaves the board's notices, the six
+# months to improve while under a final warning, the sustainability review once it has left one.
+CLOCK_STAGES = {
+    "board_review_due": frozenset({Stage.BOARD, Stage.RECTIFICATION_NOTICE, Stage.FINAL_WARNING}),
+    "improvement_due": frozenset({Stage.FINAL_WARNING}),
+    "sustainability_review_due": frozenset(OPEN_STAGES - {Stage.FINAL_WARNING}),
+}
 
 
 class ContactKind(models.TextChoices):

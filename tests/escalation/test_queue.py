@@ -225,3 +225,28 @@ def test_an_empty_queue_says_how_a_case_starts(client_for, manager_maya):
 
 def test_the_navigation_offers_the_queue_to_staff(client_for, officer_olivia, provider_pat):
     assert reverse("escalation:case_queue") in client_for(officer_olivia).get("/").content.decode()
+
+
+def test_a_clock_counts_only_at_the_stages_it_runs(sunrise_house, officer_olivia, manager_maya):
+    """After the Letter of Termination the final warning's six months are history, not a
+    deadline; while under the final warning they are."""
+    ended = _case(
+        sunrise_house,
+        officer_olivia,
+        Stage.TERMINATION,
+        board_review_due=TODAY - timedelta(days=100),
+        improvement_due=TODAY - timedelta(days=30),
+    )
+    [row] = queue_rows(manager_maya)
+    assert row.pk == ended.pk and row.next_deadline is None
+    EscalationCase.objects.filter(pk=ended.pk).update(stage=Stage.FINAL_WARNING)
+    [row] = queue_rows(manager_maya)
+    assert row.next_deadline == TODAY - timedelta(days=100)
+    EscalationCase.objects.filter(pk=ended.pk).update(
+        stage=Stage.RECTIFICATION_NOTICE, sustainability_review_due=TODAY + timedelta(days=5)
+    )
+    [row] = queue_rows(manager_maya)
+    assert row.next_deadline == TODAY - timedelta(days=100)  # the board's clock still runs
+    EscalationCase.objects.filter(pk=ended.pk).update(stage=Stage.FORMAL)
+    [row] = queue_rows(manager_maya)
+    assert row.next_deadline == TODAY + timedelta(days=5)
