@@ -10,6 +10,7 @@ answers 403 or 409 with its reason and changes nothing (``qaf.drf``).
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -125,8 +126,10 @@ class QualityImprovementMeetingSerializer(ModelSerializer):
 
     @extend_schema_field(QimActionSerializer(many=True))
     def get_actions(self, obj: QualityImprovementMeeting) -> list[dict]:
-        user = self.context["request"].user
-        rows = QimAction.objects.visible_to(user).filter(qim=obj).select_related("owner")
+        rows = getattr(obj, "visible_actions", None)
+        if rows is None:
+            user = self.context["request"].user
+            rows = QimAction.objects.visible_to(user).filter(qim=obj).select_related("owner")
         return QimActionSerializer(rows, many=True, context=self.context).data
 
     def to_representation(self, instance):
@@ -229,10 +232,15 @@ class QualityImprovementMeetingViewSet(
     scope_action: str | None = None  # set per step (qaf.permissions)
 
     def get_queryset(self):
+        # The actions this user may see, read once for the whole page (provider users: the
+        # provider's own).
+        actions = QimAction.objects.visible_to(self.request.user).select_related("owner")
         return (
             QualityImprovementMeeting.objects.visible_to(self.request.user)
             .select_related("case")
-            .prefetch_related("agenda_notes")
+            .prefetch_related(
+                "agenda_notes", Prefetch("actions", queryset=actions, to_attr="visible_actions")
+            )
             .order_by("-starts_at", "-pk")
         )
 

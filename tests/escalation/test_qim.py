@@ -365,3 +365,24 @@ def test_the_qim_history_for_the_boards_papers(held, case, officer_olivia):
         "placements (concerns shared with the people supported and their families); 2 actions, "
         "0 done, 1 overdue."
     )
+
+
+def test_the_demo_qims_are_made_once(case, officer_olivia, owen):
+    from escalation.demo_qim import seed_qims
+
+    context = {
+        "today": date(2026, 12, 3),
+        "staff": {"officer": officer_olivia, "officer2": owen},
+        "created": {},
+    }
+    seed_qims(context)
+    assert context["created"]["quality improvement meetings"] == 2
+    held, follow_up = case.qims.order_by("starts_at")
+    assert (held.status, follow_up.status) == (QimStatus.DECIDED, QimStatus.INVITED)
+    assert follow_up.follow_up
+    assert [a.text for a in services.overdue_actions(case, today=date(2026, 12, 3))] == [
+        "Send the updated action plan, with medicines training dates"
+    ]
+    seed_qims(context)
+    assert context["created"]["quality improvement meetings"] == 2
+    assert case.qims.count() == 2

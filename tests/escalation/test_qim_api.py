@@ -141,3 +141,18 @@ def test_cancel_needs_a_reason(api_for, invited, officer_olivia):
     assert response.status_code == 409 and "Say why" in response.json()["detail"]
     assert api_for(officer_olivia).post(url, {"reason": "Ill"}, format="json").status_code == 200
     assert QualityImprovementMeeting.objects.get().status == QimStatus.CANCELLED
+
+
+def test_the_list_reads_the_same_number_of_times_for_1_or_5_meetings(
+    api_for, invited, case, officer_olivia, officer_owen, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_for(officer_olivia)
+    with CaptureQueriesContext(connection) as one:
+        assert api.get(_url("list")).status_code == 200
+    for day in range(1, 5):
+        arrange(case, by=officer_olivia, chair=officer_owen, day=date(2027, 1, day))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(api.get(_url("list")).json()["results"]) == 5

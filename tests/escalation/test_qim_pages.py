@@ -243,3 +243,30 @@ def test_provider_users_read_their_own_and_never_anothers(
     services.issue_invitation(oak, actor=officer_olivia, today=BEFORE)
     assert client.get(oak.get_absolute_url()).status_code == 404
     assert client_for(provider_quinn).get(oak.get_absolute_url()).status_code == 200
+
+
+def _add_actions(qim, by, n: int) -> None:
+    for i in range(n):
+        QimAction.objects.create(
+            qim=qim,
+            item=1 + i % 11,
+            text=f"Action {i}",
+            action_by="council",
+            owner=by,
+            due_on=date(2026, 12, 1 + i % 28),
+            created_by=by,
+        )
+
+
+def test_the_meeting_page_reads_the_same_number_of_times_for_2_or_20_actions(
+    client_for, held, officer_olivia, django_assert_max_num_queries
+):
+    client = client_for(officer_olivia)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(held.get_absolute_url()).status_code == 200
+    _add_actions(held, officer_olivia, 18)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(held.get_absolute_url()).status_code == 200

@@ -17,6 +17,7 @@ from escalation import demo as escalation_demo
 from escalation import demo_concern
 from escalation.demo_board import seed_board
 from escalation.demo_memo import seed_memo
+from escalation.demo_qim import seed_qims
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
@@ -41,6 +42,8 @@ STEPS = [
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
+    # The escalation cases' QIMs (none until the cases' demo step, which must run before it).
+    seed_qims,
 ]
 
 
