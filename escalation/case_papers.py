@@ -5,7 +5,7 @@ would expect"), built from the data QAF holds and the case's editable text where
 - the regulator's history over the last 4 years (the service's recorded ratings and
   inspections, from its history rows, and regulator information logged as intelligence);
 - safeguarding history (safeguarding intelligence of the service and its provider);
-- QIM history (the case's Quality Improvement Meetings, when that feature records them);
+- QIM history (the case's Quality Improvement Meetings with their positions and actions);
 - suspension history (the service's suspensions);
 - the headline concerns and recommendations (the case's text);
 - the annual spend and market risk (the case's figure, the service's flag and notes).
@@ -98,16 +98,11 @@ def safeguarding_history(case) -> str:
 
 
 def qim_history(case) -> str:
-    """The case's Quality Improvement Meetings, when that feature records them (a related
-    manager ``qims`` on the case, each with ``board_line()`` or its ``str()``)."""
-    qims = getattr(case, "qims", None)
-    if qims is None:
-        return NONE_RECORDED
-    rows = []
-    for qim in qims.all():
-        line = getattr(qim, "board_line", None)
-        rows.append(line() if callable(line) else str(qim))
-    return _lines(rows)
+    """The case's Quality Improvement Meetings: date, status, the position decided and how its
+    actions stand (``escalation.qim_services.qim_history``)."""
+    from escalation import qim_services
+
+    return qim_services.qim_history(case) or NONE_RECORDED
 
 
 def suspension_history(case) -> str:
@@ -166,31 +161,26 @@ class Clock:
 
 def clocks(case, today: date | None = None) -> list[Clock]:
     """The case's 6-month clocks that are set: running or not at its stage, overdue or not."""
-    from escalation.models import Stage
+    from escalation.models import CLOCK_STAGES
 
     today = today or timezone.localdate()
     stage = case.stage
     rows = []
-    for name, label, running, for_provider in (
+    for name, label, for_provider in (
         (
             "board_review_due",
             "Improvement expected (6 months from the referral to the board)",
-            stage in {Stage.BOARD, Stage.RECTIFICATION_NOTICE, Stage.FINAL_WARNING},
             False,
         ),
-        (
-            "improvement_due",
-            "Sustained improvement evidenced by (Final Warning Notice)",
-            stage == Stage.FINAL_WARNING,
-            True,
-        ),
+        ("improvement_due", "Sustained improvement evidenced by (Final Warning Notice)", True),
         (
             "sustainability_review_due",
             "Sustainability review (6 months after leaving final warning)",
-            stage != Stage.FINAL_WARNING,
             False,
         ),
     ):
+        # The stages at which each clock runs are the model's (the queue counts the same ones).
+        running = stage in CLOCK_STAGES[name]
         due = getattr(case, name)
         if due is None:
             continue

@@ -1,5 +1,6 @@
 """The demo council's Quality Improvement Meetings (``seed_demo``, SPEC §9): for each open
-escalation case at the formal stage or later that has none, a QIM held three weeks ago (the
+escalation case at the formal stage or later (not a terminated one) that has none, a QIM held
+three weeks ago (the
 invitation and agenda issued two weeks before it, notes with actions: one done, one overdue,
 one due next month; the position decided) and a follow-up QIM next month, invited to. Every step
 goes through ``escalation.qim_services``; a case with any QIM is left alone, so a second run
@@ -12,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from escalation import qim_services as services
-from escalation.models import EscalationCase, QualityImprovementMeeting
+from escalation.models import EscalationCase, QualityImprovementMeeting, Stage
 
 
 def _at(day, hour: int = 10, minute: int = 30):
@@ -24,7 +25,7 @@ def seed_qims(context) -> None:
     officer, officer2 = context["staff"]["officer"], context["staff"]["officer2"]
     created = 0
     cases = (
-        EscalationCase.objects.filter(stage__in=sorted(services.QIM_STAGES))
+        EscalationCase.objects.filter(stage__in=sorted(services.QIM_STAGES - {Stage.TERMINATION}))
         .exclude(pk__in=QualityImprovementMeeting.objects.values("case_id"))
         .select_related("service__provider")
         .order_by("pk")

@@ -39,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -61,10 +61,35 @@ from qaf.generic import ScopedListView
 
 QUEUE = "escalation.queue"  # the pseudo-model of qaf.scoping.POLICY
 
-# Further deadlines of a case, as expressions on EscalationCase rows (another app's open
-# actions, say): name -> a function returning the expression. The next deadline is the
-# earliest of these and the case's own clocks.
-DEADLINES: dict[str, Callable[[], Expression]] = {}
+
+def _qim_action_due() -> Subquery:
+    """The earliest date of the case's open QIM actions (an overdue one is earliest of all)."""
+    from escalation.models import QimAction
+
+    actions = QimAction.objects.filter(qim__case=OuterRef("pk")).open().order_by("due_on")
+    return Subquery(actions.values("due_on")[:1], output_field=DateField())
+
+
+def _qim_meeting_day() -> Subquery:
+    """The day of the case's next QIM not yet held."""
+    from escalation.models import QualityImprovementMeeting
+    from escalation.qim_services import OPEN_MEETINGS
+
+    meetings = QualityImprovementMeeting.objects.filter(
+        case=OuterRef("pk"), status__in=OPEN_MEETINGS
+    ).order_by("starts_at")
+    return Subquery(
+        meetings.annotate(day=TruncDate("starts_at")).values("day")[:1], output_field=DateField()
+    )
+
+
+# Further deadlines of a case, as expressions on EscalationCase rows: name -> a function
+# returning the expression. The next deadline is the earliest of these and the case's running
+# clocks (the same as ``escalation.qim_services.next_qim_deadline`` says on the case's page).
+DEADLINES: dict[str, Callable[[], Expression]] = {
+    "qim_action": _qim_action_due,
+    "qim_meeting": _qim_meeting_day,
+}
 
 
 class DaysSince(Func):

@@ -50,11 +50,12 @@ OPEN_STAGES = frozenset(LADDER)
 BOARD_DECIDES = frozenset({Stage.RECTIFICATION_NOTICE, Stage.FINAL_WARNING, Stage.TERMINATION})
 # Each 6-month clock and the stages at which it runs (counts towards the case's next deadline):
 # the board's six months from the referral until the case leaves the board's notices, the six
-# months to improve while under a final warning, the sustainability review once it has left one.
+# months to improve while under a final warning, the sustainability review once it has left one
+# (closed too: the review is in the service's schedule, and the closed case's page says when).
 CLOCK_STAGES = {
     "board_review_due": frozenset({Stage.BOARD, Stage.RECTIFICATION_NOTICE, Stage.FINAL_WARNING}),
     "improvement_due": frozenset({Stage.FINAL_WARNING}),
-    "sustainability_review_due": frozenset(OPEN_STAGES - {Stage.FINAL_WARNING}),
+    "sustainability_review_due": frozenset(set(Stage) - {Stage.FINAL_WARNING}),
 }
 
 

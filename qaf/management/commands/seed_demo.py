@@ -16,6 +16,7 @@ from django.utils import timezone
 from escalation import demo as escalation_demo
 from escalation import demo_concern
 from escalation.demo_board import seed_board
+from escalation.demo_cases import seed_cases
 from escalation.demo_memo import seed_memo
 from escalation.demo_qim import seed_qims
 from providers import demo as providers_demo
@@ -38,12 +39,14 @@ STEPS = [
     # The board's members and meetings, before the escalation cases and revocations that put
     # items on its agenda and record its decisions (context["board_meetings"]).
     seed_board,
+    # An escalation case at every stage (decided at the board's demo meetings).
+    seed_cases,
+    # Their Quality Improvement Meetings (after the cases).
+    seed_qims,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
-    # The escalation cases' QIMs (none until the cases' demo step, which must run before it).
-    seed_qims,
 ]
 
 
