@@ -170,7 +170,22 @@ def test_seed_demo_builds_the_demo_council_once(
     assert meetings["not_quorate"].notes_label == "Notes (not quorate: no decisions)"
     assert "Strategic commissioner" in board.meeting_quorum(meetings["not_quorate"]).reason
     assert meetings["next"].status == "planned" and not meetings["next"].papers_issued_at
-    assert Document.objects.filter(kind="board_pack", provider=None).count() == 2
+    # The two held before the demo's cases, and the one eight months ago where the case now
+    # terminated had its final warning decided.
+    assert Document.objects.filter(kind="board_pack", provider=None).count() == 3
+
+    # Escalation cases: one at every stage and one closed, each move decided where it must be.
+    from escalation.models import BOARD_DECIDES, CaseMove, EscalationCase, Stage
+
+    assert sorted(EscalationCase.objects.values_list("stage", flat=True)) == sorted(Stage.values)
+    for move in CaseMove.objects.filter(to_stage__in=BOARD_DECIDES):
+        assert move.decision is not None and move.decision.meeting.quorate
+    terminated = EscalationCase.objects.get(stage=Stage.TERMINATION)
+    assert terminated.service.commissioning_status == "decommissioned"
+    sunrise = EscalationCase.objects.get(service__name="Sunrise House")
+    assert sunrise.stage == Stage.RECTIFICATION_NOTICE
+    assert Document.objects.about(sunrise).filter(kind="rectification_notice").exists()
+    assert EscalationCase.objects.get(stage=Stage.BOARD).board_review_due
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):
