@@ -67,6 +67,15 @@ class EscalationCaseSerializer(ModelSerializer):
     market_risk_notes = serializers.CharField(read_only=True, allow_null=True)
     people_supported_notes = serializers.CharField(read_only=True, allow_null=True)
     close_reason = serializers.CharField(read_only=True, allow_null=True)
+    opened_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    lead = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    referred_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    closed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    board_review_due = serializers.DateField(read_only=True, allow_null=True)
+    sustainability_review_due = serializers.DateField(read_only=True, allow_null=True)
+    annual_spend = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EscalationCase

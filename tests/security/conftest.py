@@ -63,7 +63,25 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         day=timezone.localdate() - timedelta(days=1),
         subjects=[sunrise_house],
     )
+    # An escalation case at the formal stage (its papers editable, its steps possible).
+    from escalation import case_services as cases
+
+    case = cases.open_case(
+        ServiceFactory(provider=sunrise, name="Sunrise Mews"),
+        actor=officer_olivia,
+        concerns="Medicines errors",
+    )
+    case = cases.record_contact(
+        case,
+        actor=officer_olivia,
+        contact_kind="call",
+        contact_on=timezone.localdate(),
+        contact_with="The registered manager",
+        contact_outcome="A plan by Friday",
+    )
+    cases.advance(case, actor=officer_olivia)
     ids = {
+        "escalations": case.pk,
         "suspensions": suspension.pk,
         "providers": sunrise.pk,
         "services": sunrise_house.pk,
