@@ -222,6 +222,7 @@ def case_step(request, pk: int, step: str):
         raise PermissionDenied(refusal.reason)
     data = request.POST if request.method == "POST" else None
     form = _form_for(step, case, data)
+    title = _title(step, case)  # before the step moves the case
     status = 200
     if request.method == "POST" and form.is_valid():
         params = form.step_params() if hasattr(form, "step_params") else dict(form.cleaned_data)
@@ -233,18 +234,16 @@ def case_step(request, pk: int, step: str):
             status = 409
             form.add_error(None, exc.reason)
         else:
-            messages.success(request, f"Done: {_title(step, case).lower()}.")
+            messages.success(request, f"Done: {title[0].lower()}{title[1:]}.")
             return redirect(case)
-    elif request.method == "POST":
-        status = 400
     return render(
         request,
         "escalation/case/step.html",
         {
             "case": case,
             "step": step,
-            "title": _title(step, case),
-            "button": t.button or _title(step, case),
+            "title": title,
+            "button": t.button or title,
             "style": t.style,
             "form": form,
             "refusal": refusal.reason if refusal else "",
