@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from escalation import case_services as services
+from escalation.api import _ScopedPk
 from escalation.case_workflows import ADVANCES
 from escalation.models import (
     BoardMeeting,
@@ -125,13 +126,6 @@ class EscalationCaseSerializer(ModelSerializer):
             for name in INTERNAL:
                 data[name] = None
         return data
-
-
-class _ScopedPk(StrictPrimaryKeyRelatedField):
-    """An id of a row the requesting user may see: anything else is "does not exist"."""
-
-    def get_queryset(self):
-        return self.queryset.model.objects.visible_to(self.context["request"].user)
 
 
 class EscalationCaseOpenSerializer(serializers.Serializer):

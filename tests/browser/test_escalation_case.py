@@ -13,28 +13,11 @@ from escalation import board_services
 from escalation.models import EscalationCase, Stage
 from qaf.models import Document
 from qaf.pdf import render_document
-from tests.browser.conftest import DESKTOP, _new_page
+from tests.browser.test_suspension_journey import pages  # noqa: F401 - the fixture
 from tests.escalation.board_support import QUORATE, at, seat_members
 from tests.escalation.case_support import HEADLINE, RECOMMENDATIONS, formal
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def pages(browser, live_server, django_db_serialized_rollback):
-    """A new signed-out page per person (each its own browser context)."""
-    opened = []
-
-    def new():
-        context, page = _new_page(browser, live_server, viewport=DESKTOP)
-        opened.append((context, page))
-        return page
-
-    yield new
-    for context, page in opened:
-        problems = page.problems
-        context.close()
-        problems.check()
 
 
 def _heading(page):
@@ -46,7 +29,7 @@ def _banner(page):
 
 
 def test_refer_decide_issue_and_the_provider_reads_the_letter(
-    pages,
+    pages,  # noqa: F811
     login,
     axe_check,
     officer_olivia,
