@@ -124,3 +124,25 @@ def test_the_board_decides_only_what_the_stage_offers(
     assert board.subject_outcomes(case) == [
         ("termination", "Terminate the contract: issue a Letter of Termination")
     ]
+
+
+def test_the_demo_brings_a_case_to_every_stage_once(
+    sunrise, officer_olivia, manager_maya, board_bea
+):
+    from escalation.demo_cases import seed_cases
+    from tests.factories import ServiceFactory
+
+    members = seated(board_bea, manager_maya)
+    meeting = held_meeting(members, QUORATE, by=manager_maya, day=date(2026, 3, 9))
+    stages = ["informal", "formal", "board", "rectification_notice", "final_warning"]
+    stages += ["termination", "closed"]
+    plan = {ServiceFactory(provider=sunrise, name=f"Home {s}").name: s for s in stages}
+    context = {
+        "staff": {"officer": officer_olivia, "manager": manager_maya},
+        "today": date(2026, 6, 1),
+        "created": {},
+    }
+    assert seed_cases(context, plan, meeting=meeting) == len(stages)
+    for name, stage in plan.items():
+        assert Service.objects.get(name=name).escalation_cases.get().stage == stage
+    assert seed_cases(context, plan, meeting=meeting) == 0
