@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from escalation import case_services as services
+from escalation.api import _ScopedPk
 from escalation.case_workflows import ADVANCES
 from escalation.models import (
     BoardMeeting,
@@ -67,6 +68,15 @@ class EscalationCaseSerializer(ModelSerializer):
     market_risk_notes = serializers.CharField(read_only=True, allow_null=True)
     people_supported_notes = serializers.CharField(read_only=True, allow_null=True)
     close_reason = serializers.CharField(read_only=True, allow_null=True)
+    opened_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    lead = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    referred_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    closed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    board_review_due = serializers.DateField(read_only=True, allow_null=True)
+    sustainability_review_due = serializers.DateField(read_only=True, allow_null=True)
+    annual_spend = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EscalationCase
@@ -116,13 +126,6 @@ class EscalationCaseSerializer(ModelSerializer):
             for name in INTERNAL:
                 data[name] = None
         return data
-
-
-class _ScopedPk(StrictPrimaryKeyRelatedField):
-    """An id of a row the requesting user may see: anything else is "does not exist"."""
-
-    def get_queryset(self):
-        return self.queryset.model.objects.visible_to(self.context["request"].user)
 
 
 class EscalationCaseOpenSerializer(serializers.Serializer):

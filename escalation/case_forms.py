@@ -88,7 +88,7 @@ class AdvanceForm(forms.Form):
     reason = forms.CharField(
         required=False,
         widget=_TEXTAREA,
-        label="Note (optional)",
+        label="Note",
         help_text="Staff only: kept with the case's history",
     )
 

@@ -63,7 +63,9 @@ def regulator_history(case, today: date) -> str:
         "regulator_rating", "last_inspection_date", "history_date"
     )
     labels = dict(type(service)._meta.get_field("regulator_rating").choices)
-    for rating, inspected, recorded in records.iterator():
+    # The register as it is now first (a bulk import may not have written a history row).
+    current = (service.regulator_rating, service.last_inspection_date, timezone.now())
+    for rating, inspected, recorded in [current, *records.iterator()]:
         key = (rating, inspected)
         if key in seen:
             continue

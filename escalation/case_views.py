@@ -7,13 +7,11 @@ Every change goes through escalation.case_services (the workflow table); a refus
 message on the page (409) or a 403, never a 500. Provider users see their own case's stage,
 the dates that concern them and its letters; never the papers, the reasons or the history.
 
-For other pages: ``service_case_context(service, user)`` (the service page's panel) and
-``queue_row(case, today)`` (what the escalation queue shows of a case).
+For other pages: ``service_case_context(service, user)`` (the service page's panel); the
+escalation queue is ``escalation.queue``.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,23 +55,6 @@ def service_case_context(service: Service, user) -> dict:
         "escalation_case": open_case,
         "closed_cases": visible.filter(stage=Stage.CLOSED).count(),
         "can_open_case": open_case is None and can(user, "add", EscalationCase),
-    }
-
-
-def queue_row(case: EscalationCase, today: date | None = None) -> dict:
-    """What the escalation queue shows of one case: its stage, the days in it, the next
-    deadline (the earliest running clock) and whether it is overdue."""
-    today = today or timezone.localdate()
-    deadline = case.next_deadline(today)
-    return {
-        "case": case,
-        "stage": case.get_stage_display(),
-        "tag": CASE.tag(case),
-        "days_in_stage": (today - case.stage_entered_on).days,
-        "next_deadline": deadline.due if deadline else None,
-        "next_deadline_label": deadline.label if deadline else "",
-        "overdue": bool(deadline and deadline.overdue),
-        "url": case.get_absolute_url(),
     }
 
 
@@ -222,6 +203,7 @@ def case_step(request, pk: int, step: str):
         raise PermissionDenied(refusal.reason)
     data = request.POST if request.method == "POST" else None
     form = _form_for(step, case, data)
+    title = _title(step, case)  # before the step moves the case
     status = 200
     if request.method == "POST" and form.is_valid():
         params = form.step_params() if hasattr(form, "step_params") else dict(form.cleaned_data)
@@ -233,18 +215,16 @@ def case_step(request, pk: int, step: str):
             status = 409
             form.add_error(None, exc.reason)
         else:
-            messages.success(request, f"Done: {_title(step, case).lower()}.")
+            messages.success(request, f"Done: {title[0].lower()}{title[1:]}.")
             return redirect(case)
-    elif request.method == "POST":
-        status = 400
     return render(
         request,
         "escalation/case/step.html",
         {
             "case": case,
             "step": step,
-            "title": _title(step, case),
-            "button": t.button or _title(step, case),
+            "title": title,
+            "button": t.button or title,
             "style": t.style,
             "form": form,
             "refusal": refusal.reason if refusal else "",
@@ -325,6 +305,5 @@ __all__ = [
     "case_open",
     "case_papers",
     "case_step",
-    "queue_row",
     "service_case_context",
 ]

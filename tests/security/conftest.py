@@ -100,8 +100,26 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         board_meeting, item=item, outcome="revoke", reason="Systematic", actor=manager_maya
     )
     revocation_services.revoke(revocation, actor=mo, **PLANS)
+    # An escalation case at the formal stage (its papers editable, its steps possible).
+    from escalation import case_services as cases
+
+    case = cases.open_case(
+        ServiceFactory(provider=sunrise, name="Sunrise Mews"),
+        actor=officer_olivia,
+        concerns="Medicines errors",
+    )
+    case = cases.record_contact(
+        case,
+        actor=officer_olivia,
+        contact_kind="call",
+        contact_on=timezone.localdate(),
+        contact_with="The registered manager",
+        contact_outcome="A plan by Friday",
+    )
+    cases.advance(case, actor=officer_olivia)
     ids = {
         "quality-improvement-meetings": qim.pk,
+        "escalations": case.pk,
         "suspensions": suspension.pk,
         "revocations": revocation.pk,
         "providers": sunrise.pk,
