@@ -121,7 +121,7 @@ def test_refer_decide_issue_and_read_the_rectification_notice(
     # --- Bea records who attended (quorate) and the board's decision
     bea = login(pages(), board_bea)
     bea.get_by_role("link", name="Board", exact=True).click()
-    bea.get_by_role("link", name=re.compile("Urgent")).first.click()
+    bea.get_by_role("row", name=re.compile("Urgent")).get_by_role("link").click()
     expect(bea.locator("#agenda-items")).to_contain_text("Sunrise House")
     axe_check(bea)
     bea.get_by_role("link", name="Record attendance").click()
