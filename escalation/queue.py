@@ -151,6 +151,13 @@ def queue_rows(user, *, today: date | None = None) -> QuerySet:
 STAGE_LABELS = dict(Stage.choices)
 LEVEL_LABELS = dict(Level.choices)
 STATUS_LABELS = dict(CommissioningStatus.choices)
+# The page's narrow column says it in a word or two; the download has the whole label.
+SHORT_STATUS = {
+    CommissioningStatus.OPEN: "Open",
+    CommissioningStatus.RESTRICTED: "Restricted",
+    CommissioningStatus.SUSPENDED: "Suspended",
+    CommissioningStatus.DECOMMISSIONED: "Decommissioned",
+}
 
 
 QUEUE_EXPORT = (
@@ -194,10 +201,10 @@ class QueueTable(tables.Table):
         verbose_name="Days in stage", attrs={"td": {"class": "govuk-table__cell--numeric"}}
     )
     next_deadline = DeadlineColumn(verbose_name="Next deadline")
-    next_meeting = MeetingColumn(verbose_name="Next board meeting", empty_values=(None,))
-    concern_level = tables.Column(verbose_name="Concern level")
+    next_meeting = MeetingColumn(verbose_name="Board meeting", empty_values=(None,))
+    concern_level = tables.Column(verbose_name="Concern")
     commissioning_status = tables.Column(
-        accessor="service__commissioning_status", verbose_name="Commissioning status"
+        accessor="service__commissioning_status", verbose_name="Placements"
     )
 
     class Meta:
@@ -238,8 +245,9 @@ class QueueTable(tables.Table):
     def value_concern_level(self, value):
         return LEVEL_LABELS.get(value, value)
 
-    def render_commissioning_status(self, value):
-        return STATUS_LABELS.get(value, value)
+    def render_commissioning_status(self, record, value):
+        # ``value`` is already the choice's label (django-tables2 reads get_FOO_display).
+        return SHORT_STATUS.get(record.service.commissioning_status, value)
 
     def value_commissioning_status(self, value):
         return STATUS_LABELS.get(value, value)
