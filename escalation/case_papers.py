@@ -104,7 +104,9 @@ def qim_history(case) -> str:
     actions stand (``escalation.qim_services.qim_history``)."""
     from escalation import qim_services
 
-    return qim_services.qim_history(case) or NONE_RECORDED
+    if not case.qims.exists():
+        return NONE_RECORDED
+    return qim_services.qim_history(case)
 
 
 def suspension_history(case) -> str:
