@@ -172,6 +172,20 @@ def test_seed_demo_builds_the_demo_council_once(
     assert meetings["next"].status == "planned" and not meetings["next"].papers_issued_at
     assert Document.objects.filter(kind="board_pack", provider=None).count() == 2
 
+    # Revocations: one with the board (on the next meeting's agenda), one revoked with the
+    # quorate meeting's decision, its letter issued and provider_a's appeal waiting.
+    from escalation.models import Revocation
+
+    assert set(Revocation.objects.values_list("status", flat=True)) == {"with_board", "revoked"}
+    revoked = Revocation.objects.get(status="revoked")
+    assert revoked.board_decision.meeting == meetings["quorate"]
+    assert revoked.service.commissioning_status == "decommissioned"
+    assert revoked.service.provider == User.objects.get(username="provider_a").provider
+    assert revoked.appeal.status == "pending"
+    assert Document.objects.filter(kind="revocation", source_id=revoked.pk).count() == 1
+    in_progress = Revocation.objects.get(status="with_board")
+    assert meetings["next"].agenda.filter(subject_id=in_progress.pk).exists()
+
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):
         for obj in model.objects.all():

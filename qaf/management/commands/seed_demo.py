@@ -17,6 +17,7 @@ from escalation import demo as escalation_demo
 from escalation import demo_concern
 from escalation.demo_board import seed_board
 from escalation.demo_memo import seed_memo
+from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
@@ -37,6 +38,8 @@ STEPS = [
     # The board's members and meetings, before the escalation cases and revocations that put
     # items on its agenda and record its decisions (context["board_meetings"]).
     seed_board,
+    # A revocation with the board (on the next meeting's agenda) and one revoked, appealed.
+    seed_revocations,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
