@@ -1,7 +1,7 @@
 """``/api/v1/concern-levels/`` and ``/api/v1/concern-suggestions/`` (SPEC §6 "Concern level").
 
 ``concern-levels`` is one entry per service, found by the service's id: its level, the move
-proposed (waiting for a second manager), the suggestion waiting and, on the detail, its
+proposed (waiting for the board's decision), the suggestion waiting and, on the detail, its
 decisions. The steps are actions on it (``decide/``, ``propose/``, ``approve/``, ``reject/``,
 ``withdraw/``); ``concern-suggestions/{id}/dismiss/`` dismisses a suggestion. Staff read them,
 provider users get 403 (the council's internal view); a step the rules refuse answers 403 or
@@ -179,6 +179,15 @@ class ConcernReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ConcernBoardCommentSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Kept beside the board's own reason",
+    )
+
+
 class ConcernLevelFilter(ScopedFilterSet):
     level = df.ChoiceFilter(choices=Level.choices, method="by_level")
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all())
@@ -259,7 +268,7 @@ class ConcernLevelViewSet(
     @extend_schema(
         request=MoveSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A manager proposes a move to or from level 3, for a second manager",
+        summary="A manager proposes a move to or from level 3, for the board to decide",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def propose(self, request, pk=None):
@@ -268,20 +277,22 @@ class ConcernLevelViewSet(
     @extend_schema(
         request=CommentSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A second manager approves the proposed move (never the proposer)",
+        summary="A manager records the board's decision to approve the proposed move",
+        description="409 without an unused decision of a quorate meeting about it.",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def approve(self, request, pk=None):
         return self._step(request, "approve", CommentSerializer)
 
     @extend_schema(
-        request=ConcernReasonSerializer,
+        request=ConcernBoardCommentSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A second manager does not approve the proposed move, with a reason",
+        summary="A manager records the board's decision not to approve the proposed move",
+        description="409 without an unused decision of a quorate meeting about it.",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def reject(self, request, pk=None):
-        return self._step(request, "reject", ConcernReasonSerializer)
+        return self._step(request, "reject", ConcernBoardCommentSerializer)
 
     @extend_schema(
         request=None,

@@ -506,6 +506,7 @@ def _memo_pages() -> list[Row]:
 CONCERN_STEPS = {
     "decide": ("service", {"level": 2, "reason": "Two serious complaints"}),
     "propose": ("service", {"level": 3, "reason": "Rated Inadequate"}),
+    # Recording the board's decision (world_revocation: the board decided both ways).
     "approve": ("concern_proposed", {}),
     "reject": ("concern_proposed", {"reason": "Improving already"}),
     "withdraw": ("concern_mine", {}),
@@ -525,6 +526,15 @@ def _concern_steps() -> list[Row]:
         "suggestion",
         step="dismiss",
         data=body({"reason": "The rating is under appeal"}),
+    )
+    # The move proposed goes on a planned board meeting's agenda: the board decides it.
+    rows += page_and_post(
+        "concern level agenda",
+        "concern:agenda",
+        MANAGERS | {BOARD},
+        "concern_proposed",
+        scope="staff_only",
+        data=lambda o: {"meeting": o["board_planned"]},
     )
     return rows
 
