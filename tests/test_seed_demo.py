@@ -157,6 +157,14 @@ def test_seed_demo_builds_the_demo_council_once(
     assert ConcernDecision.objects.filter(to_level=1).exists()
     assert ConcernDecision.objects.filter(suggestion__isnull=False).exists()
     assert ConcernLevel.objects.filter(proposed_level=3, proposed_by__username="manager").exists()
+    # Level 3 is the board's: decided at the quorate meeting; the proposal waiting is on the
+    # next meeting's agenda.
+    approved = ConcernDecision.objects.get(kind="approved", to_level=3)
+    assert approved.comment.startswith("The board's decision at its meeting of")
+    waiting_move = ConcernLevel.objects.get(proposed_level=3)
+    assert demo_meetings()["next"].agenda.filter(
+        subject_type__model="concernlevel", subject_id=waiting_move.pk
+    ).exists()
     assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
 
     # The board: board, board2 and board3 fill the required roles; a quorate meeting (papers
