@@ -162,9 +162,11 @@ def test_seed_demo_builds_the_demo_council_once(
     approved = ConcernDecision.objects.get(kind="approved", to_level=3)
     assert approved.comment.startswith("The board's decision at its meeting of")
     waiting_move = ConcernLevel.objects.get(proposed_level=3)
-    assert demo_meetings()["next"].agenda.filter(
-        subject_type__model="concernlevel", subject_id=waiting_move.pk
-    ).exists()
+    assert (
+        demo_meetings()["next"]
+        .agenda.filter(subject_type__model="concernlevel", subject_id=waiting_move.pk)
+        .exists()
+    )
     assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
 
     # The board: board, board2 and board3 fill the required roles; a quorate meeting (papers

@@ -85,6 +85,10 @@ class ConcernLevel(VersionedModel):
     def __str__(self) -> str:
         return f"{self.service}: level {self.level}"
 
+    def get_absolute_url(self) -> str:
+        """The service page's concern level section (the board's pages link to it)."""
+        return f"{self.service.get_absolute_url()}#concern-level"
+
     @property
     def proposal_waiting(self) -> bool:
         return self.proposed_level is not None

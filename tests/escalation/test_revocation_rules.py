@@ -355,3 +355,16 @@ def test_provider_users_see_only_what_the_board_decided(
     services.revoke(revocation, actor=manager_maya, **PLANS)
     assert list(Revocation.objects.visible_to(provider_pat)) == [revocation]
     assert not Revocation.objects.visible_to(provider_quinn).exists()
+
+
+def test_the_board_pack_carries_the_revocations_papers(
+    sunrise_house, officer_olivia, board_bea, manager_maya
+):
+    from escalation import board_pack
+
+    revocation = with_board(sunrise_house, officer_olivia)
+    meeting = board_decides(revocation, "revoke", bea=board_bea, maya=manager_maya)
+    text = str(board_pack.compose(meeting))
+    assert "Sunrise House (Sunrise Care Ltd): revocation" in text
+    assert "Suspension since March; improvement plan failed in June." in text
+    assert "Meeting with the provider" in text
