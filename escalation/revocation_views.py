@@ -73,6 +73,29 @@ def service_context(service: Service, user) -> dict:
     }
 
 
+def home_context(user) -> dict:
+    """Officers' and managers' home page: the revocations under way (proposed, with the board)
+    and, for managers, the appeals waiting for one who did not revoke."""
+    if not can(user, "act", Revocation):
+        return {}
+    under_way = list(
+        Revocation.objects.filter(
+            status__in=[RevocationStatus.PROPOSED, RevocationStatus.WITH_BOARD]
+        )
+        .select_related("service")
+        .order_by("proposed_on", "pk")[:20]
+    )
+    appeals = []
+    if can(user, "change_commissioning_status", Revocation):
+        appeals = list(
+            RevocationAppeal.objects.filter(status="pending")
+            .exclude(revocation__decided_by=user)
+            .select_related("revocation__service")
+            .order_by("submitted_at", "pk")[:20]
+        )
+    return {"revocations_home": {"under_way": under_way, "appeals": appeals}}
+
+
 # --- The list ---------------------------------------------------------------------------------
 
 REVOCATION_EXPORT = (
