@@ -346,6 +346,14 @@ def _api_revocations() -> list[Row]:
             scope="staff_only",
         ),
         post(
+            "revocation add-to-agenda",
+            "api:revocation-add-to-agenda",
+            MANAGERS | {BOARD},
+            "revocation_with_board",
+            scope="staff_only",
+            data=lambda o: {"meeting": o["board_planned"]},
+        ),
+        post(
             "revocation decide-appeal",
             "api:revocation-decide-appeal",
             MANAGERS,
