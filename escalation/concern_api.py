@@ -18,13 +18,18 @@ from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from escalation import board
 from escalation import concern_services as services
-from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, Level
+from escalation.agenda_views import ARRANGERS_ONLY
+from escalation.models import BoardMeeting, ConcernDecision, ConcernLevel, ConcernSuggestion, Level
 from providers.filters import ScopedFilterSet
 from providers.models import Provider, Service
-from qaf.api import ModelSerializer, StrictIntegerField
+from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.scoping import can
+from qaf.workflow import NotNow
 
 HISTORY_ROWS = 50
 
@@ -179,6 +184,12 @@ class ConcernReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ConcernAgendaSerializer(serializers.Serializer):
+    meeting = StrictPrimaryKeyRelatedField(
+        queryset=BoardMeeting.objects.all(), help_text="A planned board meeting"
+    )
+
+
 class ConcernBoardCommentSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
@@ -293,6 +304,26 @@ class ConcernLevelViewSet(
     @action(detail=True, methods=["post"], scope_action="view")
     def reject(self, request, pk=None):
         return self._step(request, "reject", ConcernBoardCommentSerializer)
+
+    @extend_schema(
+        request=ConcernAgendaSerializer,
+        responses=ConcernLevelDetailSerializer,
+        summary="Put the proposed move on a planned board meeting's agenda (the board decides)",
+    )
+    @action(detail=True, methods=["post"], url_path="add-to-agenda", scope_action="view")
+    def add_to_agenda(self, request, pk=None):
+        if request.user.is_provider_user or not can(request.user, "act", BoardMeeting):
+            raise PermissionDenied(ARRANGERS_ONLY)
+        service = self.get_object()
+        data = ConcernAgendaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        concern = ConcernLevel.objects.filter(pk=service.pk, proposed_level__isnull=False).first()
+        if concern is None:
+            raise NotNow("No move is proposed.")
+        board.add_to_agenda(data.validated_data["meeting"], concern, actor=request.user)
+        fresh = self.get_queryset().get(pk=service.pk)
+        context = self.get_serializer_context()
+        return Response(ConcernLevelDetailSerializer(fresh, context=context).data)
 
     @extend_schema(
         request=None,

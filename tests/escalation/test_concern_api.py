@@ -122,3 +122,22 @@ def test_the_concern_levels_list_reads_the_same_number_of_queries_for_5_and_50(
     few = count()
     add(45)
     assert count() == few
+
+
+def test_the_api_puts_a_proposed_move_on_an_agenda(
+    api_for, sunrise_house, manager_maya, officer_olivia, board_bea
+):
+    from django.utils import timezone
+
+    from escalation import board_services
+
+    planned = board_services.arrange(
+        actor=manager_maya, starts_at=timezone.now() + timezone.timedelta(days=5), place="R1"
+    )
+    url = f"/api/v1/concern-levels/{sunrise_house.pk}/add-to-agenda/"
+    nothing = api_for(manager_maya).post(url, {"meeting": planned.pk})
+    assert nothing.status_code == 409 and nothing.json()["detail"] == "No move is proposed."
+    concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate")
+    assert api_for(officer_olivia).post(url, {"meeting": planned.pk}).status_code == 403
+    assert api_for(board_bea).post(url, {"meeting": planned.pk}).status_code == 200
+    assert planned.agenda.get().subject.pk == sunrise_house.pk

@@ -1121,6 +1121,13 @@ API: list[Row] = [
         post(f"concern level {step}", f"api:concern-level-{step}", MANAGERS, on, data=body(data))
         for step, (on, data) in CONCERN_STEPS.items()
     ],
+    post(
+        "concern level add-to-agenda",
+        "api:concern-level-add-to-agenda",
+        MANAGERS | {BOARD},
+        "concern_proposed",
+        data=lambda o: {"meeting": o["board_planned"]},
+    ),
     get("concern suggestions list", "api:concern-suggestion-list", STAFF_READERS),
     get("concern suggestion detail", "api:concern-suggestion-detail", STAFF_READERS, "suggestion"),
     post(
