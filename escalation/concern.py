@@ -36,8 +36,8 @@ from escalation.deadlines import SUSPENSION_CONCERN_MONTHS
 from qaf import policy
 
 LEVELS = (1, 2, 3)
-# A move to or from this level needs a second decision (SPEC §6: the board decides 2<->3;
-# until board meetings exist, a second manager approves).
+# A move to or from this level is proposed by a manager and decided by the board (SPEC §6: the
+# board decides 2<->3).
 SECOND_DECISION_LEVEL = 3
 
 # Source 001 Appendix 2: "Further contract default notice(s) served" is level 3; one notice is

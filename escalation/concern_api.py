@@ -1,7 +1,7 @@
 """``/api/v1/concern-levels/`` and ``/api/v1/concern-suggestions/`` (SPEC §6 "Concern level").
 
 ``concern-levels`` is one entry per service, found by the service's id: its level, the move
-proposed (waiting for a second manager), the suggestion waiting and, on the detail, its
+proposed (waiting for the board's decision), the suggestion waiting and, on the detail, its
 decisions. The steps are actions on it (``decide/``, ``propose/``, ``approve/``, ``reject/``,
 ``withdraw/``); ``concern-suggestions/{id}/dismiss/`` dismisses a suggestion. Staff read them,
 provider users get 403 (the council's internal view); a step the rules refuse answers 403 or
@@ -18,13 +18,18 @@ from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from escalation import board
 from escalation import concern_services as services
-from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, Level
+from escalation.agenda_views import ARRANGERS_ONLY
+from escalation.models import BoardMeeting, ConcernDecision, ConcernLevel, ConcernSuggestion, Level
 from providers.filters import ScopedFilterSet
 from providers.models import Provider, Service
-from qaf.api import ModelSerializer, StrictIntegerField
+from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.scoping import can
+from qaf.workflow import NotNow
 
 HISTORY_ROWS = 50
 
@@ -179,6 +184,21 @@ class ConcernReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class ConcernAgendaSerializer(serializers.Serializer):
+    meeting = StrictPrimaryKeyRelatedField(
+        queryset=BoardMeeting.objects.all(), help_text="A planned board meeting"
+    )
+
+
+class ConcernBoardCommentSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Kept beside the board's own reason",
+    )
+
+
 class ConcernLevelFilter(ScopedFilterSet):
     level = df.ChoiceFilter(choices=Level.choices, method="by_level")
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all())
@@ -259,7 +279,7 @@ class ConcernLevelViewSet(
     @extend_schema(
         request=MoveSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A manager proposes a move to or from level 3, for a second manager",
+        summary="A manager proposes a move to or from level 3, for the board to decide",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def propose(self, request, pk=None):
@@ -268,20 +288,42 @@ class ConcernLevelViewSet(
     @extend_schema(
         request=CommentSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A second manager approves the proposed move (never the proposer)",
+        summary="A manager records the board's decision to approve the proposed move",
+        description="409 without an unused decision of a quorate meeting about it.",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def approve(self, request, pk=None):
         return self._step(request, "approve", CommentSerializer)
 
     @extend_schema(
-        request=ConcernReasonSerializer,
+        request=ConcernBoardCommentSerializer,
         responses=ConcernLevelDetailSerializer,
-        summary="A second manager does not approve the proposed move, with a reason",
+        summary="A manager records the board's decision not to approve the proposed move",
+        description="409 without an unused decision of a quorate meeting about it.",
     )
     @action(detail=True, methods=["post"], scope_action="view")
     def reject(self, request, pk=None):
-        return self._step(request, "reject", ConcernReasonSerializer)
+        return self._step(request, "reject", ConcernBoardCommentSerializer)
+
+    @extend_schema(
+        request=ConcernAgendaSerializer,
+        responses=ConcernLevelDetailSerializer,
+        summary="Put the proposed move on a planned board meeting's agenda (the board decides)",
+    )
+    @action(detail=True, methods=["post"], url_path="add-to-agenda", scope_action="view")
+    def add_to_agenda(self, request, pk=None):
+        if request.user.is_provider_user or not can(request.user, "act", BoardMeeting):
+            raise PermissionDenied(ARRANGERS_ONLY)
+        service = self.get_object()
+        data = ConcernAgendaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        concern = ConcernLevel.objects.filter(pk=service.pk, proposed_level__isnull=False).first()
+        if concern is None:
+            raise NotNow("No move is proposed.")
+        board.add_to_agenda(data.validated_data["meeting"], concern, actor=request.user)
+        fresh = self.get_queryset().get(pk=service.pk)
+        context = self.get_serializer_context()
+        return Response(ConcernLevelDetailSerializer(fresh, context=context).data)
 
     @extend_schema(
         request=None,

@@ -94,19 +94,22 @@ def decide(service: Service, *, actor: User, **move_params) -> ConcernDecision:
 
 
 def propose(service: Service, *, actor: User, **move_params) -> ConcernLevel:
-    """A manager proposes a move to or from level 3: it waits for a second manager."""
+    """A manager proposes a move to or from level 3: it waits for the board's decision."""
     return move(service, "propose", actor=actor, **move_params).obj
 
 
 def approve(
     service: Service, *, actor: User, comment: str = "", today: date | None = None
 ) -> ConcernDecision:
+    """Record the board's decision to approve the proposed move (refused without an unused
+    decision of a quorate meeting): the service moves."""
     return take_step(service, "approve", actor=actor, today=today, comment=comment).result
 
 
 def reject(
-    service: Service, *, actor: User, reason: str, today: date | None = None
+    service: Service, *, actor: User, reason: str = "", today: date | None = None
 ) -> ConcernDecision:
+    """Record the board's decision not to approve it: the level stays."""
     return take_step(service, "reject", actor=actor, today=today, reason=reason).result
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
         views.suggestion_step,
         name="suggestion_step",
     ),
+    path("services/<int:pk>/concern-level/agenda/", views.agenda, name="agenda"),
     path("services/<int:pk>/concern-level/<slug:step>/", views.step, name="step"),
 ]

@@ -17,8 +17,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from escalation import concern_services as services
+from escalation.agenda_views import agenda_items, check_arranger, put_on_agenda
 from escalation.concern import LEVELS, level_text, needs_second_decision
-from escalation.concern_workflows import CONCERN, POLICY_MODEL, SUGGESTION
+from escalation.concern_workflows import (
+    CONCERN,
+    POLICY_MODEL,
+    SUGGESTION,
+    board_decision_for,
+    prefetch_board_decisions,
+)
 from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion, Level
 from providers.models import Provider, Service
 from qaf import policy
@@ -77,6 +84,9 @@ def service_context(service: Service, user: User) -> dict:
         "concern_accept_url": _accept_url(concern, suggestion, user) if suggestion else "",
         "concern_dismiss_url": _dismiss_url(suggestion, user) if suggestion else "",
         "concern_decisions": decisions,
+        "concern_agenda": agenda_items(concern) if concern.proposed_level else [],
+        "concern_can_add_to_agenda": bool(concern.proposed_level)
+        and can(user, "act", "escalation.boardmeeting"),
     }
 
 
@@ -116,7 +126,7 @@ def home_context(user: User) -> dict:
 
 @login_required
 def queue(request):
-    """Suggestions waiting for a decision, and proposals waiting for a second manager."""
+    """Suggestions waiting for a decision, and proposals waiting for the board."""
     user = request.user
     if not can_view(user):
         raise PermissionDenied("Your role does not allow this.")
@@ -125,6 +135,7 @@ def queue(request):
         .select_related("service__provider", "proposed_by")
         .order_by("proposed_on", "pk")
     )
+    prefetch_board_decisions(proposals)
     for concern in proposals:
         concern.steps = [a for a in CONCERN.actions_for(concern, user) if a.allowed]
     suggestions = (
@@ -201,8 +212,8 @@ class LevelForm(forms.Form):
         if propose:
             self.fields["reason"].label = "Reason for the proposal"
             self.fields["reason"].help_text = (
-                "A second manager approves the move, or not. The service's history keeps the "
-                "reason with both names."
+                "The board decides the move at a quorate meeting: put it on a meeting's agenda "
+                "next. The service's history keeps the reason with your name."
             )
 
 
@@ -228,6 +239,18 @@ class ReasonForm(forms.Form):
         self.fields["reason"].label = label
 
 
+class BoardCommentForm(forms.Form):
+    """Recording the board's decision not to approve: its reason is the board's."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your comment",
+        help_text="The board's reason is kept with the decision; add anything you want kept "
+        "beside it.",
+    )
+
+
 def _title_of(workflow, step: str) -> tuple[str, str]:
     t = workflow.transitions.get(step)
     if t is None or not t.title:
@@ -241,7 +264,7 @@ def _form_for(step: str, concern: ConcernLevel, data, initial: dict):
     if step == "approve":
         return CommentForm(data)
     if step == "reject":
-        return ReasonForm(data, label="Why is the move not approved?")
+        return BoardCommentForm(data)
     return None
 
 
@@ -315,15 +338,40 @@ def step(request, pk: int, step: str):
             "proposed_text": (
                 level_text(concern.proposed_level, values) if concern.proposed_level else None
             ),
+            "board_decision": (
+                board_decision_for(concern, step) if step in ("approve", "reject") else None
+            ),
+            "refusal": refusal.reason if refusal else "",
         },
+    )
+
+
+@login_required
+def agenda(request, pk: int):
+    """Put the proposed move on a planned board meeting's agenda: the board decides it."""
+    check_arranger(request.user)
+    service = get_scoped_or_404(Service, request.user, pk)
+    concern = services.concern_of(service)
+    refusal = "" if concern.proposed_level is not None else "No move is proposed."
+    if concern._state.adding:
+        refusal = "No move is proposed."
+    return put_on_agenda(
+        request,
+        concern,
+        back_url=_service_url(service),
+        caption=f"Concern level: {service.name}",
+        refusal=refusal,
     )
 
 
 def _done(step: str, concern: ConcernLevel) -> str:
     if step == "propose":
-        return f"Level {concern.proposed_level} is proposed: another manager approves it or not."
+        return (
+            f"Level {concern.proposed_level} is proposed: put it on a board meeting's agenda for "
+            "the board's decision."
+        )
     if step == "reject":
-        return f"Not approved: the service stays at level {concern.level}."
+        return f"The board did not approve it: the service stays at level {concern.level}."
     if step == "withdraw":
         return "The proposal is withdrawn."
     return f"The service is now at level {concern.level}."

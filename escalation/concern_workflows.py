@@ -2,15 +2,19 @@
 §6 "Concern level", source 001 §3.4 and Appendix 2).
 
 A manager moves a service between levels 1 and 2 (``decide``), always with a reason. A move to
-or from level 3 is proposed by one manager (``propose``) and approved by another (``approve``)
-or not (``reject``), never by the proposer; the proposer may ``withdraw`` it. SPEC §6 gives
-moves between 2 and 3 to the board: until board meetings exist, the second manager stands in
-for it. When they do, the board's decision at a quorate meeting takes ``approve`` and
-``reject`` (their ``permission`` and ``who`` are the only lines that name who approves).
+or from level 3 (SPEC §6: "the board (2<->3) decides") is proposed by a manager (``propose``)
+and decided by the board: the proposal is a board subject (``ConcernLevel.board_title``,
+``board_papers``, ``board_outcomes``: "approve" or "reject"), put on a meeting's agenda; a
+manager then records the decision of the quorate meeting with ``approve`` or ``reject``, each
+refused (409, with the reason) without an unused decision of a quorate meeting held on or after
+the day of the proposal, which the step uses (``escalation.board.use_decision``) in its
+transaction. The proposer may ``withdraw`` the proposal until then. (Until issue 11 a second
+manager approved these moves as an interim measure.)
 
 A decision that brings the service to the level a waiting suggestion names accepts that
 suggestion (it closes, linked to the decision); a manager dismisses a suggestion with a
-reason. Every decision writes a ``ConcernDecision`` row, the history the service page shows.
+reason. Every decision writes a ``ConcernDecision`` row, the history the service page shows;
+a board decision's row keeps the board meeting's date and words in its ``comment``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from escalation.board import use_decision
 from escalation.concern import LEVELS, needs_second_decision
 from escalation.models import (
+    BoardDecision,
     ConcernDecision,
     ConcernLevel,
     ConcernSuggestion,
@@ -51,21 +60,12 @@ def _person(user) -> str:
     return (user.get_full_name() or user.username) if user else "someone"
 
 
-# --- Who: four eyes ----------------------------------------------------------------------------
-
-
-def _not_the_proposer(step: Step):
-    if step.obj.proposed_by_id is not None and step.actor.pk == step.obj.proposed_by_id:
-        return "Nobody approves their own proposal: another manager decides it."
-    return None
+# --- Who ------------------------------------------------------------------------------------------
 
 
 def _the_proposer(step: Step):
     if step.obj.proposed_by_id is not None and step.actor.pk != step.obj.proposed_by_id:
-        return (
-            "Only the manager who proposed the move withdraws it; another manager approves it "
-            "or not."
-        )
+        return "Only the manager who proposed the move withdraws it; the board decides it."
     return None
 
 
@@ -78,13 +78,48 @@ def _no_proposal_waiting(step: Step):
         return None
     return (
         f"{_person(concern.proposed_by)} proposed level {concern.proposed_level} on "
-        f"{concern.proposed_on:%-d %B %Y}: it waits for a second manager. Approve it, do not "
-        "approve it, or withdraw it first."
+        f"{concern.proposed_on:%-d %B %Y}: it waits for the board's decision. Record the "
+        "board's decision, or withdraw it, first."
     )
 
 
 def _proposal_waiting(step: Step):
     return None if step.obj.proposed_level is not None else "No move is proposed."
+
+
+def board_decision_for(concern: ConcernLevel, outcome: str) -> BoardDecision | None:
+    """The unused decision of a quorate meeting about this proposal: ``outcome`` ("approve" or
+    "reject") about the service's concern level, at a meeting held on or after the day it was
+    proposed (an earlier decision was about an earlier proposal)."""
+    if concern.proposed_on is None:
+        return None
+    return (
+        BoardDecision.objects.filter(
+            subject_type=ContentType.objects.get_for_model(ConcernLevel),
+            subject_id=concern.pk,
+            outcome=outcome,
+            used_at__isnull=True,
+            meeting__quorate=True,
+            meeting__starts_at__date__gte=concern.proposed_on,
+        )
+        .select_related("meeting")
+        .order_by("recorded_at", "pk")
+        .first()
+    )
+
+
+def _board_decided(outcome: str, words: str):
+    def guard(step: Step):
+        if step.obj.proposed_level is None:
+            return None  # _proposal_waiting says so
+        if step.facts["board_decisions"].get(outcome) is None:
+            return (
+                f"The board has not decided {words} this move: put it on a board meeting's "
+                "agenda and record the decision of the quorate meeting first."
+            )
+        return None
+
+    return guard
 
 
 # --- Checks: what the manager sent ---------------------------------------------------------------
@@ -112,7 +147,7 @@ def _level_chosen(step: Step):
 def _one_manager_move(step: Step):
     level = _number(step, "level")
     if level in LEVELS and needs_second_decision(step.state, level):
-        return "A move to or from level 3 needs a second manager: propose it instead."
+        return "A move to or from level 3 is decided by the board: propose it instead."
     return None
 
 
@@ -125,10 +160,6 @@ def _second_manager_move(step: Step):
 
 def _reason_given(step: Step):
     return None if _text(step, "reason") else "Give the reason for the decision."
-
-
-def _reason_for_not_approving(step: Step):
-    return None if _text(step, "reason") else "Say why the move is not approved."
 
 
 def _suggestion_fits(step: Step):
@@ -168,6 +199,7 @@ class _Decision:
     proposed_by_id: int | None = None
     proposed_on: date | None = None
     comment: str = ""
+    board_decision: BoardDecision | None = None
 
 
 def _decided(step: Step) -> dict:
@@ -186,9 +218,16 @@ def _proposed(step: Step) -> dict:
     }
 
 
-def _second_decision(kind: str, comment_param: str):
+def _board_words(decision: BoardDecision, extra: str) -> str:
+    held = timezone.localdate(decision.meeting.starts_at)
+    words = f"The board's decision at its meeting of {held:%-d %B %Y}: {decision.reason}"
+    return f"{words}\n{extra}" if extra else words
+
+
+def _board_decision(kind: str, outcome: str, comment_param: str):
     def changes(step: Step) -> dict:
         concern = step.obj
+        decision = board_decision_for(concern, outcome)
         step.result = _Decision(
             kind,
             step.state,
@@ -196,7 +235,8 @@ def _second_decision(kind: str, comment_param: str):
             concern.proposal_reason,
             concern.proposed_by_id,
             concern.proposed_on,
-            _text(step, comment_param),
+            _board_words(decision, _text(step, comment_param)),
+            decision,
         )
         values = dict(_NO_PROPOSAL)
         if kind == DecisionKind.APPROVED:
@@ -207,6 +247,12 @@ def _second_decision(kind: str, comment_param: str):
 
 
 # --- Effects -------------------------------------------------------------------------------------
+
+
+def _use_board_decision(step: Step) -> None:
+    """The board's decision authorises this step once (a conditional update: two managers
+    recording it at once make one)."""
+    use_decision(step.result.board_decision, actor=step.actor)
 
 
 def _record_decision(step: Step) -> None:
@@ -236,6 +282,44 @@ def _record_decision(step: Step) -> None:
     )
 
 
+BOARD_OUTCOMES = ("approve", "reject")
+
+
+def _board_decisions(concern: ConcernLevel) -> dict[str, BoardDecision | None]:
+    """The board's unused decisions about the proposal waiting, by outcome (read for many rows
+    at once by ``prefetch_board_decisions``)."""
+    if hasattr(concern, "_board_decisions"):
+        return concern._board_decisions
+    if concern.proposed_level is None or concern._state.adding:
+        return {}
+    return {outcome: board_decision_for(concern, outcome) for outcome in BOARD_OUTCOMES}
+
+
+def prefetch_board_decisions(concerns) -> None:
+    """One query for the board's decisions about many proposals (the queue's rows)."""
+    waiting = {c.pk: c for c in concerns if c.proposed_level is not None}
+    for concern in concerns:
+        concern._board_decisions = {}
+    if not waiting:
+        return
+    decisions = (
+        BoardDecision.objects.filter(
+            subject_type=ContentType.objects.get_for_model(ConcernLevel),
+            subject_id__in=list(waiting),
+            outcome__in=BOARD_OUTCOMES,
+            used_at__isnull=True,
+            meeting__quorate=True,
+        )
+        .select_related("meeting")
+        .order_by("recorded_at", "pk")
+    )
+    for decision in decisions:
+        concern = waiting[decision.subject_id]
+        held = timezone.localdate(decision.meeting.starts_at)
+        if concern.proposed_on and held >= concern.proposed_on:
+            concern._board_decisions.setdefault(decision.outcome, decision)
+
+
 def _waiting_suggestion(concern: ConcernLevel) -> ConcernSuggestion | None:
     return ConcernSuggestion.objects.waiting().filter(service_id=concern.service_id).first()
 
@@ -246,7 +330,7 @@ CONCERN = Workflow(
     field="level",
     url_name="concern:step",
     forbidden=MANAGERS_ONLY,
-    facts={"waiting_suggestion": _waiting_suggestion},
+    facts={"waiting_suggestion": _waiting_suggestion, "board_decisions": _board_decisions},
     tags={1: "green", 2: "orange", 3: "red"},
     transitions=[
         Transition(
@@ -264,7 +348,9 @@ CONCERN = Workflow(
             ),
             changes=_decided,
             effects=(_record_decision,),
-            state_reason=lambda concern: "From level 3, a move needs a second manager: propose it.",
+            state_reason=lambda concern: (
+                "From level 3, a move is decided by the board: propose it."
+            ),
             title="Change the concern level",
             label=lambda concern: f"Move to level {2 if concern.level == 1 else 1}",
             button="Save the decision",
@@ -288,19 +374,19 @@ CONCERN = Workflow(
             ),
             button="Propose it",
         ),
+        # The board decides (a quorate meeting's decision, used once); a manager records it.
         Transition(
             "approve",
             source=set(LEVELS),
             target=lambda step: step.obj.proposed_level,
             permission="approve",
             forbidden=MANAGERS_ONLY,
-            who=_not_the_proposer,
-            guards=(_proposal_waiting,),
-            changes=_second_decision(DecisionKind.APPROVED, "comment"),
-            effects=(_record_decision,),
-            title="Approve the proposed level",
-            label="Approve the move",
-            button="Approve it",
+            guards=(_proposal_waiting, _board_decided("approve", "to approve")),
+            changes=_board_decision(DecisionKind.APPROVED, "approve", "comment"),
+            effects=(_use_board_decision, _record_decision),
+            title="Record the board's approval of the proposed level",
+            label="The board approved the move",
+            button="Move to the approved level",
             style="primary",
         ),
         Transition(
@@ -308,14 +394,12 @@ CONCERN = Workflow(
             source=set(LEVELS),
             permission="approve",
             forbidden=MANAGERS_ONLY,
-            who=_not_the_proposer,
-            guards=(_proposal_waiting,),
-            checks=(_reason_for_not_approving,),
-            changes=_second_decision(DecisionKind.NOT_APPROVED, "reason"),
-            effects=(_record_decision,),
-            title="Do not approve the proposed level",
-            label="Do not approve",
-            button="Do not approve it",
+            guards=(_proposal_waiting, _board_decided("reject", "not to approve")),
+            changes=_board_decision(DecisionKind.NOT_APPROVED, "reject", "reason"),
+            effects=(_use_board_decision, _record_decision),
+            title="Record the board's decision not to approve the proposed level",
+            label="The board did not approve the move",
+            button="Record it: the level stays",
             style="warning",
         ),
         Transition(

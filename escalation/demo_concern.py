@@ -1,5 +1,6 @@
-"""Demo concern levels for ``seed_demo``: services at each level with their history, a move
-to level 3 waiting for ``manager2``, and the nightly check's suggestions waiting.
+"""Demo concern levels for ``seed_demo``: services at each level with their history (a move to
+level 3 decided by the board at the demo's quorate meeting), a move to level 3 waiting for the
+board (on the next meeting's agenda), and the nightly check's suggestions waiting.
 
 Every decision goes through the services (``escalation.concern_services``), dated in the past
 where the story needs it, so the pages show a real history. A second run finds decisions in
@@ -10,20 +11,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from escalation import board
 from escalation import concern_services as concern
 from escalation.concern_job import suggest_levels
-from escalation.models import ConcernDecision, ConcernSuggestion
+from escalation.demo_board import demo_meetings
+from escalation.models import ConcernDecision, ConcernLevel, ConcernSuggestion
 
 # Each story: a service with this regulator rating (the first by name not yet used), and its
 # steps: (action, demo manager, level, reason or comment, days ago).
 STORIES = [
-    # Level 3: moderate concerns first, then an Inadequate rating, proposed and approved.
+    # Level 3: moderate concerns first, then an Inadequate rating, proposed; the board approved
+    # it at the quorate meeting (28 days ago) and manager2 recorded it the next day.
     (
         "inadequate",
         [
             ("decide", "manager", 2, "CQC warning notice on medicines; two complaints.", 120),
             ("propose", "manager", 3, "Rated Inadequate at the re-inspection.", 40),
-            ("approve", "manager2", None, "Agreed at the multi-agency quality meeting.", 39),
+            ("approve", "manager2", None, "Large scale intervention agreed.", 27),
         ],
     ),
     # Level 1 again after a spell at level 2.
@@ -34,7 +38,7 @@ STORIES = [
             ("decide", "manager2", 1, "Falls audit done; actions verified at a visit.", 90),
         ],
     ),
-    # Level 2, with a move to level 3 waiting for a second manager (manager2 approves it).
+    # Level 2, with a move to level 3 waiting for the board (on the next meeting's agenda).
     (
         "requires_improvement",
         [
@@ -56,6 +60,7 @@ def seed(context) -> None:
 
 def _seed_decisions(context) -> None:
     today, staff = context["today"], context["staff"]
+    meetings = context.get("board_meetings") or demo_meetings(context)
     services = sorted((s for s in context["services"] if not s.out_of_area), key=lambda s: s.name)
     used = set()
     for rating, steps in STORIES:
@@ -68,9 +73,21 @@ def _seed_decisions(context) -> None:
         for action, manager, level, words, days_ago in steps:
             when, actor = today - timedelta(days=days_ago), staff[manager]
             if action == "approve":
-                concern.approve(service, actor=actor, comment=words, today=when)
+                if meetings.get("quorate") is None:
+                    continue
+                board.record_decision(
+                    meetings["quorate"],
+                    subject=ConcernLevel.objects.get(pk=service.pk),
+                    outcome="approve",
+                    reason=words,
+                    actor=staff["manager"],
+                )
+                concern.approve(service, actor=actor, today=when)
             else:
                 concern.move(service, action, actor=actor, level=level, reason=words, today=when)
+        row = ConcernLevel.objects.get(pk=service.pk)
+        if row.proposed_level is not None and meetings.get("next") is not None:
+            board.add_to_agenda(meetings["next"], row, actor=staff["manager"])
     # The nightly check today, then a manager accepts one of its suggestions of level 2.
     suggest_levels(today)
     waiting = (

@@ -2,7 +2,8 @@
 (provider users: their own organisation's, once the board has decided, without the council's
 working), create (propose), and the workflow's actions ``record-meeting``, ``revoke``,
 ``not-revoked``, ``withdraw``, ``appeal`` and ``decide-appeal``: 403 not allowed for this user,
-409 not allowed in this state, each with its reason, nothing changed (qaf.drf.exception_handler).
+409 not allowed in this state, each with its reason, nothing changed (qaf.drf.exception_handler);
+and ``add-to-agenda`` (``escalation.board.add_to_agenda``, managers and board members).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from escalation import board
 from escalation import revocation_services as services
+from escalation.agenda_views import ARRANGERS_ONLY
 from escalation.models import (
+    BoardMeeting,
     MeetingOutcome,
     Revocation,
     RevocationAppeal,
     RevocationAppealStatus,
     RevocationReason,
+    RevocationStatus,
 )
 from providers.evidence import Evidence
 from providers.models import Service
@@ -29,6 +34,7 @@ from qaf.api import (
     StrictPrimaryKeyRelatedField,
     TypedDateField,
 )
+from qaf.scoping import can
 from qaf.workflow import NotNow
 
 # The council's own working: null for provider users.
@@ -176,6 +182,12 @@ class RevocationDecideAppealSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class RevocationAgendaSerializer(serializers.Serializer):
+    meeting = StrictPrimaryKeyRelatedField(
+        queryset=BoardMeeting.objects.all(), help_text="A planned board meeting"
+    )
+
+
 class RevocationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -217,6 +229,20 @@ class RevocationViewSet(
     @action(detail=True, methods=["post"], url_path="record-meeting", scope_action="act")
     def record_meeting(self, request, pk=None):
         return self._step(request, "record-meeting", RevocationMeetingSerializer)
+
+    @extend_schema(request=RevocationAgendaSerializer, responses=RevocationSerializer)
+    @action(detail=True, methods=["post"], url_path="add-to-agenda", scope_action="view")
+    def add_to_agenda(self, request, pk=None):
+        """Put the revocation on a planned board meeting's agenda (managers, board members)."""
+        if request.user.is_provider_user or not can(request.user, "act", BoardMeeting):
+            raise PermissionDenied(ARRANGERS_ONLY)
+        revocation = self.get_object()
+        data = RevocationAgendaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if revocation.status != RevocationStatus.WITH_BOARD:
+            raise NotNow("The board is asked once the meeting with the provider has been recorded.")
+        board.add_to_agenda(data.validated_data["meeting"], revocation, actor=request.user)
+        return self._respond(revocation)
 
     @extend_schema(request=RevocationRevokeSerializer, responses=RevocationSerializer)
     @action(detail=True, methods=["post"], scope_action="change_commissioning_status")

@@ -15,7 +15,6 @@ import django_filters as df
 import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -23,16 +22,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from escalation import board
 from escalation import revocation_services as services
+from escalation.agenda_views import agenda_items, check_arranger, put_on_agenda
 from escalation.models import (
     OPEN_REVOCATION_STATES,
-    AgendaItem,
     BoardMeeting,
     Revocation,
     RevocationAppeal,
     RevocationStatus,
 )
 from escalation.revocation_forms import (
-    AgendaForm,
     ConfirmForm,
     DecideRevocationAppealForm,
     MeetingForm,
@@ -73,6 +71,29 @@ def service_context(service: Service, user) -> dict:
         and open_one is None
         and service.commissioning_status != "decommissioned",
     }
+
+
+def home_context(user) -> dict:
+    """Officers' and managers' home page: the revocations under way (proposed, with the board)
+    and, for managers, the appeals waiting for one who did not revoke."""
+    if not can(user, "act", Revocation):
+        return {}
+    under_way = list(
+        Revocation.objects.filter(
+            status__in=[RevocationStatus.PROPOSED, RevocationStatus.WITH_BOARD]
+        )
+        .select_related("service")
+        .order_by("proposed_on", "pk")[:20]
+    )
+    appeals = []
+    if can(user, "change_commissioning_status", Revocation):
+        appeals = list(
+            RevocationAppeal.objects.filter(status="pending")
+            .exclude(revocation__decided_by=user)
+            .select_related("revocation__service")
+            .order_by("submitted_at", "pk")[:20]
+        )
+    return {"revocations_home": {"under_way": under_way, "appeals": appeals}}
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -160,14 +181,6 @@ def _revocation_for(request, pk: int) -> Revocation:
     return get_scoped_or_404(Revocation, request.user, pk)
 
 
-def _agenda_items(revocation: Revocation) -> list[AgendaItem]:
-    return list(
-        AgendaItem.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Revocation), subject_id=revocation.pk
-        ).select_related("meeting")
-    )
-
-
 @login_required
 def detail(request, pk: int):
     revocation = _revocation_for(request, pk)
@@ -177,7 +190,7 @@ def detail(request, pk: int):
     can_decide_appeal = appeal is not None and REVOCATION_APPEAL.allows(
         appeal, "decide", user, parent=revocation
     )
-    agenda = _agenda_items(revocation) if staff else []
+    agenda = agenda_items(revocation) if staff else []
     can_add_to_agenda = (
         staff
         and revocation.status == RevocationStatus.WITH_BOARD
@@ -273,32 +286,17 @@ def step(request, pk: int, step: str):
 @login_required
 def agenda(request, pk: int):
     """Put the revocation on a planned board meeting's agenda (escalation.board)."""
-    if not can(request.user, "act", BoardMeeting):
-        raise PermissionDenied("Only board members and managers arrange the board's business.")
-    if not can(request.user, "view", Revocation) or request.user.is_provider_user:
-        raise PermissionDenied("Your role does not allow this.")
+    check_arranger(request.user)
     revocation = _revocation_for(request, pk)
-    form = AgendaForm(request.POST if request.method == "POST" else None)
     refusal = ""
     if revocation.status != RevocationStatus.WITH_BOARD:
         refusal = "The board is asked once the meeting with the provider has been recorded."
-    if request.method == "POST" and form.is_valid():
-        if refusal:
-            form.add_error(None, refusal)
-        else:
-            try:
-                board.add_to_agenda(form.cleaned_data["meeting"], revocation, actor=request.user)
-            except Forbidden as exc:
-                raise PermissionDenied(exc.reason) from exc
-            except WorkflowError as exc:
-                form.add_error(None, exc.reason)
-            else:
-                messages.success(request, "Put on the board meeting's agenda.")
-                return redirect(revocation)
-    return render(
+    return put_on_agenda(
         request,
-        "escalation/revocation/agenda.html",
-        {"revocation": revocation, "form": form, "refusal": refusal},
+        revocation,
+        back_url=revocation.get_absolute_url(),
+        caption=f"Revocation: {revocation.service.name}",
+        refusal=refusal,
     )
 
 

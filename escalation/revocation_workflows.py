@@ -27,7 +27,8 @@ council "terminate current placements" once "put in writing to the provider", an
 §2.5 ends the process with "We will issue a Letter of Termination". The board's decision alone
 changes nothing for the provider until it is written to, and the appeal does not suspend it
 (the seeds give no appeal period, and the people supported are at risk of harm): an upheld
-appeal restores the status the service had before.
+appeal restores the status the service would have without it (its suspension's, if one is in
+force, else open).
 """
 
 from __future__ import annotations
@@ -177,10 +178,16 @@ def _decommission(step: Step) -> None:
 
 
 def _restore(step: Step) -> None:
-    revocation = Revocation.objects.get(pk=step.obj.pk)
-    _set_commissioning_status(
-        revocation.service, revocation.previous_status or CommissioningStatus.OPEN, step.actor
-    )
+    """The status the service would have had without the revocation: its suspension's, if one
+    is in force now (it may have been lifted meanwhile), else open. ``previous_status`` keeps
+    what it was at the letter."""
+    from escalation.models import Suspension
+    from escalation.workflows import STATUS_FOR
+
+    service = step.obj.service
+    suspension = Suspension.objects.in_force().filter(service=service).first()
+    status = STATUS_FOR[suspension.restriction] if suspension else CommissioningStatus.OPEN
+    _set_commissioning_status(service, status, step.actor)
 
 
 def _copies() -> list[str]:

@@ -117,13 +117,25 @@ def _set_commissioning_status(service: Service, status: str, actor) -> None:
     record_update(service, actor, "commissioning_status")
 
 
+def _decommissioned(service: Service) -> bool:
+    """A revoked service stays decommissioned whatever its suspensions do
+    (escalation.revocation_workflows); an upheld appeal against the revocation works out its
+    status from the suspension in force then."""
+    current = Service.objects.filter(pk=service.pk).values_list("commissioning_status", flat=True)
+    return current.first() == CommissioningStatus.DECOMMISSIONED
+
+
 def _suspension_in_force(step: Step) -> None:
     suspension = step.obj
-    _set_commissioning_status(suspension.service, STATUS_FOR[suspension.restriction], step.actor)
+    if not _decommissioned(suspension.service):
+        _set_commissioning_status(
+            suspension.service, STATUS_FOR[suspension.restriction], step.actor
+        )
 
 
 def _placements_open_again(step: Step) -> None:
-    _set_commissioning_status(step.obj.service, CommissioningStatus.OPEN, step.actor)
+    if not _decommissioned(step.obj.service):
+        _set_commissioning_status(step.obj.service, CommissioningStatus.OPEN, step.actor)
 
 
 def _people(suspension: Suspension, service) -> dict:

@@ -144,8 +144,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     },
     # Concern levels (SPEC §6, source 001 Appendix 2): the council's internal view, like the
     # risk rating: staff read them, provider users never see them. A manager decides 1<->2 and
-    # dismisses suggestions; a move to or from 3 is approved by a second manager until board
-    # meetings exist (then the board's decision replaces "approve").
+    # dismisses suggestions; a move to or from 3 is proposed by a manager and decided by the
+    # board at a quorate meeting, which a manager records ("approve", with the decision).
     # The board (source 003 Appendix 4): staff read its meetings, papers and decisions (the
     # partners are the ICB and safeguarding teams who sit on it); managers and board members
     # arrange meetings, record attendance and the decisions of a quorate meeting; provider

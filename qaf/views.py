@@ -83,6 +83,9 @@ def home(request):
             )
         context.update(concern_views.home_context(user))
         context.update(board_views.home_context(user))
+        from escalation import revocation_views
+
+        context.update(revocation_views.home_context(user))
         context["notifications"] = notifications.unread_for(user)
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]

@@ -157,6 +157,16 @@ def test_seed_demo_builds_the_demo_council_once(
     assert ConcernDecision.objects.filter(to_level=1).exists()
     assert ConcernDecision.objects.filter(suggestion__isnull=False).exists()
     assert ConcernLevel.objects.filter(proposed_level=3, proposed_by__username="manager").exists()
+    # Level 3 is the board's: decided at the quorate meeting; the proposal waiting is on the
+    # next meeting's agenda.
+    approved = ConcernDecision.objects.get(kind="approved", to_level=3)
+    assert approved.comment.startswith("The board's decision at its meeting of")
+    waiting_move = ConcernLevel.objects.get(proposed_level=3)
+    assert (
+        demo_meetings()["next"]
+        .agenda.filter(subject_type__model="concernlevel", subject_id=waiting_move.pk)
+        .exists()
+    )
     assert ConcernSuggestion.objects.filter(status="waiting").count() >= 5
 
     # The board: board, board2 and board3 fill the required roles; a quorate meeting (papers
@@ -186,6 +196,20 @@ def test_seed_demo_builds_the_demo_council_once(
     assert sunrise.stage == Stage.RECTIFICATION_NOTICE
     assert Document.objects.about(sunrise).filter(kind="rectification_notice").exists()
     assert EscalationCase.objects.get(stage=Stage.BOARD).board_review_due
+
+    # Revocations: one with the board (on the next meeting's agenda), one revoked with the
+    # quorate meeting's decision, its letter issued and provider_a's appeal waiting.
+    from escalation.models import Revocation
+
+    assert set(Revocation.objects.values_list("status", flat=True)) == {"with_board", "revoked"}
+    revoked = Revocation.objects.get(status="revoked")
+    assert revoked.board_decision.meeting == meetings["quorate"]
+    assert revoked.service.commissioning_status == "decommissioned"
+    assert revoked.service.provider == User.objects.get(username="provider_a").provider
+    assert revoked.appeal.status == "pending"
+    assert Document.objects.filter(kind="revocation", source_id=revoked.pk).count() == 1
+    in_progress = Revocation.objects.get(status="with_board")
+    assert meetings["next"].agenda.filter(subject_id=in_progress.pk).exists()
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

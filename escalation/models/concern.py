@@ -3,10 +3,11 @@ the nightly job's suggestions.
 
 - ``ConcernLevel``: one row per service once someone has decided or proposed anything (a
   service without one is at level 1). Its ``level`` is the state of the workflow in
-  ``escalation.concern_workflows``; a move to or from level 3 waits here as a proposal until a
-  second manager approves it (four eyes).
+  ``escalation.concern_workflows``; a move to or from level 3 waits here as a proposal until
+  the board decides it (a ``BoardSubject``: ``escalation.board``), at a quorate meeting.
 - ``ConcernDecision``: the history, one row per decision: who, when, from, to, the reason, and
-  for a move to or from level 3 who proposed it and who approved (or did not).
+  for a move to or from level 3 who proposed it, who recorded the board's decision and the
+  board's words (``comment``).
 - ``ConcernSuggestion``: what the nightly job suggests from the triggers
   (``escalation.concern.suggest``), at most one waiting per service, until a manager accepts
   it (a decision to its level) or dismisses it (with a reason), or the triggers no longer
@@ -84,9 +85,53 @@ class ConcernLevel(VersionedModel):
     def __str__(self) -> str:
         return f"{self.service}: level {self.level}"
 
+    def get_absolute_url(self) -> str:
+        """The service page's concern level section (the board's pages link to it)."""
+        return f"{self.service.get_absolute_url()}#concern-level"
+
     @property
     def proposal_waiting(self) -> bool:
         return self.proposed_level is not None
+
+    # --- The board (escalation.board.BoardSubject): a move to or from level 3 ---------------
+
+    def board_title(self) -> str:
+        if self.proposed_level is None:
+            return f"{self.service.name}: concern level {self.level}"
+        return (
+            f"{self.service.name} ({self.service.provider.name}): concern level {self.level} to "
+            f"{self.proposed_level} proposed"
+        )
+
+    def board_papers(self) -> list[tuple[str, str]]:
+        if self.proposed_level is None:
+            return [("Concern level", f"Level {self.level}: no move is proposed.")]
+        proposer = self.proposed_by.get_full_name() or self.proposed_by.username
+        papers = [
+            (
+                "The proposal",
+                f"From level {self.level} to level {self.proposed_level}, proposed by "
+                f"{proposer} on {self.proposed_on:%-d %B %Y}.",
+            ),
+            ("Reason", self.proposal_reason),
+        ]
+        waiting = self.service.concern_suggestions.filter(status="waiting").first()
+        if waiting is not None:
+            papers.append(
+                (
+                    f"The nightly check suggests level {waiting.level}",
+                    "\n".join(f"- {reason}" for reason in waiting.reasons),
+                )
+            )
+        return papers
+
+    def board_outcomes(self) -> list[tuple[str, str]]:
+        if self.proposed_level is None:
+            return []
+        return [
+            ("approve", f"Approve: move to level {self.proposed_level}"),
+            ("reject", f"Do not approve: the service stays at level {self.level}"),
+        ]
 
 
 class DecisionKind(models.TextChoices):

@@ -1,6 +1,6 @@
 """Maya, a manager, answers the nightly check's suggestion for Sunrise House with the keyboard
-alone, proposes level 3 for Oak Lodge, and Mo approves it. Every page checked with axe; Pat,
-at Sunrise Care, never sees a concern level."""
+alone, proposes level 3 for Oak Lodge; the board approves it and Mo records the decision. Every
+page checked with axe; Pat, at Sunrise Care, never sees a concern level."""
 
 from __future__ import annotations
 
@@ -11,13 +11,21 @@ from playwright.sync_api import expect
 
 from escalation.models import ConcernLevel
 from tests.browser.test_keyboard_tablet import _focused, _tab_to
-from tests.escalation.support import waiting_suggestion
+from tests.escalation.support import board_decides_concern, waiting_suggestion
 
 pytestmark = pytest.mark.browser
 
 
 def test_managers_decide_concern_levels_with_the_keyboard(
-    page, login, axe_check, shoot, manager_maya, manager_mo, sunrise_house, oak_lodge_home
+    page,
+    login,
+    axe_check,
+    shoot,
+    manager_maya,
+    manager_mo,
+    board_bea,
+    sunrise_house,
+    oak_lodge_home,
 ):
     waiting_suggestion(sunrise_house)
     login(page, manager_maya)
@@ -56,23 +64,30 @@ def test_managers_decide_concern_levels_with_the_keyboard(
     axe_check(page)
     shoot(page, "concern-service-level-2")
 
-    # A move to level 3 waits for a second manager.
+    # A move to level 3 waits for the board.
     page.goto(f"/services/{oak_lodge_home.pk}/concern-level/propose/")
     page.get_by_label("Reason for the proposal").fill("Rated Inadequate at the re-inspection.")
     page.get_by_role("button", name="Propose it").click()
     expect(page.locator("#concern-proposal")).to_contain_text("Level 3 is proposed")
+    expect(page.locator("#concern-proposal")).to_contain_text("waits for the board's decision")
     axe_check(page)
     page.get_by_role("button", name="Sign out").click()
+    board_decides_concern(oak_lodge_home, "approve", bea=board_bea, maya=manager_maya)
 
     login(page, manager_mo)
     page.goto("/concern-levels/")
     expect(page.locator("#proposals")).to_contain_text("Rated Inadequate at the re-inspection.")
-    page.locator("#proposals").get_by_role("link", name=re.compile("^Approve the move")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Approve the proposed level")
+    page.locator("#proposals").get_by_role(
+        "link", name=re.compile("^The board approved the move")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Record the board's approval of the proposed level"
+    )
+    expect(page.get_by_role("main")).to_contain_text("The board's decision at its meeting of")
     axe_check(page)
-    page.get_by_role("button", name="Approve it").click()
+    page.get_by_role("button", name="Move to the approved level").click()
     expect(page.get_by_role("main")).to_contain_text("The service is now at level 3.")
-    expect(page.locator("#concern-history")).to_contain_text("approved by Mo")
+    expect(page.locator("#concern-history")).to_contain_text("approved, recorded by Mo")
     axe_check(page)
     assert ConcernLevel.objects.get(pk=oak_lodge_home.pk).level == 3
 

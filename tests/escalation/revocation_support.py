@@ -42,9 +42,10 @@ def with_board(service, officer, *, today: date | None = None) -> Revocation:
     return revocation
 
 
-def board_decides(revocation, outcome: str, *, bea, maya, present=QUORATE, members=None):
-    """A meeting held yesterday with the revocation on its agenda, and the board's decision
-    about it (only recorded when the meeting is quorate)."""
+def board_decides(revocation, outcome: str, *, bea, maya, present=QUORATE, members=None, day=None):
+    """A meeting held on ``day`` (yesterday unless given) with the subject (a revocation, a
+    proposed concern level) on its agenda, and the board's decision about it (only recorded
+    when the meeting is quorate)."""
     members = members or seat_members(bea=bea, maya=maya)
     from django.utils import timezone
 
@@ -52,7 +53,7 @@ def board_decides(revocation, outcome: str, *, bea, maya, present=QUORATE, membe
         members,
         present,
         by=maya,
-        day=timezone.localdate() - timedelta(days=1),
+        day=day or timezone.localdate() - timedelta(days=1),
         subjects=[revocation],
     )
     if meeting.quorate:

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from escalation import concern_services as concern
 from escalation.models import SuggestionStatus
-from tests.escalation.support import waiting_suggestion
+from tests.escalation.support import board_decides_concern, waiting_suggestion
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,15 +52,20 @@ def test_a_manager_decides_through_the_api(api_for, sunrise_house, manager_maya,
     assert stale.status_code == 409
 
 
-def test_four_eyes_through_the_api(api_for, sunrise_house, manager_maya, manager_mo):
+def test_the_board_decides_through_the_api(
+    api_for, sunrise_house, manager_maya, manager_mo, board_bea
+):
     base = f"/api/v1/concern-levels/{sunrise_house.pk}"
     proposed = api_for(manager_maya).post(f"{base}/propose/", {"level": 3, "reason": "Inadequate"})
     assert proposed.status_code == 200
     assert proposed.json()["proposal"]["level"] == 3
     assert proposed.json()["proposal"]["proposed_by"] == manager_maya.get_full_name()
-    own = api_for(manager_maya).post(f"{base}/approve/", {})
-    assert own.status_code == 403
-    assert "Nobody approves their own proposal" in own.json()["detail"]
+    early = api_for(manager_mo).post(f"{base}/approve/", {})
+    assert early.status_code == 409
+    assert "board has not decided to approve" in early.json()["detail"]
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
+    rejected = api_for(manager_mo).post(f"{base}/reject/", {})
+    assert rejected.status_code == 409  # the board approved: no decision not to
     approved = api_for(manager_mo).post(f"{base}/approve/", {"comment": "Agreed"})
     assert approved.status_code == 200
     assert approved.json()["level"] == 3
@@ -117,3 +122,22 @@ def test_the_concern_levels_list_reads_the_same_number_of_queries_for_5_and_50(
     few = count()
     add(45)
     assert count() == few
+
+
+def test_the_api_puts_a_proposed_move_on_an_agenda(
+    api_for, sunrise_house, manager_maya, officer_olivia, board_bea
+):
+    from django.utils import timezone
+
+    from escalation import board_services
+
+    planned = board_services.arrange(
+        actor=manager_maya, starts_at=timezone.now() + timezone.timedelta(days=5), place="R1"
+    )
+    url = f"/api/v1/concern-levels/{sunrise_house.pk}/add-to-agenda/"
+    nothing = api_for(manager_maya).post(url, {"meeting": planned.pk})
+    assert nothing.status_code == 409 and nothing.json()["detail"] == "No move is proposed."
+    concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate")
+    assert api_for(officer_olivia).post(url, {"meeting": planned.pk}).status_code == 403
+    assert api_for(board_bea).post(url, {"meeting": planned.pk}).status_code == 200
+    assert planned.agenda.get().subject.pk == sunrise_house.pk

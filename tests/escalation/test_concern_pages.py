@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from escalation import concern_services as concern
 from escalation.models import ConcernLevel, ConcernSuggestion, SuggestionStatus
-from tests.escalation.support import TODAY, waiting_suggestion
+from tests.escalation.support import TODAY, board_decides_concern, waiting_suggestion
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,9 @@ def test_a_stale_page_is_told_the_level_changed(client_for, sunrise_house, manag
     assert "at level 2 now, not level 1" in response.content.decode()
 
 
-def test_four_eyes_on_the_pages(client, sunrise_house, manager_maya, manager_mo):
+def test_the_board_decides_a_move_to_level_3_on_the_pages(
+    client, sunrise_house, manager_maya, manager_mo, board_bea
+):
     client.force_login(manager_maya)
     response = client.post(
         _step(sunrise_house, "propose"), {"level": "3", "reason": "Rated Inadequate"}
@@ -100,19 +102,42 @@ def test_four_eyes_on_the_pages(client, sunrise_house, manager_maya, manager_mo)
     assert response.status_code == 302
     page = _page(client, sunrise_house.get_absolute_url())
     assert "Level 3 is proposed" in page and "Withdraw the proposal" in page
-    assert "Approve the move" not in page
-    assert client.get(_step(sunrise_house, "approve")).status_code == 403
-    assert client.post(_step(sunrise_house, "approve"), {}).status_code == 403
+    assert "waits for the board's decision" in page
+    assert "The board approved the move" not in page
+    # Not before the board's decision: the page says why, and the post changes nothing.
+    page = _page(client, _step(sunrise_house, "approve"))
+    assert "board has not decided to approve" in page
+    response = client.post(_step(sunrise_house, "approve"), {})
+    assert "board has not decided to approve" in response.content.decode()
+    assert ConcernLevel.objects.get(pk=sunrise_house.pk).level == 1
+
+    # On a planned meeting's agenda from the service page, then the board decides.
+    from django.utils import timezone
+
+    from escalation import board_services
+    from tests.escalation.board_support import seat_members
+
+    members = seat_members(bea=board_bea, maya=manager_maya)
+    planned = board_services.arrange(
+        actor=manager_maya, starts_at=timezone.now() + timezone.timedelta(days=3), place="R1"
+    )
+    agenda = reverse("concern:agenda", args=[sunrise_house.pk])
+    assert agenda in _page(client, sunrise_house.get_absolute_url())
+    assert client.post(agenda, {"meeting": planned.pk}).status_code == 302
+    assert planned.agenda.get().subject.pk == sunrise_house.pk
+    board_decides_concern(
+        sunrise_house, "approve", bea=board_bea, maya=manager_maya, members=members
+    )
 
     client.force_login(manager_mo)
     page = _page(client, _step(sunrise_house, "approve"))
-    assert "Rated Inadequate" in page
+    assert "Rated Inadequate" in page and "The board's decision at its meeting of" in page
     assert client.post(_step(sunrise_house, "approve"), {"comment": "Agreed"}).status_code == 302
     assert ConcernLevel.objects.get(pk=sunrise_house.pk).level == 3
     page = _page(client, sunrise_house.get_absolute_url())
     assert "Level 3: major concerns" in page
     assert "Large scale intervention process implemented" in page
-    assert "approved by Mo" in page
+    assert "approved, recorded by Mo" in page
 
 
 def test_the_queue_lists_suggestions_and_proposals_and_a_manager_answers_them(
@@ -124,7 +149,7 @@ def test_the_queue_lists_suggestions_and_proposals_and_a_manager_answers_them(
     client = client_for(manager_maya)
     page = _page(client, reverse("concern:queue"))
     assert "Suspended since March" in page
-    assert "Approve the move" in page
+    assert "Proposals waiting for the board" in page
     assert page.index("Oak Lodge") < page.index("Sunrise House")  # level 3 first
     accept = f"{_step(sunrise_house, 'decide')}?suggestion={suggestion.pk}"
     assert accept in page
@@ -170,7 +195,7 @@ def test_the_home_page_tells_managers_what_waits(
 
 
 def test_the_provider_page_shows_its_services_above_level_1(
-    client_for, sunrise, sunrise_house, sunrise_lodge, manager_maya, manager_mo
+    client_for, sunrise, sunrise_house, sunrise_lodge, manager_maya, manager_mo, board_bea
 ):
     client = client_for(manager_maya)
     assert "Every service of this provider is at level 1" in _page(
@@ -178,6 +203,7 @@ def test_the_provider_page_shows_its_services_above_level_1(
     )
     concern.decide(sunrise_house, actor=manager_maya, level=2, reason="Complaints")
     concern.propose(sunrise_lodge, actor=manager_maya, level=3, reason="Inadequate")
+    board_decides_concern(sunrise_lodge, "approve", bea=board_bea, maya=manager_maya)
     concern.approve(sunrise_lodge, actor=manager_mo)
     page = _page(client, sunrise.get_absolute_url())
     assert "The highest level among its services is <strong>Level 3: major concerns" in page

@@ -8,9 +8,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from escalation import concern_services as concern
-from escalation.models import ConcernDecision, ConcernLevel, SuggestionStatus
+from escalation.models import BoardDecision, ConcernDecision, ConcernLevel, SuggestionStatus
 from qaf.models import Role
-from tests.escalation.support import waiting_suggestion
+from tests.escalation.support import board_decides_concern, waiting_suggestion
 from tests.factories import UserFactory
 from tests.support import send_in_parallel
 
@@ -37,11 +37,12 @@ def test_two_managers_moving_a_service_to_level_2_at_once_make_one_decision(
     assert suggestion.status == SuggestionStatus.ACCEPTED
 
 
-def test_two_second_managers_approving_at_once_make_one_decision(
-    live_server, sunrise_house, manager_maya, manager_mo
+def test_two_managers_recording_the_boards_approval_at_once_make_one_decision(
+    live_server, sunrise_house, manager_maya, manager_mo, board_bea
 ):
     manager_meg = UserFactory(username="meg", first_name="Meg", roles=[Role.MANAGER])
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Rated Inadequate")
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
     url = f"{live_server.url}/api/v1/concern-levels/{sunrise_house.pk}/approve/"
     statuses = send_in_parallel("POST", url, _tokens(manager_mo, manager_meg), [{}] * PARALLEL)
     assert sorted(statuses) == [200] + [409] * (PARALLEL - 1)
@@ -50,3 +51,4 @@ def test_two_second_managers_approving_at_once_make_one_decision(
     decisions = ConcernDecision.objects.filter(service=sunrise_house)
     assert decisions.count() == 1
     assert decisions.get().decided_by in (manager_mo, manager_meg)
+    assert BoardDecision.objects.filter(used_at__isnull=False).count() == 1

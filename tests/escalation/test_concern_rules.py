@@ -256,12 +256,11 @@ def _people():
     return maya, mo, olivia
 
 
-def _refusal(action, concern, user, *, waiting=None, **params):
+def _refusal(action, concern, user, *, waiting=None, decisions=None, **params):
     from escalation.concern_workflows import CONCERN
 
-    found = CONCERN.refusal(
-        concern, action, user, params=params, facts={"waiting_suggestion": waiting}, today=TODAY
-    )
+    facts = {"waiting_suggestion": waiting, "board_decisions": decisions or {}}
+    found = CONCERN.refusal(concern, action, user, params=params, facts=facts, today=TODAY)
     return type(found).__name__ if found else None, found.reason if found else ""
 
 
@@ -294,11 +293,13 @@ def test_the_decision_rules_with_plain_data():
         proposed_on=date(2026, 11, 20),
         proposal_reason="Inadequate",
     )
-    assert _refusal("approve", proposed, mo) == (None, "")
-    assert _refusal("approve", proposed, maya) == (
-        "Forbidden",
-        "Nobody approves their own proposal: another manager decides it.",
-    )
+    # The board decides a move to or from level 3: without its decision, no manager records it.
+    assert _refusal("approve", proposed, mo)[0] == "NotNow"
+    assert "board has not decided to approve" in _refusal("approve", proposed, mo)[1]
+    decided = {"approve": object()}  # an unused decision of a quorate meeting
+    assert _refusal("approve", proposed, mo, decisions=decided) == (None, "")
+    assert _refusal("approve", proposed, maya, decisions=decided) == (None, "")  # the proposer
+    assert _refusal("reject", proposed, mo, decisions=decided)[0] == "NotNow"
     assert _refusal("withdraw", proposed, mo)[0] == "Forbidden"
     assert _refusal("withdraw", proposed, maya) == (None, "")
     assert _refusal("decide", proposed, mo, level=1, reason="x")[1].startswith(

@@ -9,13 +9,14 @@ import pytest
 from escalation import concern_services as concern
 from escalation.concern_workflows import CONCERN, SUGGESTION
 from escalation.models import (
+    BoardDecision,
     ConcernDecision,
     ConcernLevel,
     DecisionKind,
     SuggestionStatus,
 )
 from qaf.workflow import Forbidden, NotNow
-from tests.escalation.support import TODAY, waiting_suggestion
+from tests.escalation.support import TODAY, board_decides_concern, waiting_suggestion
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,8 @@ def test_only_managers_decide(request, sunrise_house, who):
     assert not ConcernLevel.objects.exists()
 
 
-def test_a_move_to_level_3_is_proposed_by_one_manager_and_approved_by_another(
-    sunrise_house, manager_maya, manager_mo
+def test_a_move_to_level_3_is_proposed_by_a_manager_and_decided_by_the_board(
+    sunrise_house, manager_maya, manager_mo, board_bea
 ):
     concern.decide(sunrise_house, actor=manager_maya, level=2, reason="Warning notice")
     concern.propose(
@@ -87,14 +88,16 @@ def test_a_move_to_level_3_is_proposed_by_one_manager_and_approved_by_another(
         manager_maya,
         TODAY,
     )
-    with pytest.raises(Forbidden, match="Nobody approves their own proposal"):
-        concern.approve(sunrise_house, actor=manager_maya)
+    # No second manager any more: only the board's decision at a quorate meeting moves it.
+    with pytest.raises(NotNow, match="board has not decided to approve"):
+        concern.approve(sunrise_house, actor=manager_mo)
     # While it waits, nobody decides or proposes anything else.
-    with pytest.raises(NotNow, match="waits for a second manager"):
+    with pytest.raises(NotNow, match="waits for the board's decision"):
         concern.decide(sunrise_house, actor=manager_mo, level=1, reason="x")
-    with pytest.raises(NotNow, match="waits for a second manager"):
+    with pytest.raises(NotNow, match="waits for the board's decision"):
         concern.propose(sunrise_house, actor=manager_mo, level=3, reason="x")
 
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
     decision = concern.approve(
         sunrise_house, actor=manager_mo, comment="Agreed at the meeting", today=TODAY
     )
@@ -103,11 +106,15 @@ def test_a_move_to_level_3_is_proposed_by_one_manager_and_approved_by_another(
     assert decision.kind == DecisionKind.APPROVED
     assert (decision.from_level, decision.to_level) == (2, 3)
     assert (decision.proposed_by, decision.decided_by) == (manager_maya, manager_mo)
-    assert (decision.reason, decision.comment) == ("Inadequate rating", "Agreed at the meeting")
+    assert decision.reason == "Inadequate rating"
+    assert decision.comment.startswith("The board's decision at its meeting of ")
+    assert decision.comment.endswith("The concerns are systematic.\nAgreed at the meeting")
     assert row.history.latest().history_user == manager_mo
+    # The decision is used: it moves nothing again.
+    assert BoardDecision.objects.get().used_at is not None
 
-    # From level 3 even a move to 2 takes two managers.
-    with pytest.raises(NotNow, match="From level 3, a move needs a second manager"):
+    # From level 3 even a move to 2 is the board's.
+    with pytest.raises(NotNow, match="From level 3, a move is decided by the board"):
         concern.decide(sunrise_house, actor=manager_mo, level=2, reason="Better")
     concern.propose(sunrise_house, actor=manager_mo, level=2, reason="Rating now Good")
     assert ConcernLevel.objects.get(pk=sunrise_house.pk).proposed_level == 2
@@ -120,26 +127,29 @@ def test_a_move_between_1_and_2_is_not_proposed(sunrise_house, manager_maya):
 
 
 def test_a_level_1_service_can_be_proposed_straight_to_level_3(
-    sunrise_house, manager_maya, manager_mo
+    sunrise_house, manager_maya, manager_mo, board_bea
 ):
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Closure threatened")
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
     concern.approve(sunrise_house, actor=manager_mo)
     assert _level(sunrise_house) == 3
 
 
-def test_a_second_manager_may_not_approve_with_a_reason(sunrise_house, manager_maya, manager_mo):
+def test_the_board_may_not_approve_it(sunrise_house, manager_maya, manager_mo, board_bea):
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate rating")
-    with pytest.raises(NotNow, match="Say why the move is not approved"):
+    with pytest.raises(NotNow, match="board has not decided not to approve"):
         concern.reject(sunrise_house, actor=manager_mo, reason="")
-    with pytest.raises(Forbidden, match="Nobody approves their own proposal"):
-        concern.reject(sunrise_house, actor=manager_maya, reason="Changed my mind")
+    board_decides_concern(sunrise_house, "reject", bea=board_bea, maya=manager_maya)
+    # A decision not to approve does not approve.
+    with pytest.raises(NotNow, match="board has not decided to approve"):
+        concern.approve(sunrise_house, actor=manager_mo)
     decision = concern.reject(sunrise_house, actor=manager_mo, reason="Improving already")
     assert (decision.kind, decision.from_level, decision.to_level) == (
         DecisionKind.NOT_APPROVED,
         1,
         3,
     )
-    assert decision.comment == "Improving already"
+    assert decision.comment.endswith("\nImproving already")
     row = ConcernLevel.objects.get(pk=sunrise_house.pk)
     assert (row.level, row.proposed_level) == (1, None)
     with pytest.raises(NotNow, match="No move is proposed"):
@@ -173,12 +183,13 @@ def test_a_decision_accepts_the_suggestion_it_names(sunrise_house, manager_maya)
 
 
 def test_a_decision_to_the_suggested_level_accepts_it_even_unnamed(
-    sunrise_house, manager_maya, manager_mo
+    sunrise_house, manager_maya, manager_mo, board_bea
 ):
     suggestion = waiting_suggestion(sunrise_house, 3)
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate")
     suggestion.refresh_from_db()
-    assert suggestion.status == SuggestionStatus.WAITING  # until the second manager approves
+    assert suggestion.status == SuggestionStatus.WAITING  # until the board approves
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
     decision = concern.approve(sunrise_house, actor=manager_mo)
     suggestion.refresh_from_db()
     assert suggestion.status == SuggestionStatus.ACCEPTED
@@ -221,7 +232,7 @@ def test_dismissing_a_suggestion_needs_a_manager_and_a_reason(
 
 
 def test_pages_are_offered_the_steps_each_manager_may_take(
-    sunrise_house, manager_maya, manager_mo, officer_olivia
+    sunrise_house, manager_maya, manager_mo, officer_olivia, board_bea
 ):
     def offered(user):
         row = concern.concern_of(sunrise_house)
@@ -232,7 +243,30 @@ def test_pages_are_offered_the_steps_each_manager_may_take(
     concern.propose(sunrise_house, actor=manager_maya, level=3, reason="Inadequate")
     sunrise_house.refresh_from_db()
     assert offered(manager_maya) == ["withdraw"]
-    assert offered(manager_mo) == ["approve", "reject"]
+    assert offered(manager_mo) == []  # the board decides first
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
+    assert offered(manager_mo) == ["approve"]
+    assert offered(manager_maya) == ["approve", "withdraw"]
+
+
+def test_a_decision_about_an_earlier_proposal_does_not_count(
+    sunrise_house, manager_maya, manager_mo, board_bea
+):
+    """The board approved a proposal that was then withdrawn: the next proposal, made after the
+    meeting, needs a decision of its own."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    concern.propose(sunrise_house, actor=manager_maya, level=3, reason="x", today=today)
+    board_decides_concern(sunrise_house, "approve", bea=board_bea, maya=manager_maya)
+    concern.withdraw(sunrise_house, actor=manager_maya)
+    concern.propose(
+        sunrise_house, actor=manager_maya, level=3, reason="y", today=today + timedelta(days=1)
+    )
+    with pytest.raises(NotNow, match="board has not decided"):
+        concern.approve(sunrise_house, actor=manager_mo, today=today + timedelta(days=1))
 
 
 def test_every_table_names_a_known_state_for_each_of_its_steps():

@@ -243,3 +243,34 @@ def test_the_list_page(client_for, sunrise_house, officer_olivia, partner_pia):
 
 
 __all__ = ["QUORATE", "date", "held_meeting"]
+
+
+def test_the_home_page_lists_what_is_under_way_and_the_appeals_waiting(
+    client_for, sunrise_house, officer_olivia, manager_maya, manager_mo, board_bea, provider_pat
+):
+    revocation = with_board(sunrise_house, officer_olivia)
+    page = client_for(officer_olivia).get("/").content.decode()
+    assert "with the board for a decision" in page and revocation.get_absolute_url() in page
+    board_decides(revocation, "revoke", bea=board_bea, maya=manager_maya)
+    services.revoke(revocation, actor=manager_maya, **PLANS)
+    services.appeal(revocation, actor=provider_pat, text="Closed")
+    assert "appeal against the revocation" in client_for(manager_mo).get("/").content.decode()
+    # Maya revoked: someone else decides the appeal.
+    assert "appeal against the revocation" not in client_for(manager_maya).get("/").content.decode()
+
+
+def test_the_api_puts_it_on_an_agenda(
+    api_for, sunrise_house, officer_olivia, manager_maya, board_bea
+):
+    from escalation import board_services
+
+    revocation = with_board(sunrise_house, officer_olivia)
+    planned = board_services.arrange(
+        actor=manager_maya, starts_at=timezone.now() + timezone.timedelta(days=5), place="R1"
+    )
+    url = reverse("api:revocation-add-to-agenda", args=[revocation.pk])
+    assert api_for(officer_olivia).post(url, {"meeting": planned.pk}).status_code == 403
+    assert api_for(board_bea).post(url, {"meeting": planned.pk}).status_code == 200
+    again = api_for(manager_maya).post(url, {"meeting": planned.pk})
+    assert again.status_code == 409 and "agenda already" in again.json()["detail"]
+    assert planned.agenda.get().subject == revocation

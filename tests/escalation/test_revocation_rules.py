@@ -355,3 +355,47 @@ def test_provider_users_see_only_what_the_board_decided(
     services.revoke(revocation, actor=manager_maya, **PLANS)
     assert list(Revocation.objects.visible_to(provider_pat)) == [revocation]
     assert not Revocation.objects.visible_to(provider_quinn).exists()
+
+
+def test_the_board_pack_carries_the_revocations_papers(
+    sunrise_house, officer_olivia, board_bea, manager_maya
+):
+    from escalation import board_pack
+
+    revocation = with_board(sunrise_house, officer_olivia)
+    meeting = board_decides(revocation, "revoke", bea=board_bea, maya=manager_maya)
+    text = str(board_pack.compose(meeting))
+    assert "Sunrise House (Sunrise Care Ltd): revocation" in text
+    assert "Suspension since March; improvement plan failed in June." in text
+    assert "Meeting with the provider" in text
+
+
+def test_a_suspension_lifted_meanwhile_neither_reopens_nor_is_restored(
+    sunrise_house, officer_olivia, board_bea, manager_maya, manager_mo, provider_pat
+):
+    from escalation import services as suspensions
+
+    suspension = suspensions.propose(
+        sunrise_house,
+        actor=officer_olivia,
+        restriction="restricted_placements",
+        restriction_details="No dementia placements",
+        reasons=["safeguarding_enquiry"],
+        actions_required="Close the enquiry.",
+    )
+    suspensions.approve(suspension, actor=manager_mo)
+    revocation = with_board(sunrise_house, officer_olivia)
+    board_decides(revocation, "revoke", bea=board_bea, maya=manager_maya)
+    services.revoke(revocation, actor=manager_maya, **PLANS)
+    revocation.refresh_from_db()
+    assert revocation.previous_status == CommissioningStatus.RESTRICTED
+    # Lifting the suspension of a revoked service does not open it to placements.
+    suspensions.propose_lift(suspension, actor=officer_olivia, reason="Enquiry closed")
+    suspensions.approve_lift(suspension, actor=manager_maya)
+    sunrise_house.refresh_from_db()
+    assert sunrise_house.commissioning_status == CommissioningStatus.DECOMMISSIONED
+    # Upheld, the appeal gives the status the service has without the revocation: open now.
+    appeal = services.appeal(revocation, actor=provider_pat, text="Closed")
+    services.decide_appeal(appeal, actor=manager_mo, outcome="upheld", reason="Closed.")
+    sunrise_house.refresh_from_db()
+    assert sunrise_house.commissioning_status == CommissioningStatus.OPEN

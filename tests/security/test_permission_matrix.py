@@ -346,6 +346,14 @@ def _api_revocations() -> list[Row]:
             scope="staff_only",
         ),
         post(
+            "revocation add-to-agenda",
+            "api:revocation-add-to-agenda",
+            MANAGERS | {BOARD},
+            "revocation_with_board",
+            scope="staff_only",
+            data=lambda o: {"meeting": o["board_planned"]},
+        ),
+        post(
             "revocation decide-appeal",
             "api:revocation-decide-appeal",
             MANAGERS,
@@ -506,6 +514,7 @@ def _memo_pages() -> list[Row]:
 CONCERN_STEPS = {
     "decide": ("service", {"level": 2, "reason": "Two serious complaints"}),
     "propose": ("service", {"level": 3, "reason": "Rated Inadequate"}),
+    # Recording the board's decision (world_revocation: the board decided both ways).
     "approve": ("concern_proposed", {}),
     "reject": ("concern_proposed", {"reason": "Improving already"}),
     "withdraw": ("concern_mine", {}),
@@ -525,6 +534,15 @@ def _concern_steps() -> list[Row]:
         "suggestion",
         step="dismiss",
         data=body({"reason": "The rating is under appeal"}),
+    )
+    # The move proposed goes on a planned board meeting's agenda: the board decides it.
+    rows += page_and_post(
+        "concern level agenda",
+        "concern:agenda",
+        MANAGERS | {BOARD},
+        "concern_proposed",
+        scope="staff_only",
+        data=lambda o: {"meeting": o["board_planned"]},
     )
     return rows
 
@@ -1336,6 +1354,13 @@ API: list[Row] = [
         post(f"concern level {step}", f"api:concern-level-{step}", MANAGERS, on, data=body(data))
         for step, (on, data) in CONCERN_STEPS.items()
     ],
+    post(
+        "concern level add-to-agenda",
+        "api:concern-level-add-to-agenda",
+        MANAGERS | {BOARD},
+        "concern_proposed",
+        data=lambda o: {"meeting": o["board_planned"]},
+    ),
     get("concern suggestions list", "api:concern-suggestion-list", STAFF_READERS),
     get("concern suggestion detail", "api:concern-suggestion-detail", STAFF_READERS, "suggestion"),
     post(

@@ -1,17 +1,16 @@
 """The permission matrix's revocations, for one organisation: one in each state a step starts
 from, each on a service of its own (one open revocation per service). The board (the members
-seated by ``world_board``) decided about them at a quorate meeting held two days ago; Mo
-revoked, so Maya may decide the appeal. Returned as ids, by name."""
+seated by ``world_board``) decided about them at a quorate meeting held today; Mo revoked, so
+Maya may decide the appeal. The same meeting decided both ways about the move to level 3 Mo
+proposed (``world_concern``'s "concern_proposed"), so that recording either is possible."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 
-from escalation import board_services
+from escalation import board, board_services
 from escalation import revocation_services as revocations
-from escalation.models import BoardMember
+from escalation.models import BoardMember, ConcernLevel
 from tests.escalation.board_support import QUORATE, held_meeting
 from tests.escalation.revocation_support import PLANS, with_board
 from tests.factories import ServiceFactory
@@ -59,7 +58,8 @@ def revocation_objects(world: dict, provider_users: dict, *, olivia, maya, mo) -
         members,
         QUORATE,
         by=maya,
-        day=timezone.localdate() - timedelta(days=2),
+        day=timezone.localdate(),
+        hour=11,
         subjects=subjects,
     )
     for item in meeting.agenda.all():
@@ -67,6 +67,12 @@ def revocation_objects(world: dict, provider_users: dict, *, olivia, maya, mo) -
         board_services.decide(
             meeting, item=item, outcome=outcomes[name], reason="Systematic", actor=maya
         )
+    for which in ORGANISATIONS:
+        proposal = ConcernLevel.objects.get(pk=world[which]["concern_proposed"])
+        for outcome in ("approve", "reject"):
+            board.record_decision(
+                meeting, subject=proposal, outcome=outcome, reason="Agreed", actor=maya
+            )
     for which in ORGANISATIONS:
         own = made[which]
         for name in ("revoked", "appealed"):

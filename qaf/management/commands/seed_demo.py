@@ -19,6 +19,7 @@ from escalation.demo_board import seed_board
 from escalation.demo_cases import seed_cases
 from escalation.demo_memo import seed_memo
 from escalation.demo_qim import seed_qims
+from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
@@ -43,6 +44,8 @@ STEPS = [
     seed_cases,
     # Their Quality Improvement Meetings (after the cases).
     seed_qims,
+    # A revocation with the board (on the next meeting's agenda) and one revoked, appealed.
+    seed_revocations,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
