@@ -284,6 +284,11 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "escalation.models.board.MeetingStatus",
         "MemberKindEnum": "escalation.models.board.MemberKind",
         "BoardRoleEnum": "escalation.models.board.BoardRole",
+        "EscalationStageEnum": "escalation.models.case.Stage",
+        "SuspensionReasonEnum": "escalation.models.suspension.SuspensionReason",
+        "RevocationReasonEnum": "escalation.models.revocation.RevocationReason",
+        # The decision on an appeal, against a suspension or a revocation alike.
+        "AppealOutcomeEnum": ["upheld", "refused"],
     },
 }
 
