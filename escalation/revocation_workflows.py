@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from escalation import appeals
 from escalation.board import decision_for, use_decision
 from escalation.models import (
     MeetingOutcome,
@@ -44,26 +45,19 @@ from escalation.models import (
     RevocationStatus,
 )
 from escalation.models.revocation import UNDECIDED
-from escalation.workflows import _outcome_chosen, _set_commissioning_status, _text
+from escalation.workflows import _set_commissioning_status, _text
 from providers.models import CommissioningStatus
 from qaf.workflow import Step, Transition, Workflow
 
 R = RevocationStatus
 A = RevocationAppealStatus
-MANAGERS_ONLY = "Only a quality manager changes a service's commissioning status."
+MANAGERS_ONLY = appeals.MANAGERS_ONLY
 PROVIDER_ONLY = "Only the provider's own users appeal its revocation."
 CASEWORK_ONLY = "Only quality officers and managers work on revocations."
 REVOKE, DO_NOT_REVOKE = "revoke", "do_not_revoke"
 
 
 # --- Who --------------------------------------------------------------------------------------
-
-
-def _providers_own_user(step: Step):
-    actor = step.actor
-    if actor.is_provider_user and actor.provider_id == step.obj.service.provider_id:
-        return None
-    return PROVIDER_ONLY
 
 
 def _not_the_revoker(step: Step):
@@ -124,10 +118,6 @@ def _plans_written(step: Step):
 
 def _reason_given(step: Step):
     return None if _text(step, "reason") else "Give the reason."
-
-
-def _appeal_written(step: Step):
-    return None if _text(step, "text") else "Say why the revocation should be overturned."
 
 
 # --- Changes and effects ------------------------------------------------------------------------
@@ -237,22 +227,6 @@ def _issue_revocation_letter(step: Step) -> None:
     )
 
 
-def _add_appeal(step: Step) -> None:
-    appeal = RevocationAppeal(
-        revocation=step.obj, text=_text(step, "text"), submitted_by=step.actor
-    )
-    appeal._history_user = step.actor
-    appeal.save()
-    if step.params.get("evidence"):
-        appeal.evidence.set(step.params["evidence"])
-    step.result = appeal
-
-
-def _overturn_if_upheld(step: Step) -> None:
-    if step.obj.status == A.UPHELD:
-        REVOCATION.apply(step.parent, "overturn", actor=step.actor, today=step.today)
-
-
 def _issue_appeal_letter(step: Step) -> None:
     from escalation import letters as kinds
     from qaf import letters
@@ -355,10 +329,10 @@ REVOCATION = Workflow(
             source={R.REVOKED},
             permission="appeal",
             forbidden=PROVIDER_ONLY,
-            who=_providers_own_user,
+            who=appeals.providers_own_user(PROVIDER_ONLY),
             guards=(_no_appeal_yet,),
-            checks=(_appeal_written,),
-            effects=(_add_appeal,),
+            checks=(appeals.appeal_written("Say why the revocation should be overturned."),),
+            effects=(appeals.add_appeal(RevocationAppeal, "revocation"),),
             state_reason=lambda r: "Only a revocation in effect can be appealed.",
             title="Appeal against the revocation",
             label="Appeal",
@@ -377,29 +351,12 @@ REVOCATION = Workflow(
     ],
 )
 
-REVOCATION_APPEAL = Workflow(
+REVOCATION_APPEAL = appeals.appeal_workflow(
     RevocationAppeal,
     name="revocation appeal",
     policy_model="escalation.revocation",
     parent="revocation",
-    forbidden=MANAGERS_ONLY,
-    tags={A.PENDING: "yellow", A.UPHELD: "green", A.REFUSED: "red"},
-    transitions=[
-        Transition(
-            "decide",
-            source={A.PENDING},
-            target=lambda step: step.params["outcome"],
-            permission="change_commissioning_status",
-            who=_not_the_revoker,
-            checks=(_outcome_chosen,),
-            changes=lambda step: {
-                "decided_by": step.actor,
-                "decided_on": step.today,
-                "decision_reason": _text(step, "reason"),
-            },
-            effects=(_overturn_if_upheld, _issue_appeal_letter),
-            state_reason=lambda appeal: "This appeal has been decided already.",
-            title="Decide the appeal",
-        ),
-    ],
+    who=_not_the_revoker,
+    overturn=lambda: REVOCATION,
+    letter=_issue_appeal_letter,
 )

@@ -10,6 +10,7 @@ appeal set it back to open.
 
 from __future__ import annotations
 
+from escalation import appeals
 from escalation.models import (
     IN_FORCE,
     Appeal,
@@ -23,7 +24,7 @@ from qaf.models import record_update
 from qaf.workflow import Step, Transition, Workflow
 
 S = SuspensionStatus
-MANAGERS_ONLY = "Only a quality manager changes a service's commissioning status."
+MANAGERS_ONLY = appeals.MANAGERS_ONLY
 PROVIDER_ONLY = "Only the provider's own users appeal its suspension."
 # Source 000 §8: "The provider can appeal the suspension by writing to the Commercial and Quality
 # Assurance Manager for review" (or in the portal).
@@ -60,13 +61,6 @@ def _not_the_approver(step: Step):
     return None
 
 
-def _providers_own_user(step: Step):
-    actor = step.actor
-    if actor.is_provider_user and actor.provider_id == step.obj.service.provider_id:
-        return None
-    return PROVIDER_ONLY
-
-
 # --- Guards and checks --------------------------------------------------------------------------
 
 
@@ -93,18 +87,6 @@ def _reason_for_not_lifting(step: Step):
 def _no_appeal_waiting(step: Step):
     if step.facts["appeal_waiting"]:
         return "An appeal against this suspension is already waiting for a decision."
-    return None
-
-
-def _appeal_written(step: Step):
-    return None if _text(step, "text") else "Say why the suspension should end."
-
-
-def _outcome_chosen(step: Step):
-    if step.params.get("outcome") not in (AppealStatus.UPHELD, AppealStatus.REFUSED):
-        return "Choose whether the appeal is upheld or refused."
-    if not _text(step, "reason"):
-        return "Give the reason for the decision."
     return None
 
 
@@ -189,20 +171,6 @@ def _issue_lifting_letter(step: Step) -> None:
             "approved_by_title": step.actor.job_title,
         },
     )
-
-
-def _add_appeal(step: Step) -> None:
-    appeal = Appeal(suspension=step.obj, text=_text(step, "text"), submitted_by=step.actor)
-    appeal._history_user = step.actor
-    appeal.save()
-    if step.params.get("evidence"):
-        appeal.evidence.set(step.params["evidence"])
-    step.result = appeal
-
-
-def _overturn_if_upheld(step: Step) -> None:
-    if step.obj.status == AppealStatus.UPHELD:
-        SUSPENSION.apply(step.parent, "overturn", actor=step.actor, today=step.today)
 
 
 def _issue_appeal_letter(step: Step) -> None:
@@ -334,10 +302,10 @@ SUSPENSION = Workflow(
             source=IN_FORCE,
             permission="appeal",
             forbidden=PROVIDER_ONLY,
-            who=_providers_own_user,
+            who=appeals.providers_own_user(PROVIDER_ONLY),
             guards=(_no_appeal_waiting,),
-            checks=(_appeal_written,),
-            effects=(_add_appeal,),
+            checks=(appeals.appeal_written("Say why the suspension should end."),),
+            effects=(appeals.add_appeal(Appeal, "suspension"),),
             state_reason=lambda s: "Only a suspension in force can be appealed.",
             title="Appeal against the suspension",
             label="Appeal",
@@ -356,33 +324,12 @@ SUSPENSION = Workflow(
     ],
 )
 
-APPEAL = Workflow(
+APPEAL = appeals.appeal_workflow(
     Appeal,
     name="appeal",
     policy_model="escalation.suspension",
     parent="suspension",
-    forbidden=MANAGERS_ONLY,
-    tags={
-        AppealStatus.PENDING: "yellow",
-        AppealStatus.UPHELD: "green",
-        AppealStatus.REFUSED: "red",
-    },
-    transitions=[
-        Transition(
-            "decide",
-            source={AppealStatus.PENDING},
-            target=lambda step: step.params["outcome"],
-            permission="change_commissioning_status",
-            who=_not_the_approver,
-            checks=(_outcome_chosen,),
-            changes=lambda step: {
-                "decided_by": step.actor,
-                "decided_on": step.today,
-                "decision_reason": _text(step, "reason"),
-            },
-            effects=(_overturn_if_upheld, _issue_appeal_letter),
-            state_reason=lambda appeal: "This appeal has been decided already.",
-            title="Decide the appeal",
-        ),
-    ],
+    who=_not_the_approver,
+    overturn=lambda: SUSPENSION,
+    letter=_issue_appeal_letter,
 )
