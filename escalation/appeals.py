@@ -9,6 +9,8 @@ issues its own letter saying which.
     APPEAL = appeal_workflow(Appeal, name=..., policy_model=..., parent="suspension",
                              who=_not_the_approver, overturn=lambda: SUSPENSION,
                              letter=_issue_appeal_letter)
+
+and ``step_page``: a step of either from its page, the appeal's upload in the step's transaction.
 """
 
 from __future__ import annotations
@@ -109,3 +111,46 @@ def appeal_workflow(
             ),
         ],
     )
+
+
+def step_page(request, obj, step: str, *, workflow: Workflow, forms: dict, services, appeal_form):
+    """A step of a suspension or a revocation from its page: the role (403), the step's form,
+    and on a valid POST the step itself, in one transaction with the appeal's new upload (a
+    refused step leaves nothing behind). Returns ``(form, refusal, redirect)``: the redirect
+    when the step was taken, else the form to show with its errors and the reason the step
+    cannot be taken now (``refusal``, or None)."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from django.shortcuts import redirect
+
+    from qaf.files import UploadRefused
+    from qaf.workflow import Forbidden, WorkflowError
+
+    refusal = workflow.refusal(obj, step, request.user)
+    if isinstance(refusal, Forbidden):
+        raise PermissionDenied(refusal.reason)
+    form_class = forms[step]
+    data = request.POST if request.method == "POST" else None
+    kwargs = {"provider_id": obj.service.provider_id} if form_class is appeal_form else {}
+    form = form_class(data, request.FILES or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                if step == "appeal":
+                    files = form.attached(provider=obj.service.provider, actor=request.user)
+                    services.appeal(
+                        obj, actor=request.user, text=form.cleaned_data["text"], evidence=files
+                    )
+                else:
+                    services.take_step(obj, step, actor=request.user, **form.cleaned_data)
+        except UploadRefused as exc:
+            form.add_error("file", exc.reason)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.reason) from exc
+        except WorkflowError as exc:
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, f"Done: {workflow.transitions[step].title.lower()}")
+            return form, refusal, redirect(obj)
+    return form, refusal, None

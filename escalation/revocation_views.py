@@ -16,11 +16,10 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from escalation import board
+from escalation import appeals, board
 from escalation import revocation_services as services
 from escalation.agenda_views import agenda_items, check_arranger, put_on_agenda
 from escalation.models import (
@@ -44,7 +43,6 @@ from providers.filters import ScopedFilterSet, _checkboxes
 from providers.models import Service
 from providers.tables import DateColumn
 from qaf.exports import field, iso_date, model_fields, person_field
-from qaf.files import UploadRefused
 from qaf.forms import add_model_errors
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document
@@ -233,40 +231,17 @@ def step(request, pk: int, step: str):
     if not can(request.user, t.permission, Revocation):
         raise PermissionDenied(t.forbidden or REVOCATION.forbidden)
     revocation = _revocation_for(request, pk)
-    refusal = REVOCATION.refusal(revocation, step, request.user)
-    if isinstance(refusal, Forbidden):
-        raise PermissionDenied(refusal.reason)
-    form_class = FORMS[step]
-    data = request.POST if request.method == "POST" else None
-    kwargs = (
-        {"provider_id": revocation.service.provider_id}
-        if form_class is RevocationAppealForm
-        else {}
+    form, refusal, done = appeals.step_page(
+        request,
+        revocation,
+        step,
+        workflow=REVOCATION,
+        forms=FORMS,
+        services=services,
+        appeal_form=RevocationAppealForm,
     )
-    form = form_class(data, request.FILES or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # One transaction: a refused step leaves nothing behind, not even a new upload.
-            with transaction.atomic():
-                if step == "appeal":
-                    files = form.attached(provider=revocation.service.provider, actor=request.user)
-                    services.appeal(
-                        revocation,
-                        actor=request.user,
-                        text=form.cleaned_data["text"],
-                        evidence=files,
-                    )
-                else:
-                    services.take_step(revocation, step, actor=request.user, **form.cleaned_data)
-        except UploadRefused as exc:
-            form.add_error("file", exc.reason)
-        except Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except WorkflowError as exc:
-            form.add_error(None, exc.reason)
-        else:
-            messages.success(request, f"Done: {t.title.lower()}")
-            return redirect(revocation)
+    if done:
+        return done
     return render(
         request,
         "escalation/revocation/step.html",

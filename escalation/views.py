@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from escalation import qim_services, services
+from escalation import appeals, qim_services, services
 from escalation.forms import (
     AppealForm,
     CommentForm,
@@ -27,7 +27,6 @@ from escalation.models import OPEN_STATES, Appeal, Suspension, SuspensionReason
 from escalation.tables import SuspensionFilter, SuspensionTable
 from escalation.workflows import APPEAL, SUSPENSION
 from providers.models import Service
-from qaf.files import UploadRefused
 from qaf.forms import add_model_errors
 from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document
@@ -188,36 +187,17 @@ def suspension_step(request, pk: int, step: str):
     if not can(request.user, t.permission, Suspension):
         raise PermissionDenied(t.forbidden or SUSPENSION.forbidden)
     suspension = _suspension_for(request, pk)
-    refusal = SUSPENSION.refusal(suspension, step, request.user)
-    if isinstance(refusal, Forbidden):
-        raise PermissionDenied(refusal.reason)
-    form_class = FORMS[step]
-    data = request.POST if request.method == "POST" else None
-    kwargs = {"provider_id": suspension.service.provider_id} if form_class is AppealForm else {}
-    form = form_class(data, request.FILES or None, **kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # One transaction: a refused step leaves nothing behind, not even a new upload.
-            with transaction.atomic():
-                if step == "appeal":
-                    files = form.attached(provider=suspension.service.provider, actor=request.user)
-                    services.appeal(
-                        suspension,
-                        actor=request.user,
-                        text=form.cleaned_data["text"],
-                        evidence=files,
-                    )
-                else:
-                    services.take_step(suspension, step, actor=request.user, **form.cleaned_data)
-        except UploadRefused as exc:
-            form.add_error("file", exc.reason)
-        except Forbidden as exc:
-            raise PermissionDenied(exc.reason) from exc
-        except WorkflowError as exc:
-            form.add_error(None, exc.reason)
-        else:
-            messages.success(request, f"Done: {t.title.lower()}")
-            return redirect(suspension)
+    form, refusal, done = appeals.step_page(
+        request,
+        suspension,
+        step,
+        workflow=SUSPENSION,
+        forms=FORMS,
+        services=services,
+        appeal_form=AppealForm,
+    )
+    if done:
+        return done
     return render(
         request,
         "escalation/step.html",
