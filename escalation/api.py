@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from escalation import services
+from escalation.appeals import own_evidence
 from escalation.models import (
     Appeal,
     AppealStatus,
@@ -20,7 +20,6 @@ from escalation.models import (
     Suspension,
     SuspensionReason,
 )
-from providers.evidence import Evidence
 from providers.models import Service
 from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
 from qaf.workflow import NotNow
@@ -227,11 +226,7 @@ class SuspensionViewSet(
         suspension = self.get_object()
         data = SuspensionAppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ids = set(data.validated_data["evidence"])
-        files = list(Evidence.objects.visible_to(request.user).filter(pk__in=ids))
-        if len(files) != len(ids):
-            # Another provider's file and a missing one get the same answer.
-            raise PermissionDenied("Only evidence from your own library can go with an appeal.")
+        files = own_evidence(request.user, data.validated_data["evidence"])
         services.appeal(
             suspension, actor=request.user, text=data.validated_data["text"], evidence=files
         )

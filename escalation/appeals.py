@@ -154,3 +154,17 @@ def step_page(request, obj, step: str, *, workflow: Workflow, forms: dict, servi
             messages.success(request, f"Done: {workflow.transitions[step].title.lower()}")
             return form, refusal, redirect(obj)
     return form, refusal, None
+
+
+def own_evidence(user, ids) -> list:
+    """The files of the appellant's own library with these ids, for an appeal through the API;
+    another provider's file and a missing one get the same answer (403)."""
+    from rest_framework.exceptions import PermissionDenied
+
+    from providers.models import Evidence
+
+    ids = set(ids)
+    files = list(Evidence.objects.visible_to(user).filter(pk__in=ids))
+    if len(files) != len(ids):
+        raise PermissionDenied("Only evidence from your own library can go with an appeal.")
+    return files

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from escalation import board
 from escalation import revocation_services as services
 from escalation.agenda_views import ARRANGERS_ONLY
+from escalation.appeals import own_evidence
 from escalation.models import (
     BoardMeeting,
     MeetingOutcome,
@@ -26,7 +27,6 @@ from escalation.models import (
     RevocationReason,
     RevocationStatus,
 )
-from providers.evidence import Evidence
 from providers.models import Service
 from qaf.api import (
     ModelSerializer,
@@ -270,11 +270,7 @@ class RevocationViewSet(
         revocation = self.get_object()
         data = RevocationAppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ids = set(data.validated_data["evidence"])
-        files = list(Evidence.objects.visible_to(request.user).filter(pk__in=ids))
-        if len(files) != len(ids):
-            # Another provider's file and a missing one get the same answer.
-            raise PermissionDenied("Only evidence from your own library can go with an appeal.")
+        files = own_evidence(request.user, data.validated_data["evidence"])
         services.appeal(
             revocation, actor=request.user, text=data.validated_data["text"], evidence=files
         )
