@@ -113,20 +113,29 @@ def appeal_workflow(
     )
 
 
-def step_page(request, obj, step: str, *, workflow: Workflow, forms: dict, services, appeal_form):
-    """A step of a suspension or a revocation from its page: the role (403), the step's form,
-    and on a valid POST the step itself, in one transaction with the appeal's new upload (a
-    refused step leaves nothing behind). Returns ``(form, refusal, redirect)``: the redirect
-    when the step was taken, else the form to show with its errors and the reason the step
-    cannot be taken now (``refusal``, or None)."""
+def step_page(request, step: str, *, fetch, workflow: Workflow, forms: dict, services, appeal_form):
+    """A step of a suspension or a revocation from its page: a step without a page is 404, the
+    role is checked before the object is fetched (403, then ``fetch()``'s 404, as everywhere:
+    qaf/scoping.py), then the step's form, and on a valid POST the step itself, in one
+    transaction with the appeal's new upload (a refused step leaves nothing behind). Returns
+    ``(obj, transition, form, refusal, redirect)``: the redirect when the step was taken, else
+    the form to show with its errors and the reason the step cannot be taken now (or None)."""
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied
     from django.db import transaction
+    from django.http import Http404
     from django.shortcuts import redirect
 
     from qaf.files import UploadRefused
+    from qaf.scoping import can
     from qaf.workflow import Forbidden, WorkflowError
 
+    t = workflow.transitions.get(step)
+    if t is None or step not in forms:
+        raise Http404("No such step.")
+    if not can(request.user, t.permission, workflow.policy_model):
+        raise PermissionDenied(t.forbidden or workflow.forbidden)
+    obj = fetch()
     refusal = workflow.refusal(obj, step, request.user)
     if isinstance(refusal, Forbidden):
         raise PermissionDenied(refusal.reason)
@@ -151,9 +160,9 @@ def step_page(request, obj, step: str, *, workflow: Workflow, forms: dict, servi
         except WorkflowError as exc:
             form.add_error(None, exc.reason)
         else:
-            messages.success(request, f"Done: {workflow.transitions[step].title.lower()}")
-            return form, refusal, redirect(obj)
-    return form, refusal, None
+            messages.success(request, f"Done: {t.title.lower()}")
+            return obj, t, form, refusal, redirect(obj)
+    return obj, t, form, refusal, None
 
 
 def own_evidence(user, ids) -> list:

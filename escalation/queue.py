@@ -173,6 +173,8 @@ QUEUE_EXPORT = (
 
 
 class MeetingColumn(tables.Column):
+    """A meeting's start, as its day: en-GB on the page, ISO in downloads."""
+
     def render(self, value):
         return date_format(timezone.localtime(value), "j M Y")
 
@@ -251,9 +253,6 @@ class QueueTable(tables.Table):
 
     def value_commissioning_status(self, value):
         return STATUS_LABELS.get(value, value)
-
-    def render_next_meeting(self, value):
-        return date_format(timezone.localtime(value), "j M Y")
 
 
 class QueueFilter(ScopedFilterSet):

@@ -16,7 +16,6 @@ import django_tables2 as tables
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from escalation import appeals, board
@@ -224,17 +223,10 @@ FORMS = {
 
 @login_required
 def step(request, pk: int, step: str):
-    t = REVOCATION.transitions.get(step)
-    if t is None or step not in FORMS:
-        raise Http404("No such step.")
-    # The role first (403), then the scope (404), as everywhere (qaf/scoping.py).
-    if not can(request.user, t.permission, Revocation):
-        raise PermissionDenied(t.forbidden or REVOCATION.forbidden)
-    revocation = _revocation_for(request, pk)
-    form, refusal, done = appeals.step_page(
+    revocation, t, form, refusal, done = appeals.step_page(
         request,
-        revocation,
         step,
+        fetch=lambda: _revocation_for(request, pk),
         workflow=REVOCATION,
         forms=FORMS,
         services=services,

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from escalation import appeals, qim_services, services
@@ -180,17 +179,10 @@ FORMS = {
 
 @login_required
 def suspension_step(request, pk: int, step: str):
-    t = SUSPENSION.transitions.get(step)
-    if t is None or step not in FORMS:
-        raise Http404("No such step.")
-    # The role first (403), then the scope (404), as everywhere (qaf/scoping.py).
-    if not can(request.user, t.permission, Suspension):
-        raise PermissionDenied(t.forbidden or SUSPENSION.forbidden)
-    suspension = _suspension_for(request, pk)
-    form, refusal, done = appeals.step_page(
+    suspension, t, form, refusal, done = appeals.step_page(
         request,
-        suspension,
         step,
+        fetch=lambda: _suspension_for(request, pk),
         workflow=SUSPENSION,
         forms=FORMS,
         services=services,

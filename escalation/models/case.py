@@ -197,7 +197,8 @@ class EscalationCase(VersionedModel):
         return case_papers.clocks(self, today)
 
     def next_deadline(self, today=None):
-        """The earliest running 6-month clock, or None (the escalation queue's column)."""
+        """The earliest running 6-month clock, or None (the queue works out the same in SQL:
+        ``escalation.queue``, from the same ``CLOCK_STAGES``)."""
         from escalation import case_papers
 
         return case_papers.next_deadline(self, today)
