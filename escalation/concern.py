@@ -226,6 +226,8 @@ class ConcernFacts:
     restricted_placements: bool = False  # placing with restrictions, not no new placements
     # Contract default notices served, on the service or provider-wide (any age).
     default_notices: tuple[date, ...] = ()
+    # The due dates of the service's agreed improvement actions past their day and not done.
+    overdue_improvement_actions: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -320,12 +322,37 @@ def default_notices(facts: ConcernFacts, today: date, settings: Settings) -> Tri
     )
 
 
-def overdue_improvement_actions(facts: ConcernFacts, today: date, settings: Settings) -> None:
-    """SPEC §6 names overdue improvement actions as a trigger (source 001 Appendix 2: "little
-    or no progress against service improvement actions" at level 2, "timescales ... not being
-    met" at level 3). Improvement plans do not exist yet, so this finds nothing: when they do,
-    the nightly step gathers the overdue actions and this returns their trigger."""
-    return None
+# An agreed improvement action overdue for longer than this is "timescales for delivering
+# service improvements not being met" (source 001 Appendix 2, level 3).
+IMPROVEMENT_ACTION_LATE_MONTHS = 3
+
+
+def overdue_improvement_actions(
+    facts: ConcernFacts, today: date, settings: Settings
+) -> Trigger | None:
+    """Source 001 Appendix 2: "little or no progress being made against service improvement
+    actions - timescales not achieved" at level 2; "timescales for delivering service
+    improvements not being met" at level 3, which we read as an agreed action overdue for longer
+    than 3 calendar months."""
+    if not facts.overdue_improvement_actions:
+        return None
+    oldest = min(facts.overdue_improvement_actions)
+    count = len(facts.overdue_improvement_actions)
+    what = "An improvement action" if count == 1 else f"{count} improvement actions"
+    verb = "was" if count == 1 else "were"
+    due = f"due {'on' if count == 1 else 'from'} {_day(oldest)}"
+    if today > oldest + relativedelta(months=IMPROVEMENT_ACTION_LATE_MONTHS):
+        return Trigger(
+            "improvement_actions_long_overdue",
+            3,
+            f"{what} of the agreed improvement plan {verb} {due} and not done: overdue for "
+            f"longer than {IMPROVEMENT_ACTION_LATE_MONTHS} months.",
+        )
+    return Trigger(
+        "improvement_actions_overdue",
+        2,
+        f"{what} of the agreed improvement plan {verb} {due} and not done.",
+    )
 
 
 def safeguarding_enquiry(

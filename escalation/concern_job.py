@@ -158,6 +158,10 @@ def evaluate(today: date, settings: dict) -> Iterator[tuple[int, int, Suggestion
         for sid, pk, level, reasons in q["waiting"].iterator(CHUNK)
     )
     dismissed = _Stream((sid, rest) for sid, *rest in q["dismissed"].iterator(CHUNK))
+    # Overdue improvement actions are few (agreed actions past their day): read at once.
+    from escalation.plan_services import overdue_action_dates
+
+    overdue_actions = overdue_action_dates(today)
     for sid, provider_id, status, rating, *key_questions in q["services"].iterator(CHUNK):
         level = levels.get(sid, 1)
         on_service, on_provider = enquiries.get(sid), wide_enquiries.get(provider_id)
@@ -173,6 +177,7 @@ def evaluate(today: date, settings: dict) -> Iterator[tuple[int, int, Suggestion
                 suspension and suspension[1] == Restriction.RESTRICTED_PLACEMENTS
             ),
             default_notices=tuple(notices.get(sid, ())) + tuple(wide_notices.get(provider_id, ())),
+            overdue_improvement_actions=tuple(sorted(overdue_actions.get(sid, ()))),
         )
         result = suggest(facts, today, settings)
         if result.level == level or status == CommissioningStatus.DECOMMISSIONED:

@@ -31,3 +31,8 @@ urlpatterns = [
 from escalation.qim_urls import urlpatterns as qim_patterns  # noqa: E402
 
 urlpatterns += qim_patterns
+
+# Improvement plans (escalation/plan_urls.py).
+from escalation.plan_urls import urlpatterns as plan_patterns  # noqa: E402
+
+urlpatterns += plan_patterns

@@ -176,6 +176,19 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "papers": _STAFF_READERS,
         "export": _STAFF_READERS,
     },
+    # Improvement plans (SPEC §6, source 000 §7): officers and managers ask for them (from a
+    # suggestion, or recording that none is needed), accept or return them, verify and reopen
+    # actions; the provider's own users write them ("owned by the provider"), submit them and
+    # post updates on the agreed actions, and officers and managers may do so for them (a plan
+    # sent by email); every staff role reads them.
+    "escalation.improvementplan": {
+        "view": _EVERYONE,
+        "add": _CASEWORK,
+        "act": _CASEWORK,
+        "draft": _CASEWORK | {PROVIDER},
+        "update": _CASEWORK | {PROVIDER},
+        "export": _STAFF_READERS,
+    },
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from escalation.concern_job import suggest_levels as suggest_concern_levels
+from escalation.plan_services import nightly as plan_nightly
 from providers.models import Service
 from qaf import notifications, policy
 from qaf.models import User
@@ -88,6 +89,7 @@ def run_job(
 
 def nightly_work(today: date) -> dict:
     counts = recompute(today=today, policy=PolicyVersion.current()).as_dict()
+    counts.update(plan_nightly(today))
     counts.update(suggest_concern_levels(today))
     counts.update(notify(today))
     return counts

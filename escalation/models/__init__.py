@@ -110,3 +110,35 @@ __all__ = [
     "SuspensionReason",
     "SuspensionStatus",
 ]
+
+from escalation.models.plan import (  # noqa: E402
+    OPEN_ACTION_STATES,
+    OPEN_PLAN_STATES,
+    WITH_PROVIDER,
+    ImprovementPlan,
+    IssueSource,
+    PlanAction,
+    PlanActionStatus,
+    PlanIssue,
+    PlanStatus,
+    PlanSuggestion,
+    PlanSuggestionStatus,
+    PlanUpdate,
+    TriggerKind,
+)
+
+__all__ += [
+    "OPEN_ACTION_STATES",
+    "OPEN_PLAN_STATES",
+    "WITH_PROVIDER",
+    "ImprovementPlan",
+    "IssueSource",
+    "PlanAction",
+    "PlanActionStatus",
+    "PlanIssue",
+    "PlanStatus",
+    "PlanSuggestion",
+    "PlanSuggestionStatus",
+    "PlanUpdate",
+    "TriggerKind",
+]

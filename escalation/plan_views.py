@@ -1,0 +1,531 @@
+"""Improvement plan pages (SPEC §6; source 000 §7): the list, asking for a plan (or recording
+that none is needed), the plan's page, writing it (the person responsible, issues, actions),
+submitting, returning with comments, accepting, updates on actions, verifying and reopening.
+
+Thin: a form and a call to ``escalation.plan_services``. The role first (403), then the plan in
+the user's scope (404): a provider user never reaches another organisation's plan by any id.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from escalation import plan_documents
+from escalation import plan_services as services
+from escalation.models import (
+    WITH_PROVIDER,
+    ImprovementPlan,
+    PlanAction,
+    PlanIssue,
+    PlanSuggestion,
+    PlanSuggestionStatus,
+)
+from escalation.plan_forms import (
+    STEP_FORMS,
+    ActionForm,
+    IssueForm,
+    NotNeededForm,
+    OpenPlanForm,
+    PlanDetailsForm,
+    ReturnForm,
+    UpdateForm,
+)
+from escalation.plan_tables import PlanFilter, PlanTable, annotate
+from escalation.plan_workflows import ACTION, CASEWORK_ONLY, PLAN, PLAN_WRITERS, POLICY
+from providers.models import Service
+from qaf.concurrency import BadVersion, StaleEdit
+from qaf.files import UploadRefused
+from qaf.generic import ScopedListView, get_scoped_or_404
+from qaf.scoping import can
+
+ROLE_REFUSED = "Your role does not allow this."
+REASONS = {
+    "add": CASEWORK_ONLY,
+    "act": CASEWORK_ONLY,
+    "draft": PLAN_WRITERS,
+    "update": PLAN_WRITERS,
+}
+
+
+def _require(user, action: str) -> None:
+    if not can(user, action, POLICY):
+        raise PermissionDenied(REASONS.get(action, ROLE_REFUSED))
+
+
+def _plan_for(request, pk: int, action: str = "view") -> ImprovementPlan:
+    """The role first (403), then the plan in the user's scope (404)."""
+    _require(request.user, action)
+    plans = ImprovementPlan.objects.visible_to(request.user).select_related(
+        "service__provider", "service__lead_officer", "requested_by", "accepted_by"
+    )
+    return get_object_or_404(plans, pk=pk)
+
+
+def _action_for(request, pk: int, action: str = "view") -> PlanAction:
+    _require(request.user, action)
+    actions = PlanAction.objects.visible_to(request.user).select_related(
+        "plan__service__provider", "issue"
+    )
+    return get_object_or_404(actions, pk=pk)
+
+
+def _refused(error) -> None:
+    if isinstance(error, services.Forbidden):
+        raise PermissionDenied(error.reason)
+
+
+class PlanList(ScopedListView):
+    model = ImprovementPlan
+    table_class = PlanTable
+    filterset_class = PlanFilter
+    select_related = ("service", "service__provider", "requested_by")
+    page_title = "Improvement plans"
+
+    def scoped_queryset(self):
+        return annotate(super().scoped_queryset())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = False  # asked for from a service's page or a suggestion
+        return context
+
+
+plan_list = PlanList.as_view()
+
+
+@login_required
+def plan_open(request, service_pk: int):
+    """Ask for a plan (14 days to submit it), or add the triggers to the service's open plan."""
+    _require(request.user, "add")
+    service = get_scoped_or_404(Service, request.user, service_pk)
+    current = ImprovementPlan.objects.filter(service=service).open().first()
+    waiting = PlanSuggestion.objects.filter(service=service, status=PlanSuggestionStatus.OPEN)
+    initial = {}
+    if request.GET.get("suggestion", "").isdigit():
+        initial["suggestions"] = waiting.filter(pk=int(request.GET["suggestion"]))
+    form = OpenPlanForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        suggestions=waiting,
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if current is not None:
+                services.add_issue(
+                    current,
+                    actor=request.user,
+                    suggestions=data["suggestions"],
+                    text=data["text"],
+                )
+                plan = current
+                messages.success(request, "Added to the open improvement plan.")
+            else:
+                plan = services.open_plan(
+                    service, actor=request.user, suggestions=data["suggestions"], text=data["text"]
+                )
+                messages.success(
+                    request,
+                    f"Improvement plan asked for: the provider submits it by "
+                    f"{plan.submit_due:%-d %B %Y}.",
+                )
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        except ValidationError as exc:
+            status = 400
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            return redirect(plan)
+    return render(
+        request,
+        "escalation/plan/open.html",
+        {"service": service, "form": form, "current": current},
+        status=status,
+    )
+
+
+@login_required
+def suggestion_not_needed(request, pk: int):
+    _require(request.user, "add")
+    suggestion = get_object_or_404(
+        PlanSuggestion.objects.visible_to(request.user).select_related("service__provider"),
+        pk=pk,
+    )
+    form = NotNeededForm(request.POST if request.method == "POST" else None)
+    status = 200
+    refusal = services.SUGGESTION.refusal(suggestion, "not-needed", request.user)
+    _refused(refusal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.not_needed(suggestion, actor=request.user, reason=form.cleaned_data["reason"])
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, "Recorded: no improvement plan is needed.")
+            return redirect(suggestion.service)
+    return render(
+        request,
+        "escalation/plan/not_needed.html",
+        {"suggestion": suggestion, "form": form, "refusal": refusal.reason if refusal else ""},
+        status=status,
+    )
+
+
+@login_required
+def plan_detail(request, pk: int):
+    plan = _plan_for(request, pk)
+    user = request.user
+    today = timezone.localdate()
+    issues = list(plan.issues.select_related("standard", "review").order_by("pk"))
+    actions = list(
+        plan.actions.prefetch_related("updates__evidence", "updates__author").order_by(
+            "due_on", "pk"
+        )
+    )
+    writable = plan.status in WITH_PROVIDER and can(user, "draft", POLICY)
+    for action in actions:
+        action.is_overdue = action.is_overdue(today)
+        action.steps = ACTION.actions_for(action, user, today=today)
+        action.can_edit = writable and not action.agreed
+    for issue in issues:
+        issue.plan_actions = [a for a in actions if a.issue_id == issue.pk]
+    return render(
+        request,
+        "escalation/plan/detail.html",
+        {
+            "plan": plan,
+            "service": plan.service,
+            "issues": issues,
+            "is_provider": user.is_provider_user,
+            "writable": writable,
+            "can_add_issue": PLAN.refusal(plan, "add-issue", user) is None,
+            "submission_overdue": plan.submission_overdue_on(today),
+            "overdue_count": sum(1 for a in actions if a.is_overdue),
+            "next_steps": PLAN.actions_for(plan, user, today=today),
+            "documents": plan_documents.documents_of(plan, user),
+            "history": services.history(plan),
+        },
+    )
+
+
+@login_required
+def plan_edit(request, pk: int):
+    plan = _plan_for(request, pk, "draft")
+    initial = {
+        "version": plan.version,
+        "responsible_person": plan.responsible_person,
+        "consultation": plan.consultation,
+    }
+    form = PlanDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_plan(
+                plan,
+                actor=request.user,
+                version=data["version"],
+                responsible_person=data["responsible_person"],
+                consultation=data["consultation"],
+            )
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        except (StaleEdit, BadVersion) as exc:
+            status = 409
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Plan details saved.")
+            return redirect(plan)
+    return _form_page(request, plan, form, "Plan details", "Save", status)
+
+
+def _form_page(request, plan, form, title, button, status=200, *, intro="", style="primary"):
+    return render(
+        request,
+        "escalation/plan/form.html",
+        {
+            "plan": plan,
+            "service": plan.service,
+            "form": form,
+            "title": title,
+            "button": button,
+            "intro": intro,
+            "style": style,
+        },
+        status=status,
+    )
+
+
+@login_required
+def plan_issue_add(request, pk: int):
+    plan = _plan_for(request, pk, "draft")
+    _refused(PLAN.refusal(plan, "add-issue", request.user))
+    form = IssueForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_issue(plan, actor=request.user, **form.cleaned_data)
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, "Issue added: add its actions.")
+            return redirect(plan)
+    intro = ""
+    if not plan.with_provider:
+        intro = (
+            "The plan goes back to the provider to add the actions for the new issue, and is "
+            "submitted again."
+        )
+    return _form_page(request, plan, form, "Add an issue", "Add the issue", status, intro=intro)
+
+
+@login_required
+def plan_action_add(request, pk: int, issue_pk: int):
+    plan = _plan_for(request, pk, "draft")
+    issue = get_object_or_404(PlanIssue.objects.filter(plan=plan), pk=issue_pk)
+    form = ActionForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.add_action(issue, actor=request.user, **data)
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        except ValidationError as exc:
+            status = 400
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Action added.")
+            return redirect(plan)
+    return _form_page(
+        request, plan, form, "Add an action", "Add the action", status, intro=issue.text
+    )
+
+
+@login_required
+def plan_action_edit(request, pk: int, action_pk: int):
+    plan = _plan_for(request, pk, "draft")
+    action = get_object_or_404(PlanAction.objects.filter(plan=plan), pk=action_pk)
+    initial = {
+        "version": action.version,
+        "what": action.what,
+        "success_measure": action.success_measure,
+        "responsible": action.responsible,
+        "due_on": action.due_on,
+    }
+    form = ActionForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.edit_action(action, actor=request.user, version=version, **data)
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        except (StaleEdit, BadVersion) as exc:
+            status = 409
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            status = 400
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Action saved.")
+            return redirect(plan)
+    return _form_page(request, plan, form, "Change the action", "Save the action", status)
+
+
+@login_required
+def plan_action_delete(request, pk: int, action_pk: int):
+    """Removing an action asks first (GOV.UK: a confirmation before a destructive step)."""
+    plan = _plan_for(request, pk, "draft")
+    action = get_object_or_404(PlanAction.objects.filter(plan=plan), pk=action_pk)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            services.delete_action(action, actor=request.user)
+        except services.WorkflowError as exc:
+            _refused(exc)
+            error, status = exc.reason, 409
+        else:
+            messages.success(request, "Action removed.")
+            return redirect(plan)
+    return render(
+        request,
+        "escalation/plan/delete_action.html",
+        {"plan": plan, "service": plan.service, "action": action, "error": error},
+        status=status,
+    )
+
+
+@login_required
+def plan_return(request, pk: int):
+    plan = _plan_for(request, pk, "act")
+    refusal = PLAN.refusal(plan, "return", request.user)
+    _refused(refusal)
+    actions = list(plan.actions.order_by("issue_id", "due_on", "pk"))
+    form = ReturnForm(request.POST if request.method == "POST" else None, actions=actions)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_plan(
+                plan,
+                actor=request.user,
+                comment=form.cleaned_data["comment"],
+                comments=form.comments(),
+            )
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, "Plan returned to the provider with your comments.")
+            return redirect(plan)
+    intro = (
+        refusal.reason
+        if refusal
+        else ("The provider has 14 days to change the plan and submit it again.")
+    )
+    return _form_page(
+        request,
+        plan,
+        form,
+        "Return the plan with comments",
+        "Return the plan",
+        status,
+        intro=intro,
+        style="warning",
+    )
+
+
+def _step_page(request, obj, plan, workflow, step: str, *, on_done, form_class=None):
+    t = workflow.transitions.get(step)
+    if t is None or not t.title:
+        raise Http404("No such step.")
+    refusal = workflow.refusal(obj, step, request.user)
+    _refused(refusal)
+    form_class = form_class or STEP_FORMS.get(step)
+    form = form_class(request.POST if request.method == "POST" else None) if form_class else None
+    status = 200
+    if request.method == "POST" and (form is None or form.is_valid()):
+        params = dict(form.cleaned_data) if form is not None else {}
+        try:
+            workflow.apply(obj, step, actor=request.user, **params)
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            refusal = exc
+            if form is not None:
+                form.add_error(None, exc.reason)
+        else:
+            messages.success(request, on_done(t))
+            return redirect(plan)
+    return render(
+        request,
+        "escalation/plan/step.html",
+        {
+            "plan": plan,
+            "service": plan.service,
+            "obj": obj,
+            "title": t.title,
+            "button": t.button or t.title,
+            "style": t.style,
+            "form": form,
+            "refusal": refusal.reason if refusal else "",
+        },
+        status=status,
+    )
+
+
+@login_required
+def plan_step(request, pk: int, step: str):
+    t = PLAN.transitions.get(step)
+    if t is None or not t.title:
+        raise Http404("No such step.")
+    plan = _plan_for(request, pk, t.permission)
+    return _step_page(
+        request, plan, plan, PLAN, step, on_done=lambda t: f"Done: {t.title.lower()}."
+    )
+
+
+@login_required
+def plan_action_step(request, pk: int, step: str):
+    t = ACTION.transitions.get(step)
+    if t is None or not t.title:
+        raise Http404("No such step.")
+    action = _action_for(request, pk, t.permission)
+
+    def done(t):
+        action.plan.refresh_from_db()
+        closed = " Every action is verified: the plan is closed." if not action.plan.is_open else ""
+        return f"Done: {t.title.lower()}.{closed}"
+
+    return _step_page(request, action, action.plan, ACTION, step, on_done=done)
+
+
+@login_required
+def plan_action_update(request, pk: int):
+    action = _action_for(request, pk, "update")
+    plan = action.plan
+    refusal = ACTION.refusal(action, "update", request.user)
+    _refused(refusal)
+    provider = plan.service.provider
+    form = UpdateForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        provider_id=provider.pk,
+        initial={"status": action.status if action.status != "not_started" else "in_progress"},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                files = form.attached(provider=provider, actor=request.user)
+                services.post_update(
+                    action,
+                    actor=request.user,
+                    text=data["text"],
+                    status=data["status"],
+                    evidence=files,
+                )
+        except services.WorkflowError as exc:
+            _refused(exc)
+            status = 409
+            form.add_error(None, exc.reason)
+        except UploadRefused as exc:
+            status = 400
+            form.add_error("file", exc.reason)
+        else:
+            messages.success(request, "Update posted.")
+            return redirect(plan)
+    return render(
+        request,
+        "escalation/plan/update.html",
+        {
+            "plan": plan,
+            "service": plan.service,
+            "action": action,
+            "form": form,
+            "refusal": refusal.reason if refusal else "",
+        },
+        status=status,
+    )
