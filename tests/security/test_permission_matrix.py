@@ -906,6 +906,135 @@ def _api_qims() -> list[Row]:
     return rows
 
 
+# Improvement plans (source 000 §7): everyone reads them (a provider user only its own
+# organisation's); officers and managers ask for them, return, accept, verify and close; the
+# provider's own users (and officers and managers) write, submit and update them. Each step on
+# the plan in the state it starts from (tests/security/world_plans.py).
+PLAN_WRITERS = CASEWORK | {PROVIDER}
+
+
+def _plan_action(o: dict) -> dict:
+    return {
+        "what": "Train every nurse in medicines",
+        "success_measure": "Training records complete",
+        "responsible": "The clinical lead",
+        "due_on": f"{timezone.localdate() + timedelta(days=30):%d/%m/%Y}",
+    }
+
+
+PLAN_STEPS = {
+    # step: (the plan, who, the body it succeeds with)
+    "submit": ("plan_draft", PLAN_WRITERS, {}),
+    "accept": ("plan_submitted", CASEWORK, {}),
+    "close": ("plan_closable", CASEWORK, {}),
+}
+PLAN_ACTION_STEPS = {
+    "verify": ("plan_action_done", CASEWORK, {}),
+    "reopen": ("plan_action_done", CASEWORK, {"reason": "The audit was not signed"}),
+}
+
+
+def _plan_pages() -> list[Row]:
+    rows = [
+        get("plan list", "escalation:plan_list"),
+        *[
+            get(
+                f"plan list {fmt} export",
+                "escalation:plan_list",
+                STAFF_READERS,
+                query=f"?_export={fmt}",
+            )
+            for fmt in ("csv", "xlsx")
+        ],
+        *page_and_post(
+            "plan open",
+            "escalation:plan_open",
+            CASEWORK,
+            "service",
+            data=body({"text": "Concerns from the contract meeting"}),
+        ),
+        *page_and_post(
+            "plan suggestion not needed",
+            "escalation:plan_suggestion_not_needed",
+            CASEWORK,
+            "plan_suggestion",
+            data=body({"reason": "The regulator's action plan covers it"}),
+        ),
+        get("draft plan detail", "escalation:plan_detail", on="plan_draft"),
+        get("accepted plan detail", "escalation:plan_detail", on="plan_accepted"),
+        *page_and_post(
+            "plan edit",
+            "escalation:plan_edit",
+            PLAN_WRITERS,
+            "plan_draft",
+            data=body({"responsible_person": "Pat Jones, registered manager"}),
+        ),
+        *page_and_post(
+            "plan issue add",
+            "escalation:plan_issue_add",
+            PLAN_WRITERS,
+            "plan_draft",
+            data=body({"text": "Staff training records missing", "source": "other"}),
+        ),
+        *page_and_post(
+            "plan action add",
+            "escalation:plan_action_add",
+            PLAN_WRITERS,
+            "plan_draft",
+            sub="plan_issue",
+            data=_plan_action,
+        ),
+        *page_and_post(
+            "plan action edit",
+            "escalation:plan_action_edit",
+            PLAN_WRITERS,
+            "plan_draft",
+            sub="plan_draft_action",
+            data=_plan_action,
+        ),
+        *page_and_post(
+            "plan action delete",
+            "escalation:plan_action_delete",
+            PLAN_WRITERS,
+            "plan_draft",
+            sub="plan_draft_action",
+        ),
+        *page_and_post(
+            "plan return",
+            "escalation:plan_return",
+            CASEWORK,
+            "plan_submitted",
+            data=body({"comment": "Make the actions measurable"}),
+        ),
+        # An update reuses a file of the plan's provider's own library.
+        *page_and_post(
+            "plan action update",
+            "escalation:plan_action_update",
+            PLAN_WRITERS,
+            "plan_action_open",
+            data=lambda o: {
+                "status": "in_progress",
+                "text": "The first audit is done",
+                "evidence": [o["evidence"]],
+            },
+        ),
+    ]
+    for step, (on, allowed, data) in PLAN_STEPS.items():
+        rows += page_and_post(
+            f"plan step {step}", "escalation:plan_step", allowed, on, step=step, data=body(data)
+        )
+    for step, (on, allowed, data) in PLAN_ACTION_STEPS.items():
+        rows += page_and_post(
+            f"plan action step {step}",
+            "escalation:plan_action_step",
+            allowed,
+            on,
+            step=step,
+            data=body(data),
+        )
+    return rows
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1192,6 +1321,7 @@ WEB: list[Row] = [
     ],
     *_case_pages(),
     *_qim_pages(),
+    *_plan_pages(),
 ]
 
 

@@ -38,6 +38,7 @@ from tests.security.matrix import ADMIN, BOARD, MANAGER, OFFICER, PARTNER, PROVI
 from tests.security.world_board import board_objects
 from tests.security.world_cases import case_objects
 from tests.security.world_concern import concern_objects
+from tests.security.world_plans import plan_objects
 from tests.security.world_qim import qim_objects
 from tests.security.world_revocation import revocation_objects
 
@@ -233,6 +234,9 @@ def build_world() -> dict:
         maya=maya,
         mo=mo,
     )
+    for ids, user in ((own, users[PROVIDER]), (other, _quinn)):
+        service = Service.objects.get(pk=ids["service"])
+        ids |= plan_objects(service.provider, service, user, olivia=olivia)
     shared = {
         **board_ids,
         "toolkit": kit.pk,
