@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from escalation import board
 from escalation.demo_board import demo_meetings
@@ -16,7 +17,11 @@ from escalation.models import (
     ConcernDecision,
     ConcernLevel,
     ConcernSuggestion,
+    ImprovementPlan,
     MemoIssue,
+    PlanAction,
+    PlanSuggestion,
+    PlanUpdate,
 )
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
@@ -72,6 +77,10 @@ def _snapshot():
             BoardMeeting,
             Attendance,
             Document,
+            ImprovementPlan,
+            PlanAction,
+            PlanUpdate,
+            PlanSuggestion,
         )
     }
 
@@ -210,6 +219,36 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Document.objects.filter(kind="revocation", source_id=revoked.pk).count() == 1
     in_progress = Revocation.objects.get(status="with_board")
     assert meetings["next"].agenda.filter(subject_id=in_progress.pk).exists()
+
+    # Improvement plans in every state, made by their people; the accepted one has updates
+    # with files from the provider's own library and an overdue action; provider_a has one
+    # to work on; suggestions wait for the officers (a review's and a regulator's).
+    plans = ImprovementPlan.objects.select_related("service__provider")
+    assert set(plans.values_list("status", flat=True)) == {
+        "draft",
+        "submitted",
+        "returned",
+        "accepted",
+        "closed",
+    }
+    today = timezone.localdate()
+    assert plans.with_overdue(today).filter(status="draft", submission_overdue=True).exists()
+    accepted = plans.get(status="accepted")
+    assert PlanAction.objects.filter(plan=accepted).overdue(today).exists()
+    with_files = PlanUpdate.objects.filter(action__plan=accepted, evidence__isnull=False)
+    assert with_files.exists()
+    for update in with_files:
+        assert {e.provider_id for e in update.evidence.all()} == {accepted.service.provider_id}
+    assert PlanAction.objects.filter(plan=accepted, status="done").exists()
+    returned = plans.get(status="returned")
+    assert returned.service.provider == a.provider and returned.return_comment
+    assert returned.actions.exclude(return_comment="").exists()
+    assert returned.history.filter(history_user=a).exists()
+    closed = plans.get(status="closed")
+    assert set(closed.actions.values_list("status", flat=True)) == {"verified"}
+    waiting = PlanSuggestion.objects.filter(status="open")
+    assert set(waiting.values_list("kind", flat=True)) == {"review", "regulator"}
+    assert PlanSuggestion.objects.filter(status="not_needed").exists()
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

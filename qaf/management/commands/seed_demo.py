@@ -18,6 +18,7 @@ from escalation import demo_concern
 from escalation.demo_board import seed_board
 from escalation.demo_cases import seed_cases
 from escalation.demo_memo import seed_memo
+from escalation.demo_plans import seed_plans
 from escalation.demo_qim import seed_qims
 from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
@@ -46,6 +47,8 @@ STEPS = [
     seed_qims,
     # A revocation with the board (on the next meeting's agenda) and one revoked, appealed.
     seed_revocations,
+    # Improvement plans in every state (one with an overdue action: before the nightly check).
+    seed_plans,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
