@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 from escalation.models import (
     OPEN_PLAN_STATES,
@@ -77,6 +78,11 @@ notifications.register_kind("plan_submission_overdue", "Improvement plan overdue
 
 def _day(value: date) -> str:
     return date_format(value, "j F Y")
+
+
+def _short(text: str, length: int = 60) -> str:
+    """A text cut to ``length`` characters at most, with an ellipsis when cut."""
+    return Truncator(" ".join(text.split())).chars(length)
 
 
 # --- Suggestions (000 §7 triggers) -------------------------------------------------------------
@@ -578,7 +584,7 @@ def history(plan: ImprovementPlan, limit: int = 200) -> list[dict]:
     last: dict[int, str] = {}
     records = PlanAction.history.filter(plan_id=plan.pk).select_related("history_user")
     for record in records.order_by("history_id"):
-        label = f"Action “{record.what[:60]}”"
+        label = f"Action “{_short(record.what)}”"
         if record.history_type == "+":
             rows.append(
                 {"when": record.history_date, "who": record.history_user, "what": f"{label} added"}
@@ -607,7 +613,7 @@ def history(plan: ImprovementPlan, limit: int = 200) -> list[dict]:
             {
                 "when": record.history_date,
                 "who": record.history_user,
-                "what": f"Issue added: “{record.text[:60]}”",
+                "what": f"Issue added: “{_short(record.text)}”",
             }
         )
     rows.sort(key=lambda r: r["when"], reverse=True)

@@ -52,6 +52,10 @@ class PlanTable(tables.Table):
 
     export_fields = PLAN_EXPORT
 
+    def render_submit_due(self, record, value):
+        # The day matters while the provider writes the plan; after that it is history.
+        return self.base_columns["submit_due"].render(value) if record.with_provider else "—"
+
     def render_overdue(self, record):
         parts = []
         if record.submission_overdue:

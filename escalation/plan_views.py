@@ -350,7 +350,11 @@ def plan_action_edit(request, pk: int, action_pk: int):
         else:
             messages.success(request, "Action saved.")
             return redirect(plan)
-    return _form_page(request, plan, form, "Change the action", "Save the action", status)
+    # A returned plan's comment on this action is what the provider answers by changing it.
+    intro = f"The council's comment: {action.return_comment}" if action.return_comment else ""
+    return _form_page(
+        request, plan, form, "Change the action", "Save the action", status, intro=intro
+    )
 
 
 @login_required
