@@ -529,3 +529,61 @@ def plan_action_update(request, pk: int):
         },
         status=status,
     )
+
+
+# --- What the service page and the home pages show ----------------------------------------------
+
+
+def service_context(service: Service, user) -> dict:
+    """The service page's improvement plan panel: the open plan, the triggers waiting for an
+    officer (staff only), and the earlier plans."""
+    if not can(user, "view", POLICY):
+        return {}
+    today = timezone.localdate()
+    plans = list(
+        ImprovementPlan.objects.visible_to(user)
+        .filter(service=service)
+        .with_overdue(today)
+        .order_by("-requested_on", "-pk")[:10]
+    )
+    current = next((p for p in plans if p.is_open), None)
+    return {
+        "show_plans": True,
+        "current_plan": current,
+        "past_plans": [p for p in plans if not p.is_open],
+        "plan_suggestions": list(services.open_suggestions(user, service))
+        if not user.is_provider_user
+        else [],
+        "can_ask_for_plan": can(user, "add", POLICY),
+    }
+
+
+def home_context(user) -> dict:
+    """The officer's home page: plans suggested, plans waiting for them (submitted, or with an
+    action done to verify) and plans with something overdue; the provider's: its open plans."""
+    if not can(user, "view", POLICY):
+        return {}
+    today = timezone.localdate()
+    plans = ImprovementPlan.objects.visible_to(user).open().with_overdue(today)
+    plans = plans.select_related("service").order_by("submit_due", "pk")
+    if user.is_provider_user:
+        return {"my_plans": list(plans[:20])}
+    if not can(user, "act", POLICY):
+        return {}
+    from django.db.models import Exists, OuterRef, Q
+
+    done = PlanAction.objects.filter(plan=OuterRef("pk"), status="done")
+    waiting = (
+        plans.annotate(to_verify=Exists(done))
+        .filter(
+            Q(status="submitted")
+            | Q(to_verify=True)
+            | Q(submission_overdue=True)
+            | Q(overdue_actions=True)
+        )
+        .filter(Q(service__lead_officer=user) | Q(requested_by=user))
+    )
+    return {
+        "plan_suggestions": list(services.open_suggestions(user)[:20]),
+        "plans_waiting": list(waiting[:20]),
+    }
