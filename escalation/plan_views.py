@@ -36,7 +36,13 @@ from escalation.plan_forms import (
     ReturnForm,
     UpdateForm,
 )
-from escalation.plan_tables import PlanFilter, PlanTable, annotate
+from escalation.plan_tables import (
+    PlanFilter,
+    PlanTable,
+    SuggestionFilter,
+    SuggestionTable,
+    annotate,
+)
 from escalation.plan_workflows import ACTION, CASEWORK_ONLY, PLAN, PLAN_WRITERS, POLICY
 from providers.models import Service
 from qaf.concurrency import BadVersion, StaleEdit
@@ -97,6 +103,29 @@ class PlanList(ScopedListView):
 
 
 plan_list = PlanList.as_view()
+
+
+class SuggestionList(ScopedListView):
+    """The triggers waiting for an officer's decision, across the council (000 §7)."""
+
+    model = PlanSuggestion
+    policy_model = POLICY
+    permission_action = "add"
+    table_class = SuggestionTable
+    filterset_class = SuggestionFilter
+    select_related = ("service", "service__provider", "review")
+    page_title = "Improvement plans suggested"
+
+    def scoped_queryset(self):
+        return super().scoped_queryset().filter(status=PlanSuggestionStatus.OPEN)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = False
+        return context
+
+
+suggestion_list = SuggestionList.as_view()
 
 
 @login_required
@@ -583,7 +612,10 @@ def home_context(user) -> dict:
         )
         .filter(Q(service__lead_officer=user) | Q(requested_by=user))
     )
+    suggestions = services.open_suggestions(user)
+    mine = suggestions.filter(service__lead_officer=user)
     return {
-        "plan_suggestions": list(services.open_suggestions(user)[:20]),
+        "plan_suggestions": list(mine[:10]),
+        "plan_suggestions_count": suggestions.count(),
         "plans_waiting": list(waiting[:20]),
     }
