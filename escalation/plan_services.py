@@ -306,7 +306,7 @@ def edit_plan(
     plan: ImprovementPlan,
     *,
     actor: User,
-    version: object,
+    version: object = None,
     responsible_person: str,
     consultation: str = "",
 ) -> ImprovementPlan:

@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django import forms
 from django.utils import timezone
 
-from escalation.models import ImprovementPlan, PlanStatus
+from escalation.models import ImprovementPlan, PlanStatus, PlanSuggestion, TriggerKind
 from providers.filters import ScopedFilterSet, _checkboxes
 from providers.tables import DateColumn
 from qaf.exports import field, iso_date, model_fields, person_field, yes_no
@@ -91,3 +91,55 @@ def models_overdue():
 
 def annotate(queryset):
     return queryset.with_overdue(timezone.localdate())
+
+
+SUGGESTION_EXPORT = (
+    field("service", "service__name"),
+    field("provider", "service__provider__name"),
+    field("kind"),
+    field("rating"),
+    field("arose_on", convert=iso_date),
+    field("status"),
+)
+
+
+class SuggestionTable(tables.Table):
+    service = tables.Column(
+        linkify=lambda record: record.service.get_absolute_url() + "#improvement-plan",
+        order_by=("service__name",),
+    )
+    provider = tables.Column(accessor="service__provider__name", verbose_name="Provider")
+    trigger = tables.Column(empty_values=(), orderable=False, verbose_name="Why")
+    arose_on = DateColumn(verbose_name="Since")
+    decide = tables.TemplateColumn(
+        template_name="escalation/plan/_suggestion_actions.html",
+        orderable=False,
+        verbose_name="Decide",
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = PlanSuggestion
+        fields = ["service", "provider", "trigger", "arose_on", "decide"]
+        empty_text = "No improvement plan is waiting to be asked for."
+
+    export_fields = SUGGESTION_EXPORT
+
+    def render_trigger(self, record):
+        return record.describe()
+
+
+class SuggestionFilter(ScopedFilterSet):
+    kind = df.ChoiceFilter(choices=TriggerKind.choices, empty_label="Any", label="Trigger")
+    mine = df.BooleanFilter(
+        method="filter_mine", label="Only my caseload", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = PlanSuggestion
+        fields = ["kind", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(service__lead_officer=self.request.user)

@@ -6,6 +6,7 @@ from escalation import plan_views as views
 
 urlpatterns = [
     path("improvement-plans/", views.plan_list, name="plan_list"),
+    path("improvement-plans/suggested/", views.suggestion_list, name="plan_suggestion_list"),
     path("services/<int:service_pk>/improvement-plan/new/", views.plan_open, name="plan_open"),
     path(
         "plan-suggestions/<int:pk>/not-needed/",

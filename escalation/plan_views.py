@@ -36,7 +36,13 @@ from escalation.plan_forms import (
     ReturnForm,
     UpdateForm,
 )
-from escalation.plan_tables import PlanFilter, PlanTable, annotate
+from escalation.plan_tables import (
+    PlanFilter,
+    PlanTable,
+    SuggestionFilter,
+    SuggestionTable,
+    annotate,
+)
 from escalation.plan_workflows import ACTION, CASEWORK_ONLY, PLAN, PLAN_WRITERS, POLICY
 from providers.models import Service
 from qaf.concurrency import BadVersion, StaleEdit
@@ -97,6 +103,29 @@ class PlanList(ScopedListView):
 
 
 plan_list = PlanList.as_view()
+
+
+class SuggestionList(ScopedListView):
+    """The triggers waiting for an officer's decision, across the council (000 §7)."""
+
+    model = PlanSuggestion
+    policy_model = POLICY
+    permission_action = "add"
+    table_class = SuggestionTable
+    filterset_class = SuggestionFilter
+    select_related = ("service", "service__provider", "review")
+    page_title = "Improvement plans suggested"
+
+    def scoped_queryset(self):
+        return super().scoped_queryset().filter(status=PlanSuggestionStatus.OPEN)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = False
+        return context
+
+
+suggestion_list = SuggestionList.as_view()
 
 
 @login_required
@@ -533,3 +562,64 @@ def plan_action_update(request, pk: int):
         },
         status=status,
     )
+
+
+# --- What the service page and the home pages show ----------------------------------------------
+
+
+def service_context(service: Service, user) -> dict:
+    """The service page's improvement plan panel: the open plan, the triggers waiting for an
+    officer (staff only), and the earlier plans."""
+    if not can(user, "view", POLICY):
+        return {}
+    today = timezone.localdate()
+    plans = list(
+        ImprovementPlan.objects.visible_to(user)
+        .filter(service=service)
+        .with_overdue(today)
+        .order_by("-requested_on", "-pk")[:10]
+    )
+    current = next((p for p in plans if p.is_open), None)
+    return {
+        "show_plans": True,
+        "current_plan": current,
+        "past_plans": [p for p in plans if not p.is_open],
+        "plan_suggestions": list(services.open_suggestions(user, service))
+        if not user.is_provider_user
+        else [],
+        "can_ask_for_plan": can(user, "add", POLICY),
+    }
+
+
+def home_context(user) -> dict:
+    """The officer's home page: plans suggested, plans waiting for them (submitted, or with an
+    action done to verify) and plans with something overdue; the provider's: its open plans."""
+    if not can(user, "view", POLICY):
+        return {}
+    today = timezone.localdate()
+    plans = ImprovementPlan.objects.visible_to(user).open().with_overdue(today)
+    plans = plans.select_related("service").order_by("submit_due", "pk")
+    if user.is_provider_user:
+        return {"my_plans": list(plans[:20])}
+    if not can(user, "act", POLICY):
+        return {}
+    from django.db.models import Exists, OuterRef, Q
+
+    done = PlanAction.objects.filter(plan=OuterRef("pk"), status="done")
+    waiting = (
+        plans.annotate(to_verify=Exists(done))
+        .filter(
+            Q(status="submitted")
+            | Q(to_verify=True)
+            | Q(submission_overdue=True)
+            | Q(overdue_actions=True)
+        )
+        .filter(Q(service__lead_officer=user) | Q(requested_by=user))
+    )
+    suggestions = services.open_suggestions(user)
+    mine = suggestions.filter(service__lead_officer=user)
+    return {
+        "plan_suggestions": list(mine[:10]),
+        "plan_suggestions_count": suggestions.count(),
+        "plans_waiting": list(waiting[:20]),
+    }

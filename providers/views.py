@@ -169,6 +169,9 @@ class ServiceDetail(ScopedDetailView):
         from escalation.revocation_views import service_context as revocation_context
 
         context.update(revocation_context(self.object, user))
+        from escalation.plan_views import service_context as plan_context
+
+        context.update(plan_context(self.object, user))
         return context
 
 

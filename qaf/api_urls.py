@@ -8,6 +8,7 @@ from escalation.board_api import BoardMeetingViewSet
 from escalation.case_api import EscalationCaseViewSet
 from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
+from escalation.plan_api import ImprovementPlanViewSet, PlanActionViewSet, PlanSuggestionViewSet
 from escalation.qim_api import QualityImprovementMeetingViewSet
 from escalation.revocation_api import RevocationViewSet
 from providers.api.views import (
@@ -56,6 +57,13 @@ router.register(
     basename="quality-improvement-meeting",
 )
 router.register("revocations", RevocationViewSet, basename="revocation")
+router.register("improvement-plans", ImprovementPlanViewSet, basename="improvement-plan")
+router.register(
+    r"improvement-plans/(?P<plan_pk>[0-9]+)/actions",
+    PlanActionViewSet,
+    basename="improvement-plan-action",
+)
+router.register("plan-suggestions", PlanSuggestionViewSet, basename="plan-suggestion")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

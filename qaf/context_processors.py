@@ -43,6 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Contracts", "providers:contract_list", _is_staff, None),
     ("Intelligence", "providers:intelligence_list", _is_staff, None),
     ("Reviews", "reviews:review_list", _is_staff, None),
+    ("Plans", "escalation:plan_list", _is_staff, None),
     ("Suspensions", "escalation:suspension_list", _is_staff, None),
     ("Escalations", "escalation:case_queue", _is_staff, None),
     ("Managed placements", "memo:current", _is_staff, None),
@@ -56,6 +57,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Letters", "letters:list", _is_admin, None),
     ("Evidence library", "providers:evidence_library", _is_provider, None),
     ("Information requests", "reviews:request_list", _is_provider, None),
+    ("Improvement plans", "escalation:plan_list", _is_provider, None),
 ]
 
 

@@ -289,6 +289,11 @@ SPECTACULAR_SETTINGS = {
         "RevocationReasonEnum": "escalation.models.revocation.RevocationReason",
         # The decision on an appeal, against a suspension or a revocation alike.
         "AppealOutcomeEnum": ["upheld", "refused"],
+        "ImprovementPlanStatusEnum": "escalation.models.plan.PlanStatus",
+        "PlanActionStatusEnum": "escalation.models.plan.PlanActionStatus",
+        "PlanSuggestionStatusEnum": "escalation.models.plan.PlanSuggestionStatus",
+        # What an update on an improvement action says of it: still going, or done.
+        "PlanUpdateStatusEnum": ["in_progress", "done"],
     },
 }
 

@@ -53,6 +53,9 @@ def home(request):
             .select_related("service")
             .order_by("due_date", "pk")[:20]
         )
+        from escalation.plan_views import home_context as plan_home
+
+        context.update(plan_home(user))
         context["drafts_to_comment"] = reviews.filter(status=ReviewStatus.WITH_PROVIDER).order_by(
             "comments_due", "pk"
         )[:20]
@@ -86,6 +89,9 @@ def home(request):
         from escalation import revocation_views
 
         context.update(revocation_views.home_context(user))
+        from escalation.plan_views import home_context as plan_home
+
+        context.update(plan_home(user))
         context["notifications"] = notifications.unread_for(user)
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]
