@@ -946,6 +946,17 @@ def _plan_pages() -> list[Row]:
             )
             for fmt in ("csv", "xlsx")
         ],
+        # The triggers waiting for an officer: the caseworkers' working list.
+        get("plan suggestion list", "escalation:plan_suggestion_list", CASEWORK),
+        *[
+            get(
+                f"plan suggestion list {fmt} export",
+                "escalation:plan_suggestion_list",
+                CASEWORK,
+                query=f"?_export={fmt}",
+            )
+            for fmt in ("csv", "xlsx")
+        ],
         *page_and_post(
             "plan open",
             "escalation:plan_open",
@@ -1031,6 +1042,104 @@ def _plan_pages() -> list[Row]:
             on,
             step=step,
             data=body(data),
+        )
+    return rows
+
+
+def _api_plans() -> list[Row]:
+    plans, actions = "api:improvement-plan", "api:improvement-plan-action"
+    rows = [
+        get("improvement plans list", f"{plans}-list"),
+        post(
+            "improvement plan create",
+            f"{plans}-list",
+            CASEWORK,
+            data=lambda o: {"service": o["service"], "text": "Concerns from the contract meeting"},
+        ),
+        get("improvement plan detail", f"{plans}-detail", on="plan_draft"),
+        post(
+            "improvement plan details",
+            f"{plans}-details",
+            PLAN_WRITERS,
+            "plan_draft",
+            data=body({"responsible_person": "Pat Jones, registered manager"}),
+        ),
+        post(
+            "improvement plan add-issue",
+            f"{plans}-add-issue",
+            PLAN_WRITERS,
+            "plan_draft",
+            data=body({"text": "Staff training records missing"}),
+        ),
+        post(
+            "improvement plan return",
+            f"{plans}-return",
+            CASEWORK,
+            "plan_submitted",
+            data=body({"comment": "Make the actions measurable"}),
+        ),
+        get("improvement plan actions list", f"{actions}-list", on="plan_accepted"),
+        post(
+            "improvement plan action create",
+            f"{actions}-list",
+            PLAN_WRITERS,
+            "plan_draft",
+            data=lambda o: {
+                **_plan_action(o),
+                "issue": o["plan_issue"],
+                "due_on": f"{timezone.localdate() + timedelta(days=30):%Y-%m-%d}",
+            },
+        ),
+        get(
+            "improvement plan action detail",
+            f"{actions}-detail",
+            on="plan_accepted",
+            sub="plan_action_open",
+        ),
+        # An update reuses a file of the plan's provider's own library.
+        post(
+            "improvement plan action update",
+            f"{actions}-update",
+            PLAN_WRITERS,
+            "plan_accepted",
+            sub="plan_action_open",
+            data=lambda o: {
+                "status": "in_progress",
+                "text": "The first audit is done",
+                "evidence": [o["evidence"]],
+            },
+        ),
+        # The suggestions are the council's working list: a provider user's is empty, and any
+        # one of them "not found".
+        get("plan suggestions list", "api:plan-suggestion-list"),
+        get(
+            "plan suggestion detail",
+            "api:plan-suggestion-detail",
+            on="plan_suggestion",
+            scope="staff_only",
+        ),
+        post(
+            "plan suggestion not-needed",
+            "api:plan-suggestion-not-needed",
+            CASEWORK,
+            "plan_suggestion",
+            data=body({"reason": "The regulator's action plan covers it"}),
+        ),
+    ]
+    for step, (on, allowed, data) in PLAN_STEPS.items():
+        rows.append(
+            post(f"improvement plan {step}", f"{plans}-{step}", allowed, on, data=body(data))
+        )
+    for step, (on, allowed, data) in PLAN_ACTION_STEPS.items():
+        rows.append(
+            post(
+                f"improvement plan action {step}",
+                f"{actions}-{step}",
+                allowed,
+                "plan_accepted",
+                sub=on,
+                data=body(data),
+            )
         )
     return rows
 
@@ -1536,6 +1645,7 @@ API: list[Row] = [
     *_api_board(),
     *_api_cases(),
     *_api_qims(),
+    *_api_plans(),
 ]
 
 
