@@ -32,7 +32,12 @@ from escalation.models import (
 )
 from escalation.plan_workflows import POLICY
 from providers.models import Evidence, Service
-from qaf.api import ModelSerializer, StrictIntegerField, StrictPrimaryKeyRelatedField
+from qaf.api import (
+    ModelSerializer,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    TypedDateField,
+)
 from qaf.concurrency import MAX_VERSION
 
 # The council's own working: null for provider users.
@@ -103,6 +108,8 @@ class PlanIssueSerializer(ModelSerializer):
 
 
 class ImprovementPlanSerializer(ModelSerializer):
+    # Null for provider users (INTERNAL): the schema says so.
+    requested_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     issues = PlanIssueSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
     submission_overdue = serializers.SerializerMethodField(
@@ -231,7 +238,7 @@ class PlanActionWriteSerializer(serializers.Serializer):
     what = serializers.CharField()
     success_measure = serializers.CharField()
     responsible = serializers.CharField(max_length=200)
-    due_on = serializers.DateField()
+    due_on = TypedDateField()
 
 
 class PlanActionUpdateSerializer(serializers.Serializer):

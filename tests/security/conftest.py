@@ -117,7 +117,33 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         contact_outcome="A plan by Friday",
     )
     cases.advance(case, actor=officer_olivia)
+    # An improvement plan with the provider (its steps and writing possible), with an action,
+    # and a suggestion waiting for an officer (on a service of their own: one open plan each).
+    from escalation import plan_services
+    from escalation.models import PlanSuggestion
+
+    plan = plan_services.open_plan(
+        ServiceFactory(provider=sunrise, name="Sunrise Plan House"),
+        actor=officer_olivia,
+        text="Medicines errors",
+    )
+    plan_action = plan_services.add_action(
+        plan.issues.get(),
+        actor=provider_pat,
+        what="Weekly audits",
+        success_measure="Audits at 100%",
+        responsible="The deputy",
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    plan_suggestion = PlanSuggestion.objects.create(
+        service=sunrise_house, kind="regulator", rating="inadequate", arose_on=timezone.localdate()
+    )
     ids = {
+        "improvement-plans": plan.pk,
+        "plan_pk": plan.pk,
+        # /improvement-plans/{plan_pk}/actions/{id}/: the {id} is the action's.
+        "actions": plan_action.pk,
+        "plan-suggestions": plan_suggestion.pk,
         "quality-improvement-meetings": qim.pk,
         "escalations": case.pk,
         "suspensions": suspension.pk,

@@ -31,8 +31,10 @@ def operations(schema: dict):
 
 
 def fill_path(path: str, ids: dict, **override) -> str:
-    """The path with its parameters filled: ``{id}`` from the resource it names."""
-    resource = path.removeprefix("/api/v1/").split("/")[0]
+    """The path with its parameters filled: ``{id}`` from the resource it names (the segment
+    before it: ``actions`` in ``/improvement-plans/{plan_pk}/actions/{id}/``)."""
+    segments = path.removeprefix("/api/v1/").split("/")
+    resource = segments[segments.index("{id}") - 1] if "{id}" in segments else segments[0]
 
     def value(match):
         name = match[1]
