@@ -117,7 +117,32 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         contact_outcome="A plan by Friday",
     )
     cases.advance(case, actor=officer_olivia)
+    # An improvement plan the provider is writing, with one action, and a suggestion waiting.
+    from escalation import plan_services
+
+    plan = plan_services.open_plan(
+        ServiceFactory(provider=sunrise, name="Sunrise Plan House"),
+        actor=officer_olivia,
+        text="Medicines errors",
+    )
+    plan_action = plan_services.add_action(
+        plan.issues.get(),
+        actor=provider_pat,
+        what="Weekly audit",
+        success_measure="Audit at 100%",
+        responsible="Deputy",
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    from escalation.models import PlanSuggestion
+
+    plan_suggestion = PlanSuggestion.objects.create(
+        service=sunrise_house, kind="regulator", rating="inadequate", arose_on=timezone.localdate()
+    )
     ids = {
+        "improvement-plans": plan.pk,
+        "plan_pk": plan.pk,
+        "improvement-plan-actions": plan_action.pk,
+        "plan-suggestions": plan_suggestion.pk,
         "quality-improvement-meetings": qim.pk,
         "escalations": case.pk,
         "suspensions": suspension.pk,
