@@ -368,7 +368,7 @@ def test_a_final_review_suggests_a_plan_once_its_change_commits(
 def test_the_agreed_plan_pdf_says_what_was_agreed(sunrise_house, officer_olivia, provider_pat):
     from tests.escalation.qim_support import pdf_text
 
-    plan = _accepted(sunrise_house, officer_olivia, provider_pat)
+    _accepted(sunrise_house, officer_olivia, provider_pat)
     text = pdf_text(Document.objects.get(kind="improvement_plan"))
     assert "Improvement plan" in text and "Pat Jones, RM" in text
     assert "Monthly audit shows 100%" in text and "31 January 2027" in text
