@@ -108,8 +108,9 @@ class PlanIssueSerializer(ModelSerializer):
 
 
 class ImprovementPlanSerializer(ModelSerializer):
-    # Null for provider users (INTERNAL): the schema says so.
-    requested_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    requested_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null for provider users"
+    )
     issues = PlanIssueSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
     submission_overdue = serializers.SerializerMethodField(

@@ -56,6 +56,7 @@ def home(request):
         from escalation.plan_views import home_context as plan_home
 
         context.update(plan_home(user))
+        context["notifications"] = notifications.unread_for(user)
         context["drafts_to_comment"] = reviews.filter(status=ReviewStatus.WITH_PROVIDER).order_by(
             "comments_due", "pk"
         )[:20]

@@ -32,6 +32,11 @@ def _recompute_pending() -> None:
     ids = sorted(pending)
     pending.clear()
     recompute(ids)
+    # The same facts (a final review's rating, the regulator's) may suggest an improvement plan:
+    # on the service page at once, not only after the night's run.
+    from escalation.plan_services import sync_suggestions
+
+    sync_suggestions(service_ids=ids)
 
 
 @receiver(post_save, sender=Service)

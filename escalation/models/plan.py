@@ -340,6 +340,9 @@ class PlanAction(VersionedModel):
     def __str__(self) -> str:
         return self.what[:80]
 
+    def get_absolute_url(self) -> str:
+        return f"{self.plan.get_absolute_url()}#action-{self.pk}"
+
     def is_overdue(self, today: date) -> bool:
         return (
             self.agreed

@@ -355,3 +355,21 @@ def test_submission_overdue_notices_go_once(sunrise_house, officer_olivia, provi
     assert plan_services.nightly(DUE)["plan_notices"] == 0
     assert plan_services.nightly(DUE + timedelta(days=1))["plan_notices"] == 2
     assert plan_services.nightly(DUE + timedelta(days=2))["plan_notices"] == 0
+
+
+def test_a_final_review_suggests_a_plan_once_its_change_commits(
+    sunrise_house, officer_olivia, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        red_review(sunrise_house, officer=officer_olivia)
+    assert PlanSuggestion.objects.filter(service=sunrise_house, kind="review").count() == 1
+
+
+def test_the_agreed_plan_pdf_says_what_was_agreed(sunrise_house, officer_olivia, provider_pat):
+    from tests.escalation.qim_support import pdf_text
+
+    _accepted(sunrise_house, officer_olivia, provider_pat)
+    text = pdf_text(Document.objects.get(kind="improvement_plan"))
+    assert "Improvement plan" in text and "Pat Jones, RM" in text
+    assert "Monthly audit shows 100%" in text and "31 January 2027" in text
+    assert "S1 Safeguarding: scored Red" in text

@@ -117,10 +117,8 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         contact_outcome="A plan by Friday",
     )
     cases.advance(case, actor=officer_olivia)
-    # An improvement plan with the provider (its steps and writing possible), with an action,
-    # and a suggestion waiting for an officer (on a service of their own: one open plan each).
+    # An improvement plan the provider is writing, with one action, and a suggestion waiting.
     from escalation import plan_services
-    from escalation.models import PlanSuggestion
 
     plan = plan_services.open_plan(
         ServiceFactory(provider=sunrise, name="Sunrise Plan House"),
@@ -130,19 +128,20 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
     plan_action = plan_services.add_action(
         plan.issues.get(),
         actor=provider_pat,
-        what="Weekly audits",
-        success_measure="Audits at 100%",
-        responsible="The deputy",
+        what="Weekly audit",
+        success_measure="Audit at 100%",
+        responsible="Deputy",
         due_on=timezone.localdate() + timedelta(days=30),
     )
+    from escalation.models import PlanSuggestion
+
     plan_suggestion = PlanSuggestion.objects.create(
         service=sunrise_house, kind="regulator", rating="inadequate", arose_on=timezone.localdate()
     )
     ids = {
         "improvement-plans": plan.pk,
         "plan_pk": plan.pk,
-        # /improvement-plans/{plan_pk}/actions/{id}/: the {id} is the action's.
-        "actions": plan_action.pk,
+        "improvement-plan-actions": plan_action.pk,
         "plan-suggestions": plan_suggestion.pk,
         "quality-improvement-meetings": qim.pk,
         "escalations": case.pk,

@@ -31,10 +31,13 @@ def operations(schema: dict):
 
 
 def fill_path(path: str, ids: dict, **override) -> str:
-    """The path with its parameters filled: ``{id}`` from the resource it names (the segment
-    before it: ``actions`` in ``/improvement-plans/{plan_pk}/actions/{id}/``)."""
+    """The path with its parameters filled: ``{id}`` from the resource it names; a nested
+    one's by its parent's name and its own (``/improvement-plans/{plan_pk}/actions/{id}/``:
+    "improvement-plan-actions", as test_schema_conformance names it)."""
     segments = path.removeprefix("/api/v1/").split("/")
-    resource = segments[segments.index("{id}") - 1] if "{id}" in segments else segments[0]
+    resource = segments[0]
+    if "{id}" in segments and segments.index("{id}") > 1:
+        resource = f"{resource.removesuffix('s')}-{segments[segments.index('{id}') - 1]}"
 
     def value(match):
         name = match[1]

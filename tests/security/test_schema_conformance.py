@@ -91,6 +91,8 @@ def _session(user) -> requests.Session:
 
 def _ids(operation, world) -> dict:
     resource = operation.path.removeprefix("/api/v1/").split("/")[0]
+    if operation.path.startswith("/api/v1/improvement-plans/{plan_pk}/actions/"):
+        resource = "improvement-plan-actions"  # nested: {id} is one of the plan's actions
     names = {p.name for p in operation.path_parameters}
     return {n: world[resource] if n == "id" else world[n] for n in names}
 
