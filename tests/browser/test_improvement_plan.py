@@ -17,7 +17,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -126,7 +125,7 @@ def test_an_improvement_plan_from_request_to_close(
     assert Evidence.objects.filter(provider=audit.provider).count() == 2
 
     # --- Pat writes the plan: the person responsible, an action per issue; submits it
-    pat.goto(reverse("escalation:plan_list"))
+    menu.get_by_role("link", name="Improvement plans").click()
     expect(_heading(pat)).to_have_text("Improvement plans")
     axe_check(pat)
     pat.get_by_role("link", name="Sunrise House").click()
@@ -164,10 +163,12 @@ def test_an_improvement_plan_from_request_to_close(
     axe_check(pat)
 
     # --- Olivia returns it with a comment on the vague action
+    # Her home page lists the plans needing her: this one, submitted.
     login(olivia, officer_olivia)
-    olivia.goto(reverse("escalation:plan_list"))
+    waiting = olivia.locator("#plans-waiting")
+    expect(waiting).to_contain_text("Sunrise House – submitted")
     axe_check(olivia)
-    olivia.get_by_role("link", name="Sunrise House").click()
+    waiting.get_by_role("link", name="Sunrise House").click()
     expect(_status(olivia)).to_contain_text("Submitted")
     axe_check(olivia)
     shoot(olivia, "plan-submitted-officer")
