@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from escalation import plan_services as plans
-from escalation.models import ImprovementPlan, PlanSuggestion, PlanUpdate
+from escalation.models import WITH_PROVIDER, ImprovementPlan, PlanSuggestion, PlanUpdate
 from providers.evidence import Evidence
 from providers.models import Service
 from qaf.models import User
@@ -306,6 +306,32 @@ def _draft(service, *, officer, writer, today):
     return plan
 
 
+def _read_what_is_over() -> None:
+    """The demo's stories notified as they went; what they asked for has happened since (a
+    plan submitted and then accepted, an action done and then verified), so those notices
+    are read, and only the ones still waiting show on the home pages."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from escalation.models import PlanAction, PlanStatus
+    from qaf.models import Notification
+
+    plans, actions = (ContentType.objects.get_for_model(m) for m in (ImprovementPlan, PlanAction))
+    waiting = {
+        "plan_submitted": (plans, ImprovementPlan.objects.filter(status=PlanStatus.SUBMITTED)),
+        "plan_returned": (plans, ImprovementPlan.objects.filter(status__in=WITH_PROVIDER)),
+        "plan_accepted": (plans, ImprovementPlan.objects.filter(status=PlanStatus.ACCEPTED)),
+        "plan_action_done": (actions, PlanAction.objects.filter(status="done")),
+    }
+    still = Q()
+    for kind, (content_type, rows) in waiting.items():
+        ids = list(rows.values_list("pk", flat=True))
+        still |= Q(kind=kind, content_type=content_type, object_id__in=ids)
+    Notification.objects.filter(kind__startswith="plan_", read_at__isnull=True).exclude(
+        still
+    ).update(read_at=timezone.now())
+
+
 STORIES = (
     ("Sunrise Home Care Avonmere", "provider_a", _closed),
     ("Sunrise House", "provider_a", _accepted),
@@ -330,5 +356,7 @@ def seed_plans(context) -> None:
             continue
         story(service, officer=officer, writer=_user(username, officer), today=today)
         created += 1
+    if created:
+        _read_what_is_over()
     context["created"]["improvement plans"] = created
     context["created"]["improvement plan suggestions"] = made

@@ -25,7 +25,7 @@ from escalation.models import (
 )
 from providers.evidence import Evidence
 from providers.models import Contract, Intelligence, Provider, Service
-from qaf.models import Document, User
+from qaf.models import Document, Notification, User
 from reviews.information import with_overdue
 from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
 from risk.models import ServiceRisk
@@ -246,6 +246,11 @@ def test_seed_demo_builds_the_demo_council_once(
     assert returned.history.filter(history_user=a).exists()
     closed = plans.get(status="closed")
     assert set(closed.actions.values_list("status", flat=True)) == {"verified"}
+    # Only what still waits is unread on the home pages: an action done, not one verified.
+    unread_done = Notification.objects.filter(kind="plan_action_done", read_at__isnull=True)
+    assert unread_done.exists()
+    verified = PlanAction.objects.filter(status="verified").values("pk")
+    assert not unread_done.filter(object_id__in=verified).exists()
     waiting = PlanSuggestion.objects.filter(status="open")
     assert set(waiting.values_list("kind", flat=True)) == {"review", "regulator"}
     assert PlanSuggestion.objects.filter(status="not_needed").exists()
