@@ -311,7 +311,7 @@ def _read_what_is_over() -> None:
     plan submitted and then accepted, an action done and then verified), so those notices
     are read, and only the ones still waiting show on the home pages."""
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import Q
+    from django.db.models import OuterRef, Q, Subquery
 
     from escalation.models import PlanAction, PlanStatus
     from qaf.models import Notification
@@ -330,6 +330,12 @@ def _read_what_is_over() -> None:
     Notification.objects.filter(kind__startswith="plan_", read_at__isnull=True).exclude(
         still
     ).update(read_at=timezone.now())
+    # A plan asked for and later returned: the return is the news, not the first request.
+    returned = Notification.objects.filter(kind="plan_returned", read_at__isnull=True)
+    newest = returned.filter(user=OuterRef("user"), object_id=OuterRef("object_id"))
+    returned.exclude(pk=Subquery(newest.order_by("-pk").values("pk")[:1])).update(
+        read_at=timezone.now()
+    )
 
 
 STORIES = (
