@@ -10,6 +10,7 @@ from escalation.concern_api import ConcernLevelViewSet, ConcernSuggestionViewSet
 from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from escalation.qim_api import QualityImprovementMeetingViewSet
 from escalation.revocation_api import RevocationViewSet
+from providers.api.portal_users import InvitationViewSet, ProviderUserViewSet
 from providers.api.views import (
     ContractViewSet,
     EvidenceViewSet,
@@ -56,6 +57,9 @@ router.register(
     basename="quality-improvement-meeting",
 )
 router.register("revocations", RevocationViewSet, basename="revocation")
+# A provider organisation's portal users and their invitations (issue 12).
+router.register("provider-users", ProviderUserViewSet, basename="provider-user")
+router.register("invitations", InvitationViewSet, basename="invitation")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.
