@@ -11,10 +11,11 @@ account).
 
 Rules:
 - An invitation's link carries a random secret; only its sha256 is stored. It works until its
-  ``expires_at`` (``QAF_INVITATION_DAYS`` after it was sent) and once only: accepting is a
-  conditional ``UPDATE ... WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at >=
-  now AND token_hash = ...``, so two tabs at once make one account. Sending again makes a new
-  secret (the old link stops working) and a new expiry.
+  ``expires_at`` (``QAF_INVITATION_DAYS`` after it was sent) and once only: accepting locks the
+  row with ``SELECT ... FOR UPDATE WHERE accepted_at IS NULL AND revoked_at IS NULL AND
+  expires_at >= now AND token_hash = ...`` and writes the account in the same transaction, so
+  two tabs at once make one account. Sending again makes a new secret (the old link stops
+  working) and a new expiry.
 - One open invitation per organisation and address; none for an address that already has an
   account (the username is the address).
 - Nobody deactivates themself. A provider's administrator keeps at least one active
@@ -188,7 +189,7 @@ def invite(
                 _withdraw(waiting, actor=actor, now=now, reason="Replaced by a new invitation")
             invitation._history_user = actor
             invitation.save()
-            transaction.on_commit(partial(_send, invitation.pk, secret, base_url))
+            _after_commit(partial(_send, invitation.pk, secret, base_url))
     except IntegrityError:
         # Two invitations of one person at once: the constraint lets one through.
         raise NotNow("This person was invited a moment ago: see the list.") from None
@@ -217,7 +218,7 @@ def resend(
         if not updated:
             raise NotNow(_closed_reason(invitation))
         record_update(invitation, actor, "sent_at")
-        transaction.on_commit(partial(_send, invitation.pk, secret, base_url))
+        _after_commit(partial(_send, invitation.pk, secret, base_url))
     return invitation
 
 
@@ -251,6 +252,11 @@ def _when(moment: datetime | None) -> str:
     from django.utils.formats import date_format
 
     return date_format(timezone.localtime(moment), "j F Y H:i") if moment else ""
+
+
+def _after_commit(send) -> None:
+    # The email goes once the invitation is committed: a rolled-back one is never sent.
+    transaction.on_commit(send)
 
 
 def link_path(secret: str) -> str:
@@ -356,15 +362,21 @@ def accept(secret: str, *, password: str, now: datetime | None = None) -> User:
     user.set_password(password)
     try:
         with transaction.atomic():
-            # Claim the invitation: only while it is open, unexpired and this is its link.
-            claimed = Invitation.objects.filter(
-                pk=invitation.pk,
-                token_hash=invitation.token_hash,
-                accepted_at__isnull=True,
-                revoked_at__isnull=True,
-                expires_at__gte=now,
-            ).update(accepted_at=now)
-            if not claimed:
+            # Claim the invitation: lock it only while it is open, unexpired and this is its
+            # link. A second tab waits here, then finds it accepted (PostgreSQL checks the
+            # conditions again on the row as the first left it).
+            claimed = (
+                Invitation.objects.select_for_update()
+                .filter(
+                    pk=invitation.pk,
+                    token_hash=invitation.token_hash,
+                    accepted_at__isnull=True,
+                    revoked_at__isnull=True,
+                    expires_at__gte=now,
+                )
+                .first()
+            )
+            if claimed is None:
                 _check_link(Invitation.objects.filter(pk=invitation.pk).first(), now)
                 raise LinkRefused(ASK_AGAIN)  # a newer link replaced it meanwhile
             user.date_joined = now
@@ -372,8 +384,9 @@ def accept(secret: str, *, password: str, now: datetime | None = None) -> User:
             user._change_reason = f"Accepted the invitation sent by {invitation.sent_by}"
             user.full_clean(exclude=["password"], validate_unique=False)
             user.save()
-            Invitation.objects.filter(pk=invitation.pk).update(user=user)
-            invitation.refresh_from_db()
+            Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+                accepted_at=now, user=user
+            )
             invitation._change_reason = "Accepted"
             record_update(invitation, user, "accepted_at")
     except IntegrityError:
