@@ -117,7 +117,22 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         contact_outcome="A plan by Friday",
     )
     cases.advance(case, actor=officer_olivia)
+    # A colleague of Pat's and an invitation waiting (issue 12): the steps act on them, never
+    # on Pat, whose token the sweep goes on using.
+    from providers import portal_users
+
+    colleague = UserFactory(username="sam", roles=[], provider=sunrise)
+    invitation = portal_users.invite(
+        sunrise,
+        actor=officer_olivia,
+        email="robin@sunrise.example",
+        first_name="Robin",
+        last_name="Hood",
+        base_url="http://testserver/",
+    )
     ids = {
+        "provider-users": colleague.pk,
+        "invitations": invitation.pk,
         "quality-improvement-meetings": qim.pk,
         "escalations": case.pk,
         "suspensions": suspension.pk,
