@@ -106,7 +106,12 @@ def invite(request, pk: int):
     return render(
         request,
         "providers/users/invite.html",
-        {"provider": provider, "form": form, "days": _days()},
+        {
+            "provider": provider,
+            "form": form,
+            "days": _days(),
+            "own": request.user.is_provider_user,
+        },
         status=status,
     )
 
