@@ -134,6 +134,19 @@ def _refuse_existing(provider: Provider, email: str) -> None:
     raise ValidationError({"email": message})
 
 
+def _check_username(email: str) -> None:
+    """The address becomes the username: it must be one (no quotes, spaces; 150 at most)."""
+    try:
+        User._meta.get_field("username").clean(email, None)
+    except ValidationError:
+        raise ValidationError(
+            {
+                "email": "This address cannot be a username: use one of at most 150 letters, "
+                "digits and the characters @ . + - _"
+            }
+        ) from None
+
+
 def invite(
     provider: Provider,
     *,
@@ -167,6 +180,7 @@ def invite(
         expires_at=now + timedelta(days=settings.QAF_INVITATION_DAYS),
     )
     invitation.full_clean(exclude=["token_hash"], validate_constraints=False)
+    _check_username(email)
     _refuse_existing(provider, email)
     try:
         with transaction.atomic():

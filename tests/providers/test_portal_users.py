@@ -228,6 +228,9 @@ def test_duplicates_are_refused_with_a_reason(
     response = page.post(url, {"email": "not-an-address"})
     text = response.content.decode()
     assert "Enter their first name" in text and "Enter an email address in the correct" in text
+    # An address that cannot be a username (the username is the address).
+    response = page.post(url, ROBIN | {"email": "o'brien@sunrise.example"})
+    assert "cannot be a username" in response.content.decode()
     assert Invitation.objects.count() == 1
 
 
