@@ -291,6 +291,9 @@ def test_deactivation_asks_first_then_stops_sign_in_and_the_api_token(
     client_for, admin_pat, sunrise, sam_of_sunrise
 ):
     token = Token.objects.create(user=sam_of_sunrise)
+    sams_browser = Client()
+    sams_browser.force_login(sam_of_sunrise)
+    assert sams_browser.get(reverse("home")).status_code == 200
     url = reverse(
         "providers:provider_user_step", args=[sunrise.pk, sam_of_sunrise.pk, "deactivate"]
     )
@@ -308,6 +311,9 @@ def test_deactivation_asks_first_then_stops_sign_in_and_the_api_token(
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get(reverse("api:service-list")).status_code == 401
+    assert not Token.objects.filter(user=sam_of_sunrise).exists()
+    # Sam's open session ends at the next click.
+    assert sams_browser.get(reverse("home")).status_code == 302
     listing = page.get(_users_url(sunrise)).content.decode()
     assert "Deactivated" in listing
 
