@@ -591,3 +591,22 @@ def test_roles_of_a_provider_administrator(admin_pat, sam_of_sunrise, board_bea)
     assert not can(sam_of_sunrise, "view", portal_users.POLICY_NAME)
     assert not can(board_bea, "view", portal_users.POLICY_NAME)
     assert can(UserFactory(username="mia", roles=[Role.MANAGER]), "add", portal_users.POLICY_NAME)
+
+
+def test_the_list_reads_as_many_queries_for_many_people_as_for_few(client_for, admin_pat, sunrise):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    page = client_for(admin_pat)
+
+    def queries() -> int:
+        with CaptureQueriesContext(db) as captured:
+            assert page.get(_users_url(sunrise)).status_code == 200
+        return len(captured)
+
+    _invite(sunrise, admin_pat)
+    few = queries()
+    for n in range(10):
+        UserFactory(username=f"carer{n}", roles=[], provider=sunrise)
+        _invite(sunrise, admin_pat, email=f"new{n}@sunrise.example")
+    assert queries() == few
