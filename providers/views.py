@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from escalation import concern_views
-from providers import filters, forms, services, tables
+from providers import filters, forms, portal_users, services, tables
 from providers.models import Contract, Evidence, Intelligence, Provider, ScanStatus, Service
 from qaf.files import UploadRefused, download_name, type_label
 from qaf.generic import (
@@ -85,6 +85,10 @@ class ProviderDetail(ScopedDetailView):
         context["can_add_service"] = can(user, "add", Service)
         context["can_add_contract"] = can(user, "add", Contract)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
+        context["can_view_users"] = portal_users.may_manage(user, self.object)
+        if context["can_view_users"]:
+            context["portal_user_count"] = self.object.users.filter(is_active=True).count()
+            context["open_invitation_count"] = self.object.invitations.open().count()
         context.update(concern_views.provider_context(self.object, user))
         return context
 

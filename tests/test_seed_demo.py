@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from escalation import board
 from escalation.demo_board import demo_meetings
@@ -19,6 +20,7 @@ from escalation.models import (
     MemoIssue,
 )
 from providers.evidence import Evidence
+from providers.invitations import Invitation
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, User
 from reviews.information import with_overdue
@@ -38,6 +40,7 @@ USERNAMES = {
     "board3",
     "partner",
     "provider_a",
+    "provider_a2",
     "provider_b",
 }
 
@@ -61,6 +64,7 @@ def _snapshot():
             Evidence,
             InformationRequest,
             ReportComment,
+            Invitation,
         )
     } | {
         model.__name__: model.objects.count()
@@ -133,6 +137,12 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Service.objects.filter(provider=a.provider).count() >= 2
     assert Service.objects.filter(provider=b.provider).count() >= 2
     assert not a.roles and not b.roles
+    # provider_a is Sunrise's administrator, with a colleague and an invitation waiting.
+    assert a.provider_admin and not b.provider_admin
+    colleague = User.objects.get(username="provider_a2")
+    assert colleague.provider == a.provider and not colleague.provider_admin
+    waiting = Invitation.objects.open().get(provider=a.provider)
+    assert waiting.invited_by == a and waiting.expires_at > timezone.now()
 
     # Registration dates mostly known; registered managers in post, not, and not known.
     assert Service.objects.filter(registration_date__isnull=False).count() > 70

@@ -906,6 +906,74 @@ def _api_qims() -> list[Row]:
     return rows
 
 
+# A provider's portal users (issue 12): officers, managers and the administrator manage any
+# provider's; the provider's own administrator (Pat, Sunrise's) their own organisation's, never
+# another's (404); the board and partners never (403). Each change from the state it starts
+# from (tests/security/world.py). A provider user who is not an administrator gets 403
+# (tests/providers/test_portal_users.py).
+USER_MANAGERS = REGISTER_EDITORS | PROVIDERS
+PORTAL_USER_STEPS = {
+    "deactivate": "colleague",
+    "reactivate": "colleague_inactive",
+    "make-administrator": "colleague",
+    "remove-administrator": "colleague_admin",
+}
+INVITATION = {"first_name": "Robin", "last_name": "Hood", "email": "robin@new.example"}
+
+
+def _portal_user_pages() -> list[Row]:
+    rows = [
+        get("provider users", "providers:provider_users", USER_MANAGERS, "provider"),
+        *page_and_post(
+            "provider user invite",
+            "providers:provider_user_invite",
+            USER_MANAGERS,
+            "provider",
+            data=body(INVITATION),
+        ),
+    ]
+    for step, person in PORTAL_USER_STEPS.items():
+        rows += page_and_post(
+            f"provider user {step}",
+            "providers:provider_user_step",
+            USER_MANAGERS,
+            "provider",
+            sub=person,
+            step=step,
+        )
+    for step in ("resend", "withdraw"):
+        rows += page_and_post(
+            f"invitation {step}",
+            "providers:invitation_step",
+            USER_MANAGERS,
+            "provider",
+            sub="invitation",
+            step=step,
+        )
+    return rows
+
+
+def _api_portal_users() -> list[Row]:
+    return [
+        get("provider users list", "api:provider-user-list", USER_MANAGERS),
+        get("provider user detail", "api:provider-user-detail", USER_MANAGERS, "colleague"),
+        *[
+            post(f"provider user {step}", f"api:provider-user-{step}", USER_MANAGERS, person)
+            for step, person in PORTAL_USER_STEPS.items()
+        ],
+        get("invitations list", "api:invitation-list", USER_MANAGERS),
+        post(
+            "invitation create",
+            "api:invitation-list",
+            USER_MANAGERS,
+            data=lambda o: INVITATION | {"provider": o["provider"]},
+        ),
+        get("invitation detail", "api:invitation-detail", USER_MANAGERS, "invitation"),
+        post("invitation resend", "api:invitation-resend", USER_MANAGERS, "invitation"),
+        post("invitation withdraw", "api:invitation-withdraw", USER_MANAGERS, "invitation"),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1192,6 +1260,7 @@ WEB: list[Row] = [
     ],
     *_case_pages(),
     *_qim_pages(),
+    *_portal_user_pages(),
 ]
 
 
@@ -1406,6 +1475,7 @@ API: list[Row] = [
     *_api_board(),
     *_api_cases(),
     *_api_qims(),
+    *_api_portal_users(),
 ]
 
 
@@ -1468,6 +1538,9 @@ NOT_IN_MATRIX = {
     # (tests/test_api_tokens.py).
     "api:token",
     "api_token",
+    # The link in an invitation's email: its secret is the permission, before any account
+    # exists (tests/providers/test_portal_users.py).
+    "providers:accept_invitation",
 }
 # Django's admin: its own staff flag and model permissions (tests/providers/test_pages.py).
 NAMESPACES_NOT_IN_MATRIX = {"admin"}
