@@ -96,3 +96,12 @@ class InformationRequestItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_related = ("request",)
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"Information request \u201c{self.request.title}\u201d, item \u201c{self.text[:60]}\u201d",
+            self.request.get_absolute_url(),
+        )

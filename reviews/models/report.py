@@ -47,3 +47,12 @@ class ReportComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_related = ("review__service",)
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"Comment on the draft report of the {self.review}: \u201c{self.text[:60]}\u201d",
+            self.review.get_absolute_url(),
+        )

@@ -39,6 +39,15 @@ class Answer(models.Model):
     def __str__(self) -> str:
         return f"{self.question}: {self.get_score_display() or 'unanswered'}"
 
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_related = ("review__service", "question")
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"Visit record of the {self.review}, question \u201c{self.question}\u201d",
+            self.review.get_absolute_url(),
+        )
+
     @property
     def points(self) -> int | None:
         return int(self.score) if self.score and self.score != Score.NOT_APPLICABLE else None
