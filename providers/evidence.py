@@ -125,15 +125,15 @@ class Evidence(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("providers:evidence_detail", args=[self.pk])
+
     def clean(self) -> None:
         super().clean()
         if self.review_by and self.evidence_date and self.review_by < self.evidence_date:
             raise ValidationError(
                 {"review_by": "The review-by date cannot be before the date of the evidence"}
             )
-
-    def get_absolute_url(self) -> str:
-        return reverse("providers:evidence_detail", args=[self.pk])
 
     def get_download_url(self) -> str:
         return reverse("providers:evidence_download", args=[self.pk])
@@ -157,7 +157,7 @@ class Evidence(models.Model):
         first = self
         older = []
         while first.previous_version_id:
-            first = Evidence.objects.select_related("uploaded_by").get(
+            first = Evidence.objects.select_related("uploaded_by", "next_version").get(
                 pk=first.previous_version_id
             )
             older.append(first)
@@ -165,7 +165,7 @@ class Evidence(models.Model):
         last = self
         while True:
             last = (
-                Evidence.objects.select_related("uploaded_by")
+                Evidence.objects.select_related("uploaded_by", "next_version")
                 .filter(previous_version_id=last.pk)
                 .first()
             )

@@ -169,9 +169,13 @@ def visible_owners(model: type[models.Model], user) -> models.QuerySet:
         return _scoped(model, user)
     for field in model._meta.concrete_fields:
         related = field.related_model
-        if field.many_to_one and related is not None and related is not _user_model():
-            if hasattr(related._default_manager.all(), "visible_to"):
-                return queryset.filter(**{f"{field.name}__in": _scoped(related, user)})
+        if (
+            field.many_to_one
+            and related is not None
+            and related is not _user_model()
+            and hasattr(related._default_manager.all(), "visible_to")
+        ):
+            return queryset.filter(**{f"{field.name}__in": _scoped(related, user)})
     if getattr(user, "is_provider_user", False) or not user.is_authenticated:
         return queryset.none()  # nothing says the provider may see it: it does not
     return queryset
@@ -251,8 +255,9 @@ def describe_one(obj) -> tuple[str, str]:
     if own is not None:
         return own()
     label, text = str(obj._meta.verbose_name), str(obj)
-    what = capfirst(text) if text.lower().startswith(label.lower()) else f"{capfirst(label)}: {text}"
-    return what, _url_of(obj)
+    if text.lower().startswith(label.lower()):  # "Appeal against ...": it says what it is
+        return capfirst(text), _url_of(obj)
+    return f"{capfirst(label)}: {text}", _url_of(obj)
 
 
 def _url_of(obj) -> str:

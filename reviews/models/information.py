@@ -102,6 +102,7 @@ class InformationRequestItem(models.Model):
 
     def evidence_use(self) -> tuple[str, str]:
         return (
-            f"Information request \u201c{self.request.title}\u201d, item \u201c{self.text[:60]}\u201d",
+            f"Information request \u201c{self.request.title}\u201d, "
+            f"item \u201c{self.text[:60]}\u201d",
             self.request.get_absolute_url(),
         )
