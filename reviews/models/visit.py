@@ -42,6 +42,17 @@ class Answer(models.Model):
     # What the evidence page says of a file linked here (providers.uses).
     evidence_use_related = ("review__service", "question")
 
+    @classmethod
+    def evidence_uses_visible_to(cls, user):
+        """A visit record is the officer's working until the draft is shared: a provider user
+        sees its uses of their files from then on (the report shows the answers)."""
+        from reviews.models.review import RATING_SHARED_STATES, Review
+
+        reviews = Review.objects.restrict(user, "view")
+        if getattr(user, "is_provider_user", False):
+            reviews = reviews.filter(status__in=RATING_SHARED_STATES)
+        return cls.objects.filter(review__in=reviews)
+
     def evidence_use(self) -> tuple[str, str]:
         return (
             f"Visit record of the {self.review}, question \u201c{self.question}\u201d",
