@@ -48,9 +48,12 @@ class EvidenceQuerySet(ScopedQuerySet):
 
     def linkable_for(self, provider_id: int) -> EvidenceQuerySet:
         """The files that may be chosen or linked for ``provider_id``'s work (a visit answer, an
-        information request answer, a comment): its own library's, once the virus scan found
-        them clean. (A file uploaded with an answer joins it pending, through add_evidence.)"""
-        return self.filter(provider_id=provider_id, scan_status=ScanStatus.CLEAN)
+        information request answer, a comment): its own library's current versions, once the
+        virus scan found them clean. (A file uploaded with an answer joins it pending, through
+        add_evidence.) A replaced version keeps the links it has but takes no new ones."""
+        return self.filter(
+            provider_id=provider_id, scan_status=ScanStatus.CLEAN, next_version__isnull=True
+        )
 
     def current(self) -> EvidenceQuerySet:
         """The files no newer version has replaced."""

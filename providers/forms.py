@@ -237,7 +237,7 @@ class EvidenceForm(forms.Form):
         },
     )
     review_by = forms.DateField(
-        label="Review by (optional)",
+        label="Review by",
         required=False,
         validators=[validate_plausible_date],
         help_text="After this date you will be asked for a current version, for example for a "

@@ -9,8 +9,10 @@ of its own. Who linked the file is the actor the service gave the object for its
 (``_history_user``), else the signed-in user of the request (simple-history's middleware).
 
 A linking model may describe its use for the evidence page with ``evidence_use() -> (what,
-url)`` and name the relations that needs in ``evidence_use_related``; otherwise the page shows
-its verbose name and ``str()``, linking to its page or its parent's.
+url)``, ``evidence_use_kind`` (else its verbose name) and the relations that needs in
+``evidence_use_related``; otherwise the page shows its verbose name and ``str()``, linking to
+its page or its parent's. Who may see a use: ``evidence_uses_visible_to(user)`` on the model,
+else its own scoping, else its parent's (``visible_owners``).
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def describe(uses) -> list[Use]:
                 url=url,
                 used_at=use.used_at,
                 used_by=use.used_by,
-                kind=capfirst(obj._meta.verbose_name),
+                kind=getattr(obj, "evidence_use_kind", "") or capfirst(obj._meta.verbose_name),
             )
         )
     return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 
@@ -40,6 +41,7 @@ class Answer(models.Model):
         return f"{self.question}: {self.get_score_display() or 'unanswered'}"
 
     # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_kind = "Visit record"
     evidence_use_related = ("review__service", "question")
 
     @classmethod
@@ -55,7 +57,7 @@ class Answer(models.Model):
 
     def evidence_use(self) -> tuple[str, str]:
         return (
-            f"Visit record of the {self.review}, question \u201c{self.question}\u201d",
+            f"{self.review}: {Truncator(self.question.text).chars(70)}",
             self.review.get_absolute_url(),
         )
 

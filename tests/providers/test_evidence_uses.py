@@ -108,7 +108,7 @@ def test_answering_a_request_records_the_use_with_when_and_who(
     assert (use.used_object, use.used_by) == (item, provider_pat)
     assert at <= use.used_at <= timezone.now()
     what, url = uses.describe_one(item)
-    assert what.startswith("Information request \u201cAnnual return 2026\u201d")
+    assert what == "\u201cAnnual return 2026\u201d: Infection control policy"
     assert url == sent_request.get_absolute_url()
     # Answered again without the file (needs more, say): the use goes with the link.
     info.review_item(item, actor=officer_olivia, status="needs_more", comment="Dated copy please")
@@ -240,7 +240,7 @@ def test_a_provider_user_sees_only_uses_on_what_they_can_see(
     url = reverse("api:evidence-uses", args=[policy.pk])
     assert api_for(provider_pat).get(url).json()["results"] == []
     rows = api_for(officer_olivia).get(url).json()["results"]
-    assert [(r["kind"], r["url"]) for r in rows] == [("Answer", review.get_absolute_url())]
+    assert [(r["kind"], r["url"]) for r in rows] == [("Visit record", review.get_absolute_url())]
     assert rows[0]["used_by"] == str(officer_olivia)
 
 
@@ -519,3 +519,11 @@ def test_pat_sees_the_visit_record_use_once_the_draft_is_shared(
     assert api_for(provider_pat).get(url).json()["results"] == []
     reviews.share_draft(review, actor=officer_olivia)
     assert len(api_for(provider_pat).get(url).json()["results"]) == 1
+
+
+def test_a_replaced_version_is_no_longer_offered_for_new_links(policy, provider_pat):
+    new = services.add_new_version(
+        previous=policy, title="v2", evidence_date=TODAY, upload=_upload(), actor=provider_pat
+    )
+    Evidence.objects.filter(pk=new.pk).update(scan_status="clean")
+    assert list(Evidence.objects.linkable_for(policy.provider_id)) == [new]
