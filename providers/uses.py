@@ -162,25 +162,38 @@ def _owner_deleted(sender, instance, **kwargs) -> None:
 
 def visible_owners(model: type[models.Model], user) -> models.QuerySet:
     """The linking objects of ``model`` that ``user`` may see: its own scoping, else its
-    parent's (the first foreign key to a scoped model: an answer's review), else staff only."""
+    nearest scoped parent's (an answer's review; an action update's plan, through its action),
+    else staff only."""
     custom = getattr(model, "evidence_uses_visible_to", None)
     if custom is not None:
         return custom(user)
     queryset = model._default_manager.all()
-    if hasattr(queryset, "visible_to"):
+    path = _scoped_parent(model)
+    if path is None:
+        if getattr(user, "is_provider_user", False) or not user.is_authenticated:
+            return queryset.none()  # nothing says the provider may see it: it does not
+        return queryset
+    lookup, parent = path
+    if not lookup:
         return _scoped(model, user)
-    for field in model._meta.concrete_fields:
-        related = field.related_model
-        if (
-            field.many_to_one
-            and related is not None
-            and related is not _user_model()
-            and hasattr(related._default_manager.all(), "visible_to")
-        ):
-            return queryset.filter(**{f"{field.name}__in": _scoped(related, user)})
-    if getattr(user, "is_provider_user", False) or not user.is_authenticated:
-        return queryset.none()  # nothing says the provider may see it: it does not
-    return queryset
+    return queryset.filter(**{f"{lookup}__in": _scoped(parent, user)})
+
+
+def _scoped_parent(model, depth: int = 2) -> tuple[str, type[models.Model]] | None:
+    """The lookup from ``model`` to the nearest model with ``visible_to`` (itself: ""),
+    following foreign keys (never to users), nearest first, at most ``depth`` steps."""
+    level = [("", model)]
+    for _ in range(depth + 1):
+        for lookup, candidate in level:
+            if hasattr(candidate._default_manager.all(), "visible_to"):
+                return lookup, candidate
+        level = [
+            ("__".join(filter(None, [lookup, field.name])), field.related_model)
+            for lookup, candidate in level
+            for field in candidate._meta.concrete_fields
+            if field.many_to_one and field.related_model not in (None, _user_model())
+        ]
+    return None
 
 
 def _scoped(model, user) -> models.QuerySet:

@@ -106,7 +106,7 @@ class EvidenceViewSet(ScopedModelViewSet):
         request=None,
         responses={200: serializers.EvidenceUseSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def uses(self, request, pk=None):
         """Where the file was used (information request answers, visit records, report
         comments, appeals, improvement actions), most recent first: only the uses on things
@@ -127,7 +127,7 @@ class EvidenceViewSet(ScopedModelViewSet):
             409: OpenApiResponse(description="The file already has a newer version."),
         },
     )
-    @action(detail=True, methods=["post"], url_path="new-version")
+    @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
     def new_version(self, request, pk=None):
         """Upload a new version of the file: the old one stays, with its uses, replaced by the
         new one in the library; the new file waits for its virus scan like any upload."""
