@@ -527,3 +527,14 @@ def test_a_replaced_version_is_no_longer_offered_for_new_links(policy, provider_
     )
     Evidence.objects.filter(pk=new.pk).update(scan_status="clean")
     assert list(Evidence.objects.linkable_for(policy.provider_id)) == [new]
+
+
+def test_the_api_lists_current_versions_on_request(api_for, policy, provider_pat):
+    new = services.add_new_version(
+        previous=policy, title="v2", evidence_date=TODAY, upload=_upload(), actor=provider_pat
+    )
+    api = api_for(provider_pat)
+    url = reverse("api:evidence-list")
+    assert {r["id"] for r in api.get(url).json()["results"]} == {policy.pk, new.pk}
+    assert [r["id"] for r in api.get(url, {"is_current": "true"}).json()["results"]] == [new.pk]
+    assert [r["id"] for r in api.get(url, {"is_current": "false"}).json()["results"]] == [policy.pk]
