@@ -22,6 +22,8 @@ urlpatterns = [
     path("intelligence/<int:pk>/", views.IntelligenceDetail.as_view(), name="intelligence_detail"),
     path("intelligence/<int:pk>/edit/", views.IntelligenceEdit.as_view(), name="intelligence_edit"),
     path("evidence/", views.evidence_library, name="evidence_library"),
+    path("evidence/<int:pk>/", views.evidence_detail, name="evidence_detail"),
+    path("evidence/<int:pk>/new-version/", views.evidence_new_version, name="evidence_new_version"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("providers/<int:pk>/evidence/", views.provider_evidence, name="provider_evidence"),
     # A provider's portal users and their invitations (issue 12).

@@ -1073,6 +1073,15 @@ WEB: list[Row] = [
         data=_evidence_form,
     ),
     get("evidence download", "providers:evidence_download", on="evidence"),
+    # A file's own page (where it was used, its versions) and a new version of it (issue 12).
+    get("evidence page", "providers:evidence_detail", on="evidence"),
+    *page_and_post(
+        "evidence new version",
+        "providers:evidence_new_version",
+        UPLOADERS,
+        "evidence",
+        data=_evidence_form,
+    ),
     # A file waiting for its virus scan: administrators only; to everyone else it is not there.
     get(
         "waiting evidence download",
@@ -1453,6 +1462,14 @@ API: list[Row] = [
     ),
     get("evidence detail", "api:evidence-detail", on="evidence"),
     get("evidence download", "api:evidence-download", on="evidence"),
+    get("evidence uses", "api:evidence-uses", on="evidence"),
+    post(
+        "evidence new version",
+        "api:evidence-new-version",
+        UPLOADERS,
+        "evidence",
+        data=lambda o: {**_evidence_form(o), "evidence_date": "2026-10-01"},
+    ),
     get(
         "waiting evidence download",
         "api:evidence-download",
