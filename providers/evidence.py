@@ -8,9 +8,16 @@ that asks the scoping rule. A file waits in quarantine until the virus scan says
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from qaf.files import random_name
@@ -41,9 +48,21 @@ class EvidenceQuerySet(ScopedQuerySet):
 
     def linkable_for(self, provider_id: int) -> EvidenceQuerySet:
         """The files that may be chosen or linked for ``provider_id``'s work (a visit answer, an
-        information request answer, a comment): its own library's, once the virus scan found
-        them clean. (A file uploaded with an answer joins it pending, through add_evidence.)"""
-        return self.filter(provider_id=provider_id, scan_status=ScanStatus.CLEAN)
+        information request answer, a comment): its own library's current versions, once the
+        virus scan found them clean. (A file uploaded with an answer joins it pending, through
+        add_evidence.) A replaced version keeps the links it has but takes no new ones."""
+        return self.filter(
+            provider_id=provider_id, scan_status=ScanStatus.CLEAN, next_version__isnull=True
+        )
+
+    def current(self) -> EvidenceQuerySet:
+        """The files no newer version has replaced."""
+        return self.filter(next_version__isnull=True)
+
+    def review_due(self, today: date) -> EvidenceQuerySet:
+        """Current files whose review-by date has passed: the portal asks for a newer version
+        (the rule of ``Evidence.review_due``, in SQL)."""
+        return self.current().filter(review_by__lt=today)
 
 
 class Evidence(models.Model):
@@ -68,6 +87,24 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    review_by = models.DateField(
+        null=True,
+        blank=True,
+        help_text="After this date the portal asks for a current version",
+        validators=[validate_plausible_date],
+    )
+    # A new version replaces a file without losing it: the old one keeps its uses and is
+    # superseded. One-to-one: a version has at most one successor, so the versions of a
+    # document form one chain (two people uploading a new version at once: the second is told).
+    previous_version = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        help_text="The file this one replaces",
+    )
+    version = models.PositiveIntegerField(default=1, help_text="1 for a first upload")
 
     objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["file"])
@@ -75,12 +112,103 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_by__isnull=True) | Q(review_by__gte=F("evidence_date")),
+                name="evidence_review_by_not_before_its_date",
+                violation_error_message="The review-by date cannot be before the date of the "
+                "evidence.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(previous_version=F("pk")),
+                name="evidence_not_its_own_version",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("providers:evidence_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.review_by and self.evidence_date and self.review_by < self.evidence_date:
+            raise ValidationError(
+                {"review_by": "The review-by date cannot be before the date of the evidence"}
+            )
+
     def get_download_url(self) -> str:
         return reverse("providers:evidence_download", args=[self.pk])
+
+    @property
+    def is_current(self) -> bool:
+        """No newer version replaces it (reads the reverse one-to-one: select_related it)."""
+        try:
+            self.next_version  # noqa: B018
+        except Evidence.DoesNotExist:
+            return True
+        return False
+
+    def review_due(self, today: date) -> bool:
+        """The portal asks for a current version from the day after ``review_by``, and only
+        for a file no newer version has replaced."""
+        return self.review_by is not None and today > self.review_by and self.is_current
+
+    def versions(self) -> list[Evidence]:
+        """Every version of this document, oldest first (a chain of a few files)."""
+        first = self
+        older = []
+        while first.previous_version_id:
+            first = Evidence.objects.select_related("uploaded_by", "next_version").get(
+                pk=first.previous_version_id
+            )
+            older.append(first)
+        newer = []
+        last = self
+        while True:
+            last = (
+                Evidence.objects.select_related("uploaded_by", "next_version")
+                .filter(previous_version_id=last.pk)
+                .first()
+            )
+            if last is None:
+                break
+            newer.append(last)
+        return [*reversed(older), self, *newer]
+
+
+class EvidenceUse(models.Model):
+    """Where a file was used: one row per file and object that links it (an information request
+    item, a visit answer, a report comment, an appeal, an improvement action's update...).
+
+    Written by the ``m2m_changed`` receivers of ``providers.uses`` for every many-to-many field
+    to Evidence in the project, so a new kind of link is tracked without code of its own."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="uses")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    used_object = GenericForeignKey("content_type", "object_id")
+    used_at = models.DateTimeField(default=timezone.now)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-used_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evidence", "content_type", "object_id"], name="one_use_per_object"
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.evidence} used at {self.used_at:%Y-%m-%d %H:%M}"
 
 
 class DownloadLog(models.Model):

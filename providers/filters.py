@@ -277,7 +277,13 @@ class EvidenceFilter(ScopedFilterSet):
     scan_status = df.ChoiceFilter(choices=ScanStatus.choices, label="Virus scan", empty_label="Any")
     date_from = df.DateFilter(field_name="evidence_date", lookup_expr="gte", label="From")
     date_to = df.DateFilter(field_name="evidence_date", lookup_expr="lte", label="To")
+    is_current = df.BooleanFilter(
+        field_name="next_version",
+        lookup_expr="isnull",
+        label="Current version",
+        help_text="true: only files no newer version replaces",
+    )
 
     class Meta:
         model = Evidence
-        fields = ["q", "provider", "scan_status", "date_from", "date_to"]
+        fields = ["q", "provider", "scan_status", "date_from", "date_to", "is_current"]

@@ -236,6 +236,14 @@ class EvidenceForm(forms.Form):
             "invalid": "Date of the evidence must be a real date, like 27/3/2026",
         },
     )
+    review_by = forms.DateField(
+        label="Review by",
+        required=False,
+        validators=[validate_plausible_date],
+        help_text="After this date you will be asked for a current version, for example for a "
+        "policy reviewed every year. For example, 27/3/2027",
+        error_messages={"invalid": "Review by must be a real date, like 27/3/2027"},
+    )
     file = forms.FileField(
         label="Upload a file",
         widget=forms.ClearableFileInput(
@@ -254,6 +262,17 @@ class EvidenceForm(forms.Form):
             f"text (CSV or TXT) file, up to {human_size(max_upload_bytes())}. Files with macros "
             "or a password are not accepted."
         )
+
+
+class NewVersionForm(EvidenceForm):
+    """A new version of a file: its title (kept unless changed), its own dates and file."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = "Upload the new version"
+        self.fields[
+            "evidence_date"
+        ].help_text = "The date the new version is from. For example, 27/3/2026"
 
 
 class AttachEvidenceForm(forms.Form):

@@ -700,4 +700,7 @@ class ImportJob(models.Model):
 
 
 # The evidence library lives in its own module; imported here so Django registers its models.
-from providers.evidence import DownloadLog, Evidence, ScanStatus  # noqa: E402, F401
+from providers.evidence import DownloadLog, Evidence, EvidenceUse, ScanStatus  # noqa: E402, F401
+
+# Invitations of provider portal users (issue 12), likewise.
+from providers.invitations import Invitation  # noqa: E402, F401

@@ -20,6 +20,7 @@ from providers.models import Provider
 from qaf.files import check_upload, display_name
 from qaf.models import User
 from qaf.virus import ScanError, Scanner, get_scanner
+from qaf.workflow import NotNow
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +36,23 @@ def add_evidence(
     evidence_date: date,
     upload: IO[bytes],
     actor: User,
+    review_by: date | None = None,
+    previous_version: Evidence | None = None,
 ) -> Evidence:
     """Check ``upload`` (``qaf.files.UploadRefused`` if it is not accepted), store it under a
-    random name and add it to ``provider``'s library, waiting for its virus scan."""
+    random name and add it to ``provider``'s library, waiting for its virus scan.
+
+    With ``previous_version`` (use ``add_new_version``) the file replaces that one, which must
+    be ``provider``'s and locked by the caller. A date rule broken raises ``ValidationError``."""
     name = getattr(upload, "name", "") or ""
     checked = check_upload(upload, name=name)
     evidence = Evidence(
         provider=provider,
         title=title,
         evidence_date=evidence_date,
+        review_by=review_by,
+        previous_version=previous_version,
+        version=previous_version.version + 1 if previous_version else 1,
         original_name=display_name(name),
         content_type=checked.content_type,
         extension=checked.extension,
@@ -52,7 +61,8 @@ def add_evidence(
         scan_status=ScanStatus.PENDING,
         uploaded_by=actor,
     )
-    evidence.full_clean(exclude=["file"])
+    # The one-to-one's uniqueness is checked under the caller's lock (add_new_version).
+    evidence.full_clean(exclude=["file"], validate_unique=False)
     evidence._history_user = actor
     try:
         with transaction.atomic():
@@ -74,6 +84,38 @@ def add_evidence(
         checked.sha256,
     )
     return evidence
+
+
+NEWER_VERSION_EXISTS = (
+    "This file already has a newer version: open the newest version to replace it."
+)
+
+
+def add_new_version(
+    *,
+    previous: Evidence,
+    title: str,
+    evidence_date: date,
+    upload: IO[bytes],
+    actor: User,
+    review_by: date | None = None,
+) -> Evidence:
+    """A new version of ``previous`` in the same provider's library (issue 12): ``previous``
+    stays, with its uses, superseded by the new file. ``NotNow`` when ``previous`` already has
+    a newer version (two people replacing the same file at once: the second is told)."""
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=previous.pk)
+        if Evidence.objects.filter(previous_version=locked).exists():
+            raise NotNow(NEWER_VERSION_EXISTS)
+        return add_evidence(
+            provider=locked.provider,
+            title=title,
+            evidence_date=evidence_date,
+            review_by=review_by,
+            upload=upload,
+            actor=actor,
+            previous_version=locked,
+        )
 
 
 def queue_scan(evidence_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views
+from providers import portal_views, views
 
 app_name = "providers"
 
@@ -22,6 +22,23 @@ urlpatterns = [
     path("intelligence/<int:pk>/", views.IntelligenceDetail.as_view(), name="intelligence_detail"),
     path("intelligence/<int:pk>/edit/", views.IntelligenceEdit.as_view(), name="intelligence_edit"),
     path("evidence/", views.evidence_library, name="evidence_library"),
+    path("evidence/<int:pk>/", views.evidence_detail, name="evidence_detail"),
+    path("evidence/<int:pk>/new-version/", views.evidence_new_version, name="evidence_new_version"),
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("providers/<int:pk>/evidence/", views.provider_evidence, name="provider_evidence"),
+    # A provider's portal users and their invitations (issue 12).
+    path("providers/<int:pk>/users/", portal_views.users, name="provider_users"),
+    path("providers/<int:pk>/users/invite/", portal_views.invite, name="provider_user_invite"),
+    path(
+        "providers/<int:pk>/users/<int:user_pk>/<slug:step>/",
+        portal_views.user_step,
+        name="provider_user_step",
+    ),
+    path(
+        "providers/<int:pk>/invitations/<int:invitation_pk>/<slug:step>/",
+        portal_views.invitation_step,
+        name="invitation_step",
+    ),
+    # The link in an invitation's email: no sign-in (it makes the account).
+    path("invitations/<slug:secret>/", portal_views.accept, name="accept_invitation"),
 ]

@@ -6,7 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -14,11 +14,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalation import concern_views
-from providers import filters, forms, services, tables
+from providers import filters, forms, portal_users, services, tables
 from providers.models import Contract, Evidence, Intelligence, Provider, ScanStatus, Service
+from providers.uses import describe, uses_visible_to
 from qaf.files import UploadRefused, download_name, type_label
 from qaf.generic import (
     ScopedCreateView,
@@ -29,6 +31,7 @@ from qaf.generic import (
 )
 from qaf.models import Document
 from qaf.scoping import can
+from qaf.workflow import NotNow
 from reviews.models import Review
 from risk.explain import risk_context
 
@@ -85,6 +88,10 @@ class ProviderDetail(ScopedDetailView):
         context["can_add_service"] = can(user, "add", Service)
         context["can_add_contract"] = can(user, "add", Contract)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
+        context["can_view_users"] = portal_users.may_manage(user, self.object)
+        if context["can_view_users"]:
+            context["portal_user_count"] = self.object.users.filter(is_active=True).count()
+            context["open_invitation_count"] = self.object.invitations.open().count()
         context.update(concern_views.provider_context(self.object, user))
         return context
 
@@ -306,39 +313,127 @@ def _evidence_page(request, provider: Provider | None):
         raise PermissionDenied("Your role does not allow uploads here.")
     form = forms.EvidenceForm(request.POST or None, request.FILES or None) if may_upload else None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            evidence = services.add_evidence(
-                provider=provider,
-                title=data["title"],
-                evidence_date=data["evidence_date"],
-                upload=data["file"],
-                actor=user,
-            )
-        except UploadRefused as exc:
-            form.add_error("file", exc.reason)
-        else:
-            messages.success(
-                request,
-                f"\u201c{evidence.title}\u201d uploaded. It can be downloaded once the virus "
-                "scan has found it clean, usually within a minute.",
-            )
+        evidence = _upload(form, services.add_evidence, provider=provider, actor=user)
+        if evidence is not None:
+            _uploaded_message(request, evidence)
             return redirect(request.path)
-    rows = Evidence.objects.visible_to(user).select_related("uploaded_by", "provider")
+    # The current version of each document; older versions are on each file's page.
+    rows = (
+        Evidence.objects.visible_to(user)
+        .current()
+        .select_related("uploaded_by", "provider", "next_version")
+    )
     if provider is not None:
         rows = rows.filter(provider=provider)
     page = Paginator(rows, EVIDENCE_PAGE_SIZE).get_page(request.GET.get("page"))
-    is_admin = user.has_role("admin")
+    today = timezone.localdate()
     for item in page:
-        item.type_label = type_label(item.extension)
-        item.downloadable = is_admin or item.scan_status == ScanStatus.CLEAN
+        _label(item, user, today)
     context = {
         "provider": provider,
         "own": user.is_provider_user,
         "form": form,
         "page_obj": page,
+        "review_due_count": rows.review_due(today).count(),
     }
     return TemplateResponse(request, "providers/evidence_library.html", context)
+
+
+def _upload(form, add, **kwargs) -> Evidence | None:
+    """``add`` (add_evidence or add_new_version) with the form's data, or None with the
+    refusal on the form: a refused file, a date rule, a newer version someone added first."""
+    data = form.cleaned_data
+    try:
+        return add(
+            title=data["title"],
+            evidence_date=data["evidence_date"],
+            review_by=data.get("review_by"),
+            upload=data["file"],
+            **kwargs,
+        )
+    except UploadRefused as exc:
+        form.add_error("file", exc.reason)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except NotNow as exc:
+        form.add_error(None, exc.reason)
+    return None
+
+
+def _uploaded_message(request, evidence: Evidence) -> None:
+    messages.success(
+        request,
+        f"\u201c{evidence.title}\u201d uploaded. It can be downloaded once the virus "
+        "scan has found it clean, usually within a minute.",
+    )
+
+
+def _label(item: Evidence, user, today) -> None:
+    """What the library and the file's page show of a file for ``user`` on ``today``."""
+    item.type_label = type_label(item.extension)
+    item.downloadable = user.has_role("admin") or item.scan_status == ScanStatus.CLEAN
+    item.asks_review = item.review_due(today)
+
+
+def _get_evidence_for_user(request, pk: int) -> Evidence:
+    """The file if ``request.user`` may see it; 404 otherwise (another provider's file)."""
+    if not can(request.user, "view", Evidence):
+        raise PermissionDenied("Your role does not allow this.")
+    return get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related(
+            "provider", "uploaded_by", "next_version"
+        ),
+        pk=pk,
+    )
+
+
+USES_PAGE_SIZE = 50
+
+
+@require_GET
+@login_required
+def evidence_detail(request, pk: int):
+    """One file: its dates, scan, versions and where it was used (issue 12)."""
+    user = request.user
+    evidence = _get_evidence_for_user(request, pk)
+    today = timezone.localdate()
+    versions = evidence.versions()
+    for item in versions:
+        _label(item, user, today)
+    page = Paginator(uses_visible_to(evidence, user), USES_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "evidence": evidence,
+        "own": user.is_provider_user,
+        "versions": versions,
+        "item": next(v for v in versions if v.pk == evidence.pk),
+        "page_obj": page,
+        "uses": describe(page.object_list),
+        "may_replace": evidence.is_current and can(user, "add", Evidence),
+    }
+    return TemplateResponse(request, "providers/evidence_detail.html", context)
+
+
+@login_required
+def evidence_new_version(request, pk: int):
+    """Upload a new version of a file: the old one stays, with its uses (issue 12)."""
+    user = request.user
+    evidence = _get_evidence_for_user(request, pk)
+    if not can(user, "add", Evidence):
+        raise PermissionDenied("Your role does not allow uploads.")
+    if not evidence.is_current:
+        messages.info(request, services.NEWER_VERSION_EXISTS)
+        return redirect(evidence.get_absolute_url())
+    initial = {"title": evidence.title}
+    form = forms.NewVersionForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        new = _upload(form, services.add_new_version, previous=evidence, actor=user)
+        if new is not None:
+            _uploaded_message(request, new)
+            return redirect(new.get_absolute_url())
+    context = {"evidence": evidence, "form": form, "own": user.is_provider_user}
+    return TemplateResponse(request, "providers/evidence_new_version.html", context)
 
 
 @require_GET

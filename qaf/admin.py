@@ -35,14 +35,22 @@ class QafUserCreationForm(RolesMixin, UserAdmin.add_form):
 class QafUserAdmin(SimpleHistoryAdmin, UserAdmin):
     form = QafUserChangeForm
     add_form = QafUserCreationForm
-    list_display = ("username", "get_full_name", "email", "role_list", "provider", "is_active")
+    list_display = (
+        "username",
+        "get_full_name",
+        "email",
+        "role_list",
+        "provider",
+        "provider_admin",
+        "is_active",
+    )
     list_filter = ("is_active", "provider")
     search_fields = ("username", "first_name", "last_name", "email")
     autocomplete_fields = ("provider",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Person", {"fields": ("first_name", "last_name", "email", "job_title", "phone")}),
-        ("What they may do", {"fields": ("roles", "provider", "is_active")}),
+        ("What they may do", {"fields": ("roles", "provider", "provider_admin", "is_active")}),
         ("Django admin access", {"fields": ("is_staff", "is_superuser"), "classes": ("collapse",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

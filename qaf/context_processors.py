@@ -28,6 +28,10 @@ def _is_manager_or_admin(user: Any) -> bool:
     return bool(has_role and has_role("manager", "admin"))
 
 
+def _is_provider_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_provider_admin", False))
+
+
 def _own_provider(user: Any) -> dict[str, Any]:
     return {"pk": user.provider_id}
 
@@ -58,6 +62,8 @@ NAV_ITEMS: list[NavItem] = [
     ("Evidence library", "providers:evidence_library", _is_provider, None),
     ("Information requests", "reviews:request_list", _is_provider, None),
     ("Improvement plans", "escalation:plan_list", _is_provider, None),
+    # The organisation's administrators manage its portal users (issue 12).
+    ("Our users", "providers:provider_users", _is_provider_admin, _own_provider),
 ]
 
 

@@ -46,7 +46,8 @@ DEMO_USERS = [
     ("board2", "Board member"),
     ("board3", "Board member"),
     ("partner", "Partner (read-only)"),
-    ("provider_a", "Provider user, organisation A"),
+    ("provider_a", "Provider user and administrator, organisation A"),
+    ("provider_a2", "Provider user, organisation A"),
     ("provider_b", "Provider user, organisation B"),
 ]
 # Tests use their own Redis database so that a `make run` worker never takes their tasks.

@@ -45,6 +45,9 @@ CASEWORK_ROLES = frozenset({Role.OFFICER, Role.MANAGER})
 STAFF_ROLES = frozenset(Role)
 
 
+ADMIN_NOT_PROVIDER = "Only a provider user can be their organisation's administrator."
+
+
 class User(AbstractUser):
     """A person. Staff hold one or more roles; a provider user belongs to one provider instead.
 
@@ -67,6 +70,14 @@ class User(AbstractUser):
     )
     job_title = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Issue 12: a provider user who manages their own organisation's portal users (invites,
+    # deactivates, names other administrators). Meaningless for staff: the database refuses it.
+    provider_admin = models.BooleanField(
+        "organisation's administrator",
+        default=False,
+        help_text="Provider users only: may invite and deactivate colleagues of their own "
+        "organisation.",
+    )
 
     objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -79,6 +90,12 @@ class User(AbstractUser):
                 name="provider_user_has_no_staff_role",
                 violation_error_message="A provider user cannot also hold a council staff role.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(provider_admin=False) | models.Q(provider__isnull=False),
+                name="provider_admin_is_a_provider_user",
+                violation_error_message="Only a provider user can be their organisation's "
+                "administrator.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +107,8 @@ class User(AbstractUser):
             raise ValidationError(
                 {"roles": "A provider user cannot also hold a council staff role."}
             )
+        if self.provider_admin and not self.provider_id:
+            raise ValidationError({"provider_admin": ADMIN_NOT_PROVIDER})
         unknown = set(self.roles) - set(Role.values)
         if unknown:
             raise ValidationError({"roles": f"Unknown role: {', '.join(sorted(unknown))}."})
@@ -101,6 +120,11 @@ class User(AbstractUser):
     @property
     def is_provider_user(self) -> bool:
         return self.is_active and self.provider_id is not None
+
+    @property
+    def is_provider_admin(self) -> bool:
+        """An active provider user who manages their organisation's users (issue 12)."""
+        return self.is_provider_user and self.provider_admin
 
     @property
     def is_staff_member(self) -> bool:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # Pseudo-role for a member of a provider organisation.
 PROVIDER = "provider"
+# Pseudo-role held besides PROVIDER by a provider user marked as their organisation's
+# administrator (User.provider_admin): they manage their own organisation's portal users.
+PROVIDER_ADMIN = "provider_admin"
 
 _STAFF_READERS = frozenset({Role.OFFICER, Role.MANAGER, Role.BOARD, Role.PARTNER, Role.ADMIN})
 _EVERYONE = _STAFF_READERS | {PROVIDER}
@@ -189,6 +192,17 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "update": _CASEWORK | {PROVIDER},
         "export": _STAFF_READERS,
     },
+    # Pseudo-model: a provider organisation's portal users and their invitations (issue 12).
+    # "Users and roles" is the administrator's job (SPEC §1); officers and managers keep the
+    # register, whose contacts these are, so the register editors manage them for any provider.
+    # A provider's own administrators manage their own organisation's (the scope: other
+    # organisations' are 404); other provider users, the board and partners never (403): the
+    # list shows people's email addresses and when they last signed in, which nobody else needs.
+    "providers.provideruser": {
+        "view": _REGISTER_EDITORS | {PROVIDER_ADMIN},
+        "add": _REGISTER_EDITORS | {PROVIDER_ADMIN},
+        "change": _REGISTER_EDITORS | {PROVIDER_ADMIN},
+    },
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,
@@ -201,7 +215,9 @@ def roles_of(user: User | AnonymousUser) -> frozenset[str]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if user.provider_id:
-        return frozenset({PROVIDER})
+        return (
+            frozenset({PROVIDER, PROVIDER_ADMIN}) if user.provider_admin else frozenset({PROVIDER})
+        )
     return frozenset(user.roles)
 
 

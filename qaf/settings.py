@@ -302,6 +302,12 @@ QAF_API_TOKEN_DAYS = env.int("QAF_API_TOKEN_DAYS", default=30)
 if QAF_API_TOKEN_DAYS < 1:
     raise ImproperlyConfigured("QAF_API_TOKEN_DAYS must be 1 or more")
 
+# A provider user's invitation (providers/portal_users.py): its link works for this many days
+# from when it was (last) sent, then the organisation's administrator sends it again.
+QAF_INVITATION_DAYS = env.int("QAF_INVITATION_DAYS", default=7)
+if QAF_INVITATION_DAYS < 1:
+    raise ImproperlyConfigured("QAF_INVITATION_DAYS must be 1 or more")
+
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}
 

@@ -7,12 +7,13 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from escalation import board_views, concern_views
 from escalation.queries import decisions_waiting_for, in_force_for
-from providers.models import Intelligence, Provider, Service
+from providers.models import Evidence, Intelligence, Provider, Service
 from qaf import notifications
 from qaf.celery import app as celery_app
 from qaf.models import Role
@@ -60,6 +61,12 @@ def home(request):
         context["drafts_to_comment"] = reviews.filter(status=ReviewStatus.WITH_PROVIDER).order_by(
             "comments_due", "pk"
         )[:20]
+        # Evidence past its review-by date: the portal asks for a current version (issue 12).
+        context["evidence_review_due"] = (
+            Evidence.objects.visible_to(user)
+            .review_due(timezone.localdate())
+            .order_by("review_by", "pk")[:20]
+        )
     elif user.is_staff_member:
         if can(user, "act", Review):
             context["my_reviews"] = reviews.filter(officer=user, status__in=IN_PROGRESS).order_by(

@@ -275,7 +275,54 @@ def seed_evidence(context) -> None:
             scan_status=ScanStatus.CLEAN, scanned_at=evidence.uploaded_at
         )
         created += 1
+    created += _seed_versions_and_review_dates(context)
     context["created"]["evidence files"] = created
+
+
+def _seed_versions_and_review_dates(context) -> int:
+    """Issue 12: Sunrise's infection control policy in two versions (the first superseded),
+    and its safeguarding policy past its review-by date, so Pat's home page asks for a current
+    version."""
+    from django.core.files.base import ContentFile
+
+    from providers.evidence import Evidence, ScanStatus
+    from providers.models import Provider
+    from providers.services import add_evidence, add_new_version
+
+    today = context["today"]
+    provider = Provider.objects.filter(name="Sunrise Care Ltd").first()
+    if provider is None:
+        return 0
+    Evidence.objects.filter(
+        provider=provider, title="Safeguarding adults policy", review_by__isnull=True
+    ).update(review_by=today - timedelta(days=30))
+    title = "Infection control policy"
+    if provider.evidence.filter(title=title).exists():
+        return 0
+    uploader = provider.users.order_by("pk").first() or context["staff"]["officer"]
+    first = add_evidence(
+        provider=provider,
+        title=title,
+        evidence_date=today - timedelta(days=400),
+        review_by=today - timedelta(days=35),
+        upload=ContentFile(one_page_pdf(title, ["Version 1."]), name="infection-control.pdf"),
+        actor=uploader,
+    )
+    second = add_new_version(
+        previous=first,
+        title=title,
+        evidence_date=today - timedelta(days=30),
+        review_by=today + timedelta(days=335),
+        upload=ContentFile(
+            one_page_pdf(title, ["Version 2: updated for the new hand hygiene guidance."]),
+            name="infection-control-2.pdf",
+        ),
+        actor=uploader,
+    )
+    Evidence.objects.filter(pk__in=[first.pk, second.pk]).update(
+        scan_status=ScanStatus.CLEAN, scanned_at=second.uploaded_at
+    )
+    return 2
 
 
 def _library(provider_id: int) -> dict:

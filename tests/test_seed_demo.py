@@ -24,6 +24,7 @@ from escalation.models import (
     PlanUpdate,
 )
 from providers.evidence import Evidence
+from providers.invitations import Invitation
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, Notification, User
 from reviews.information import with_overdue
@@ -43,6 +44,7 @@ USERNAMES = {
     "board3",
     "partner",
     "provider_a",
+    "provider_a2",
     "provider_b",
 }
 
@@ -66,6 +68,7 @@ def _snapshot():
             Evidence,
             InformationRequest,
             ReportComment,
+            Invitation,
         )
     } | {
         model.__name__: model.objects.count()
@@ -142,6 +145,12 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Service.objects.filter(provider=a.provider).count() >= 2
     assert Service.objects.filter(provider=b.provider).count() >= 2
     assert not a.roles and not b.roles
+    # provider_a is Sunrise's administrator, with a colleague and an invitation waiting.
+    assert a.provider_admin and not b.provider_admin
+    colleague = User.objects.get(username="provider_a2")
+    assert colleague.provider == a.provider and not colleague.provider_admin
+    waiting = Invitation.objects.open().get(provider=a.provider)
+    assert waiting.invited_by == a and waiting.expires_at > timezone.now()
 
     # Registration dates mostly known; registered managers in post, not, and not known.
     assert Service.objects.filter(registration_date__isnull=False).count() > 70

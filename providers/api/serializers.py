@@ -14,7 +14,7 @@ from providers.models import (
     Service,
     check_contract_services,
 )
-from qaf.api import ScopedModelSerializer, StrictPrimaryKeyRelatedField
+from qaf.api import ScopedModelSerializer, StrictPrimaryKeyRelatedField, TypedDateField
 from qaf.rag import FACTOR_VALUES, Rag
 from qaf.scoping import can
 from risk.models import ServiceRisk, computed_for, last_full_run_date
@@ -227,7 +227,7 @@ class IntelligenceSerializer(ScopedModelSerializer):
 from django.urls import reverse  # noqa: E402
 
 from providers.evidence import Evidence  # noqa: E402
-from providers.services import add_evidence  # noqa: E402
+from providers.services import add_evidence, add_new_version  # noqa: E402
 from qaf.files import UploadRefused  # noqa: E402
 
 
@@ -245,6 +245,9 @@ class EvidenceSerializer(ScopedModelSerializer):
     file = serializers.FileField(write_only=True, use_url=False)
     uploaded_by = serializers.StringRelatedField(read_only=True)
     download_url = serializers.SerializerMethodField()
+    is_current = serializers.BooleanField(
+        read_only=True, help_text="False once a newer version replaces this file"
+    )
 
     class Meta:
         model = Evidence
@@ -253,6 +256,10 @@ class EvidenceSerializer(ScopedModelSerializer):
             "provider",
             "title",
             "evidence_date",
+            "review_by",
+            "version",
+            "previous_version",
+            "is_current",
             "file",
             "original_name",
             "content_type",
@@ -266,6 +273,8 @@ class EvidenceSerializer(ScopedModelSerializer):
             "download_url",
         ]
         read_only_fields = [
+            "version",
+            "previous_version",
             "original_name",
             "content_type",
             "extension",
@@ -304,8 +313,59 @@ class EvidenceSerializer(ScopedModelSerializer):
                 provider=validated_data["provider"],
                 title=validated_data["title"],
                 evidence_date=validated_data["evidence_date"],
+                review_by=validated_data.get("review_by"),
                 upload=validated_data["file"],
                 actor=self.context["request"].user,
             )
         except UploadRefused as exc:
             raise serializers.ValidationError({"file": [exc.reason]}) from exc
+
+
+class EvidenceNewVersionSerializer(serializers.Serializer):
+    """A new version of a file, as multipart form data: the old one stays, with its uses, and
+    the new one belongs to the same provider."""
+
+    file = serializers.FileField(write_only=True, use_url=False)
+    title = serializers.CharField(max_length=200)
+    evidence_date = TypedDateField(help_text="The date the new version is from")
+    review_by = TypedDateField(
+        required=False,
+        allow_null=True,
+        help_text="After this date the portal asks for a current version",
+    )
+
+    def validate(self, attrs):
+        if attrs.get("review_by") and attrs["review_by"] < attrs["evidence_date"]:
+            # The model's rule (Evidence.clean), said before the file is read.
+            raise serializers.ValidationError(
+                {"review_by": ["The review-by date cannot be before the date of the evidence"]}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        try:
+            return add_new_version(
+                previous=self.context["previous"],
+                title=validated_data["title"],
+                evidence_date=validated_data["evidence_date"],
+                review_by=validated_data.get("review_by"),
+                upload=validated_data["file"],
+                actor=self.context["request"].user,
+            )
+        except UploadRefused as exc:
+            raise serializers.ValidationError({"file": [exc.reason]}) from exc
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class EvidenceUseSerializer(serializers.Serializer):
+    """One place a file was used."""
+
+    kind = serializers.CharField(help_text='What kind of thing used it, e.g. "Appeal"')
+    what = serializers.CharField(help_text="Which one, in words")
+    url = serializers.CharField(help_text='Its page, or "" when it has none to open')
+    used_at = serializers.DateTimeField()
+    used_by = serializers.SerializerMethodField()
+
+    def get_used_by(self, use) -> str | None:
+        return str(use.used_by) if use.used_by else None

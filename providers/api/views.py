@@ -54,12 +54,16 @@ class IntelligenceViewSet(ScopedModelViewSet):
 from django.shortcuts import get_object_or_404  # noqa: E402
 from drf_spectacular.types import OpenApiTypes  # noqa: E402
 from drf_spectacular.utils import OpenApiResponse, extend_schema  # noqa: E402
-from rest_framework import renderers  # noqa: E402
+from rest_framework import renderers, status  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 from rest_framework.parsers import FormParser, MultiPartParser  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
 
 from providers.evidence import Evidence  # noqa: E402
+from providers.services import NEWER_VERSION_EXISTS  # noqa: E402
+from providers.uses import describe, uses_visible_to  # noqa: E402
 from providers.views import serve_evidence  # noqa: E402
+from qaf.workflow import NotNow  # noqa: E402
 
 
 class EvidenceViewSet(ScopedModelViewSet):
@@ -71,7 +75,7 @@ class EvidenceViewSet(ScopedModelViewSet):
     filterset_class = filters.EvidenceFilter
     parser_classes = [MultiPartParser, FormParser]  # a file upload: multipart form data
     http_method_names = ["get", "post", "head", "options"]
-    select_related = ("uploaded_by",)
+    select_related = ("uploaded_by", "next_version")
     search_fields = ["title", "original_name"]
     ordering_fields = ["evidence_date", "uploaded_at", "id", "title"]
 
@@ -97,3 +101,42 @@ class EvidenceViewSet(ScopedModelViewSet):
         """The file, once the virus scan found it clean (administrators: always)."""
         evidence = get_object_or_404(Evidence.objects.downloadable_by(request.user), pk=pk)
         return serve_evidence(request, evidence)
+
+    @extend_schema(
+        request=None,
+        responses={200: serializers.EvidenceUseSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def uses(self, request, pk=None):
+        """Where the file was used (information request answers, visit records, report
+        comments, appeals, improvement actions), most recent first: only the uses on things
+        this user may see."""
+        evidence = self.get_object()
+        page = self.paginate_queryset(uses_visible_to(evidence, request.user))
+        return self.get_paginated_response(
+            serializers.EvidenceUseSerializer(describe(page), many=True).data
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.EvidenceNewVersionSerializer},
+        responses={
+            201: serializers.EvidenceSerializer,
+            400: OpenApiResponse(description="The file or a date is refused, with the reason."),
+            403: OpenApiResponse(description="This role does not upload evidence."),
+            404: OpenApiResponse(description="Not visible to this user."),
+            409: OpenApiResponse(description="The file already has a newer version."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
+    def new_version(self, request, pk=None):
+        """Upload a new version of the file: the old one stays, with its uses, replaced by the
+        new one in the library; the new file waits for its virus scan like any upload."""
+        evidence = self.get_object()
+        if not evidence.is_current:
+            raise NotNow(NEWER_VERSION_EXISTS)
+        serializer = serializers.EvidenceNewVersionSerializer(
+            data=request.data, context={"request": request, "previous": evidence}
+        )
+        serializer.is_valid(raise_exception=True)
+        new = serializer.save()
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)

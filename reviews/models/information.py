@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from qaf.models import VersionedModel
@@ -96,3 +97,13 @@ class InformationRequestItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_kind = "Information request answer"
+    evidence_use_related = ("request",)
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"\u201c{self.request.title}\u201d: {Truncator(self.text).chars(70)}",
+            self.request.get_absolute_url(),
+        )

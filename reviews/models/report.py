@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 
@@ -47,3 +48,13 @@ class ReportComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_kind = "Comment on a draft report"
+    evidence_use_related = ("review__service",)
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"{self.review}: \u201c{Truncator(self.text).chars(60)}\u201d",
+            self.review.get_absolute_url(),
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 
@@ -38,6 +39,27 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {self.get_score_display() or 'unanswered'}"
+
+    # What the evidence page says of a file linked here (providers.uses).
+    evidence_use_kind = "Visit record"
+    evidence_use_related = ("review__service", "question")
+
+    @classmethod
+    def evidence_uses_visible_to(cls, user):
+        """A visit record is the officer's working until the draft is shared: a provider user
+        sees its uses of their files from then on (the report shows the answers)."""
+        from reviews.models.review import RATING_SHARED_STATES, Review
+
+        reviews = Review.objects.restrict(user, "view")
+        if getattr(user, "is_provider_user", False):
+            reviews = reviews.filter(status__in=RATING_SHARED_STATES)
+        return cls.objects.filter(review__in=reviews)
+
+    def evidence_use(self) -> tuple[str, str]:
+        return (
+            f"{self.review}: {Truncator(self.question.text).chars(70)}",
+            self.review.get_absolute_url(),
+        )
 
     @property
     def points(self) -> int | None:

@@ -42,3 +42,43 @@ def test_parallel_unversioned_patches_each_land_and_count(
         for field, value in change.items():
             assert getattr(service, field) == value, field
     assert service.version == before + len(CHANGES)
+
+
+def test_two_new_versions_of_one_file_at_once_one_wins(
+    live_server, sunrise, provider_pat, settings, tmp_path
+):
+    """Pat and his colleague both replace the infection control policy at the same moment:
+    one new version is made, the other is told (409), and the chain stays one line."""
+    import threading
+
+    import requests
+
+    from providers.evidence import Evidence
+    from tests.factories import EvidenceFactory
+    from tests.providers.test_evidence import pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.QAF_VIRUS_SCANNER = "none"
+    policy = EvidenceFactory(provider=sunrise, uploaded_by=provider_pat)
+    token = Token.objects.create(user=provider_pat).key
+    url = f"{live_server.url}/api/v1/evidence/{policy.pk}/new-version/"
+    barrier = threading.Barrier(4)
+    statuses = [0] * 4
+
+    def send(n: int) -> None:
+        barrier.wait(timeout=30)
+        statuses[n] = requests.post(
+            url,
+            data={"title": f"v2 by {n}", "evidence_date": "2026-03-01"},
+            files={"file": ("policy.pdf", pdf(), "application/pdf")},
+            headers={"Authorization": f"Token {token}"},
+            timeout=60,
+        ).status_code
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [201, 409, 409, 409]
+    assert Evidence.objects.filter(previous_version=policy).count() == 1

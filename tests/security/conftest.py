@@ -138,11 +138,26 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
     plan_suggestion = PlanSuggestion.objects.create(
         service=sunrise_house, kind="regulator", rating="inadequate", arose_on=timezone.localdate()
     )
+    # A colleague of Pat's and an invitation waiting (issue 12): the steps act on them, never
+    # on Pat, whose token the sweep goes on using.
+    from providers import portal_users
+
+    colleague = UserFactory(username="sam", roles=[], provider=sunrise)
+    invitation = portal_users.invite(
+        sunrise,
+        actor=officer_olivia,
+        email="robin@sunrise.example",
+        first_name="Robin",
+        last_name="Hood",
+        base_url="http://testserver/",
+    )
     ids = {
         "improvement-plans": plan.pk,
         "plan_pk": plan.pk,
         "improvement-plan-actions": plan_action.pk,
         "plan-suggestions": plan_suggestion.pk,
+        "provider-users": colleague.pk,
+        "invitations": invitation.pk,
         "quality-improvement-meetings": qim.pk,
         "escalations": case.pk,
         "suspensions": suspension.pk,

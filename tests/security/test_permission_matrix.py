@@ -1046,6 +1046,53 @@ def _plan_pages() -> list[Row]:
     return rows
 
 
+# A provider's portal users (issue 12): officers, managers and the administrator manage any
+# provider's; the provider's own administrator (Pat, Sunrise's) their own organisation's, never
+# another's (404); the board and partners never (403). Each change from the state it starts
+# from (tests/security/world.py). A provider user who is not an administrator gets 403
+# (tests/providers/test_portal_users.py).
+USER_MANAGERS = REGISTER_EDITORS | PROVIDERS
+PORTAL_USER_STEPS = {
+    "deactivate": "colleague",
+    "reactivate": "colleague_inactive",
+    "make-administrator": "colleague",
+    "remove-administrator": "colleague_admin",
+}
+INVITATION = {"first_name": "Robin", "last_name": "Hood", "email": "robin@new.example"}
+
+
+def _portal_user_pages() -> list[Row]:
+    rows = [
+        get("provider users", "providers:provider_users", USER_MANAGERS, "provider"),
+        *page_and_post(
+            "provider user invite",
+            "providers:provider_user_invite",
+            USER_MANAGERS,
+            "provider",
+            data=body(INVITATION),
+        ),
+    ]
+    for step, person in PORTAL_USER_STEPS.items():
+        rows += page_and_post(
+            f"provider user {step}",
+            "providers:provider_user_step",
+            USER_MANAGERS,
+            "provider",
+            sub=person,
+            step=step,
+        )
+    for step in ("resend", "withdraw"):
+        rows += page_and_post(
+            f"invitation {step}",
+            "providers:invitation_step",
+            USER_MANAGERS,
+            "provider",
+            sub="invitation",
+            step=step,
+        )
+    return rows
+
+
 def _api_plans() -> list[Row]:
     plans, actions = "api:improvement-plan", "api:improvement-plan-action"
     rows = [
@@ -1142,6 +1189,27 @@ def _api_plans() -> list[Row]:
             )
         )
     return rows
+
+
+def _api_portal_users() -> list[Row]:
+    return [
+        get("provider users list", "api:provider-user-list", USER_MANAGERS),
+        get("provider user detail", "api:provider-user-detail", USER_MANAGERS, "colleague"),
+        *[
+            post(f"provider user {step}", f"api:provider-user-{step}", USER_MANAGERS, person)
+            for step, person in PORTAL_USER_STEPS.items()
+        ],
+        get("invitations list", "api:invitation-list", USER_MANAGERS),
+        post(
+            "invitation create",
+            "api:invitation-list",
+            USER_MANAGERS,
+            data=lambda o: INVITATION | {"provider": o["provider"]},
+        ),
+        get("invitation detail", "api:invitation-detail", USER_MANAGERS, "invitation"),
+        post("invitation resend", "api:invitation-resend", USER_MANAGERS, "invitation"),
+        post("invitation withdraw", "api:invitation-withdraw", USER_MANAGERS, "invitation"),
+    ]
 
 
 WEB: list[Row] = [
@@ -1243,6 +1311,15 @@ WEB: list[Row] = [
         data=_evidence_form,
     ),
     get("evidence download", "providers:evidence_download", on="evidence"),
+    # A file's own page (where it was used, its versions) and a new version of it (issue 12).
+    get("evidence page", "providers:evidence_detail", on="evidence"),
+    *page_and_post(
+        "evidence new version",
+        "providers:evidence_new_version",
+        UPLOADERS,
+        "evidence",
+        data=_evidence_form,
+    ),
     # A file waiting for its virus scan: administrators only; to everyone else it is not there.
     get(
         "waiting evidence download",
@@ -1431,6 +1508,7 @@ WEB: list[Row] = [
     *_case_pages(),
     *_qim_pages(),
     *_plan_pages(),
+    *_portal_user_pages(),
 ]
 
 
@@ -1623,6 +1701,14 @@ API: list[Row] = [
     ),
     get("evidence detail", "api:evidence-detail", on="evidence"),
     get("evidence download", "api:evidence-download", on="evidence"),
+    get("evidence uses", "api:evidence-uses", on="evidence"),
+    post(
+        "evidence new version",
+        "api:evidence-new-version",
+        UPLOADERS,
+        "evidence",
+        data=lambda o: {**_evidence_form(o), "evidence_date": "2026-10-01"},
+    ),
     get(
         "waiting evidence download",
         "api:evidence-download",
@@ -1646,6 +1732,7 @@ API: list[Row] = [
     *_api_cases(),
     *_api_qims(),
     *_api_plans(),
+    *_api_portal_users(),
 ]
 
 
@@ -1708,6 +1795,9 @@ NOT_IN_MATRIX = {
     # (tests/test_api_tokens.py).
     "api:token",
     "api_token",
+    # The link in an invitation's email: its secret is the permission, before any account
+    # exists (tests/providers/test_portal_users.py).
+    "providers:accept_invitation",
 }
 # Django's admin: its own staff flag and model permissions (tests/providers/test_pages.py).
 NAMESPACES_NOT_IN_MATRIX = {"admin"}

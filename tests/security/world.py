@@ -72,13 +72,46 @@ def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
     }
 
 
+def _portal_users(provider, member: str, admin) -> dict:
+    """Colleagues of the organisation's administrator in each state a change starts from, and
+    an invitation waiting (issue 12)."""
+    from providers import portal_users
+
+    def colleague(name: str, **fields):
+        return UserFactory(
+            username=f"{member}-{name}",
+            first_name=name.title(),
+            roles=[],
+            provider=provider,
+            **fields,
+        )
+
+    return {
+        "colleague": colleague("colleague"),
+        "colleague_inactive": colleague("leaver", is_active=False),
+        "colleague_admin": colleague("deputy", provider_admin=True),
+        "invitation": portal_users.invite(
+            provider,
+            actor=admin,
+            email=f"new-{member}@example.org",
+            first_name="New",
+            last_name="Colleague",
+            base_url="http://testserver/",
+        ),
+    }
+
+
 def _organisation(
     name: str, home: str, member: str, *, olivia, maya, mo, kit
 ) -> tuple[dict, object]:
     """One organisation's objects (their ids by name) and its provider user."""
     provider = ProviderFactory(name=name)
     service = ServiceFactory(provider=provider, name=home)
-    user = UserFactory(username=member, first_name=member.title(), roles=[], provider=provider)
+    # Pat and Quinn are their organisations' administrators (issue 12): the matrix's provider
+    # user may manage their own organisation's users, never the other's.
+    user = UserFactory(
+        username=member, first_name=member.title(), roles=[], provider=provider, provider_admin=True
+    )
     questions = list(Question.objects.filter(standard__domain__toolkit=kit).order_by("pk"))
 
     def planned():
@@ -157,6 +190,7 @@ def _organisation(
         "evidence": evidence("clean"),
         "evidence_waiting": evidence("pending"),
     }
+    objects |= _portal_users(provider, member, user)
     ids = {key: obj.pk for key, obj in objects.items()}
     ids["questions"] = [q.pk for q in questions]
     ids |= _suspensions(provider, home, user, olivia=olivia, mo=mo)
