@@ -1736,8 +1736,13 @@ API: list[Row] = [
 ]
 
 
-@pytest.mark.parametrize(("row", "which", "role"), list(cases(WEB)))
-def test_web(world, client, row, which, role):
+# The cases run in three modules, each building the world once, so that pytest-xdist's
+# ``--dist loadfile`` shares them between workers: the first half of the pages here, the second
+# half in test_permission_matrix_pages.py, the API in test_permission_matrix_api.py.
+HALF = len(WEB) // 2
+
+
+def run_web(world, client, row, which, role):
     url = row.url(world, which)
     data = {}
     if row.method != "get":
@@ -1751,8 +1756,7 @@ def test_web(world, client, row, which, role):
     check(response, row, role, want, before, api=False)
 
 
-@pytest.mark.parametrize(("row", "which", "role"), list(cases(API)))
-def test_api(world, row, which, role):
+def run_api(world, row, which, role):
     api = APIClient()
     if role != ANON:
         api.force_authenticate(world["users"][role])
@@ -1767,6 +1771,11 @@ def test_api(world, row, which, role):
         response = send(url, data, format="multipart" if multipart else "json")
     want = expected(row, role, which, anonymous=401)
     check(response, row, role, want, before, api=True)
+
+
+@pytest.mark.parametrize(("row", "which", "role"), list(cases(WEB[:HALF])))
+def test_web(world, client, row, which, role):
+    run_web(world, client, row, which, role)
 
 
 # --------------------------------------------------------------------------------------------
