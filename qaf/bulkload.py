@@ -138,7 +138,9 @@ def delete_cascade(
         if rel.many_to_many:
             continue  # the through table's own foreign key is a relation of its own here
         column = connection.ops.quote_name(rel.field.column)
-        if rel.on_delete is models.SET_NULL:
+        # A row's link to another of its kind (an evidence file's previous version) is cut
+        # rather than followed: following it would only come back to this table.
+        if rel.on_delete is models.SET_NULL or (related is model and rel.field.null):
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {connection.ops.quote_name(related._meta.db_table)} "  # noqa: S608

@@ -38,6 +38,7 @@ def test_provider_sees_only_their_own_services_and_no_confidential_intelligence(
         "Reviews",
         "Evidence library",
         "Information requests",
+        "Improvement plans",
     ]
 
     menu.get_by_role("link", name="Our services").click()
