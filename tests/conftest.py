@@ -145,29 +145,48 @@ def api_for():
     return make
 
 
+# Whether Django's content type cache holds every model with ids that exist outside any test's
+# transaction: true once loaded, false again after a transactional test flushed the database.
+_content_types_loaded = False
+
+
 @pytest.fixture(autouse=True)
 def _fresh_content_type_cache(request):
     """A transactional test flushes the database and content types come back with new ids;
-    Django's per-process cache of them would then point at rows that no longer exist.
+    Django's per-process cache of them would then point at rows that no longer exist: it is
+    cleared around every such test.
 
-    A test in a transaction also reads every content type into the fresh cache at its start,
-    in its outer transaction: one missing from the table would otherwise be made by the first
-    ``get_for_model`` wherever that happens to run, and inside a savepoint that a refused step
-    rolls back (a 409 from the API) the cache would keep the id of a row that is gone."""
+    A test in a transaction reads every content type into the cache at its start, in its outer
+    transaction, unless the cache already holds them all: one missing from the table would
+    otherwise be made by the first ``get_for_model`` wherever that happens to run, and inside a
+    savepoint that a refused step rolls back (a 409 from the API) the cache would keep the id of
+    a row that is gone. Loaded from rows that already existed, the cache stays right for the
+    next test (nothing flushed them), so it is loaded once, not for each of thousands of tests."""
+    global _content_types_loaded
     from django.apps import apps
     from django.contrib.contenttypes.models import ContentType
 
-    ContentType.objects.clear_cache()
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames
         for name in ("transactional_db", "live_server", "django_db_serialized_rollback")
     )
-    if not transactional and (marker is not None or "db" in request.fixturenames):
+    if transactional:
+        _content_types_loaded = False
+        ContentType.objects.clear_cache()
+        yield
+        ContentType.objects.clear_cache()
+        return
+    if (marker is not None or "db" in request.fixturenames) and not _content_types_loaded:
+        ContentType.objects.clear_cache()
         request.getfixturevalue("db")
+        before = ContentType.objects.count()
         ContentType.objects.get_for_models(*apps.get_models(), for_concrete_models=False)
+        # Rows made now vanish with this test's transaction: then load again next time.
+        _content_types_loaded = ContentType.objects.count() == before
     yield
-    ContentType.objects.clear_cache()
+    if not _content_types_loaded:
+        ContentType.objects.clear_cache()
 
 
 @pytest.fixture(params=["now", "late-summer-evening"])

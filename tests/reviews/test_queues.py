@@ -132,7 +132,8 @@ def test_the_provider_sees_what_waits_for_it(
 
 
 def test_a_provider_with_nothing_waiting_is_told_so(client_for, provider_quinn):
-    assert "Nothing: no information request, draft report or improvement plan" in _home(client_for(provider_quinn))
+    home = _home(client_for(provider_quinn))
+    assert "Nothing: no information request, draft report or improvement plan" in home
 
 
 def test_officers_see_their_requests_with_answers_or_overdue(

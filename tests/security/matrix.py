@@ -145,6 +145,10 @@ def cases(rows: list[Row]):
     for row in rows:
         for which in row.whiches:
             for role in ROLES:
+                # Anonymous callers are sent to sign in (401 in the API) before any object is
+                # looked up: one organisation's object stands for both, unless the row is public.
+                if role == ANON and which == "other" and row.allowed != PUBLIC:
+                    continue
                 bug = dict(row.bugs).get((which, role))
                 marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
                 yield pytest.param(
