@@ -199,39 +199,3 @@ def any_time_of_day(request):
         return
     with time_machine.travel(LATE_SUMMER_EVENING, tick=True):
         yield
-
-
-# The longest test files, longest first (figures from `--durations=0`, seconds on this
-# machine). `make test` runs `-n 2 --dist loadfile --no-loadscope-reorder`: each file goes to
-# one worker, in the order collected here. pytest-xdist's own order (most tests first) left
-# the files of one or two slow tests (migrations, browser journeys, the schema sweep) for the
-# end, where one worker ran them for minutes while the other idled.
-SLOW_FIRST = (
-    "tests/security/test_permission_matrix.py",  # ~120
-    "tests/security/test_permission_matrix_pages.py",  # ~105
-    "tests/test_notifications.py",  # ~90: a migration test
-    "tests/security/test_bad_input.py",  # ~85
-    "tests/providers/test_migrations.py",  # ~70
-    "tests/security/test_permission_matrix_api.py",  # ~55
-    "tests/security/test_schema_conformance.py",  # ~55
-    "tests/browser/test_whole_review.py",  # ~50
-    "tests/browser/test_improvement_plan.py",  # ~40
-    "tests/test_exports.py",  # ~40
-    "tests/browser/test_case_journey.py",  # ~30
-    "tests/browser/test_visit_form.py",  # ~30
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {path: n for n, path in enumerate(SLOW_FIRST)}
-    sizes: dict[str, int] = {}
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        sizes[path] = sizes.get(path, 0) + 1
-    # The slow files first; then, as pytest-xdist would, the files with the most tests.
-    items.sort(
-        key=lambda item: (
-            rank.get(item.nodeid.split("::")[0], len(rank)),
-            -sizes[item.nodeid.split("::")[0]],
-        )
-    )
