@@ -29,10 +29,6 @@ S = MeetingStatus
 PAPERS_NOTICE = notifications.register_kind("board_papers", "Board papers issued").name
 
 
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
 def _present_ids(step: Step) -> set[int]:
     """The members ticked as present: ids, or the members themselves."""
     return {getattr(m, "pk", m) for m in step.params.get("present") or ()}
@@ -83,7 +79,7 @@ def _present_are_members(step: Step):
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Say why the meeting is cancelled."
+    return None if step.text("reason") else "Say why the meeting is cancelled."
 
 
 # --- Changes and effects -------------------------------------------------------------------------
@@ -186,7 +182,7 @@ MEETING = Workflow(
             target=S.CANCELLED,
             permission="act",
             checks=(_reason_given,),
-            changes=lambda step: {"cancel_reason": _text(step, "reason")},
+            changes=lambda step: {"cancel_reason": step.text("reason")},
             state_reason=_state_reason("it can no longer be cancelled"),
             title="Cancel the meeting",
             button="Cancel the meeting",

@@ -91,10 +91,6 @@ DE_ESCALATES = {
 }
 
 
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
 def _day(value: date | None) -> str:
     return date_format(value, "j F Y") if value else ""
 
@@ -178,7 +174,7 @@ def _papers_for_referral(step: Step):
             ("headline_concerns", "the headline concerns"),
             ("recommendations", "the recommendations"),
         )
-        if not (_text(step, name) or getattr(step.obj, name).strip())
+        if not (step.text(name) or getattr(step.obj, name).strip())
     ]
     if missing:
         return f"A referral to the board needs {' and '.join(missing)} for its papers."
@@ -217,15 +213,15 @@ def _contact_given(step: Step):
         return "The date of the contact cannot be in the future."
     if day < step.obj.opened_on:
         return f"The contact cannot be before the case was opened ({_day(step.obj.opened_on)})."
-    if not _text(step, "contact_with"):
+    if not step.text("contact_with"):
         return "Say who was spoken to."
-    if not _text(step, "contact_outcome"):
+    if not step.text("contact_outcome"):
         return "Give the outcome, as it is confirmed to the provider in writing."
     return None
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Give the reason."
+    return None if step.text("reason") else "Give the reason."
 
 
 # --- Changes -------------------------------------------------------------------------------------
@@ -235,8 +231,8 @@ def _contact(step: Step) -> dict:
     return {
         "contact_kind": step.params["contact_kind"],
         "contact_on": step.params["contact_on"],
-        "contact_with": _text(step, "contact_with"),
-        "contact_outcome": _text(step, "contact_outcome"),
+        "contact_with": step.text("contact_with"),
+        "contact_outcome": step.text("contact_outcome"),
         # Source 003 Appendix 1: "written confirmation of the outcome ... via email", sent now.
         "outcome_confirmed_on": step.today,
     }
@@ -254,8 +250,8 @@ def _advance_changes(step: Step) -> dict:
             "board_review_due": policy.due_date(BOARD_REFERRAL_MONTHS, step.today),
         }
         for name in ("headline_concerns", "recommendations"):
-            if _text(step, name):
-                values[name] = _text(step, name)
+            if step.text(name):
+                values[name] = step.text(name)
     elif target == Stage.RECTIFICATION_NOTICE:
         values["rectification_notice_on"] = step.today
     elif target == Stage.FINAL_WARNING:
@@ -291,7 +287,7 @@ def _close_changes(step: Step) -> dict:
         "closed_on": step.today,
         "closed_by": step.actor,
         "closed_at_stage": step.state,
-        "close_reason": _text(step, "reason"),
+        "close_reason": step.text("reason"),
         **_leaving_final_warning(step),
     }
 
@@ -327,7 +323,7 @@ def _advance_effects(step: Step) -> None:
         # Under the case's lock: the decision is used once, by this step (a second step at
         # once is refused by the conditional update in use_decision).
         decision = board.use_decision(step.facts["decisions"][target]["unused"], actor=step.actor)
-    _move(step, "advance", to=target, reason=_text(step, "reason"), decision=decision)
+    _move(step, "advance", to=target, reason=step.text("reason"), decision=decision)
     step.result = decision
     if target == Stage.FORMAL:
         _issue_quality_improvement_notice(step)
@@ -345,12 +341,12 @@ def _advance_effects(step: Step) -> None:
 
 
 def _de_escalate_effects(step: Step) -> None:
-    _move(step, "de-escalate", to=step.obj.stage, reason=_text(step, "reason"))
+    _move(step, "de-escalate", to=step.obj.stage, reason=step.text("reason"))
     _review_clock_moved(step)
 
 
 def _close_effects(step: Step) -> None:
-    _move(step, "close", to=Stage.CLOSED, reason=_text(step, "reason"))
+    _move(step, "close", to=Stage.CLOSED, reason=step.text("reason"))
     _review_clock_moved(step)
 
 

@@ -42,10 +42,6 @@ MANAGERS_ONLY = "Only quality managers decide concern levels."
 S = SuggestionStatus
 
 
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
 def _number(step: Step, name: str) -> int | None:
     value = step.params.get(name)
     if value in (None, ""):
@@ -159,7 +155,7 @@ def _second_manager_move(step: Step):
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Give the reason for the decision."
+    return None if step.text("reason") else "Give the reason for the decision."
 
 
 def _suggestion_fits(step: Step):
@@ -204,7 +200,7 @@ class _Decision:
 
 def _decided(step: Step) -> dict:
     step.result = _Decision(
-        DecisionKind.DECIDED, step.state, _number(step, "level"), _text(step, "reason")
+        DecisionKind.DECIDED, step.state, _number(step, "level"), step.text("reason")
     )
     return {"decided_on": step.today}
 
@@ -214,7 +210,7 @@ def _proposed(step: Step) -> dict:
         "proposed_level": _number(step, "level"),
         "proposed_by": step.actor,
         "proposed_on": step.today,
-        "proposal_reason": _text(step, "reason"),
+        "proposal_reason": step.text("reason"),
     }
 
 
@@ -235,7 +231,7 @@ def _board_decision(kind: str, outcome: str, comment_param: str):
             concern.proposal_reason,
             concern.proposed_by_id,
             concern.proposed_on,
-            _board_words(decision, _text(step, comment_param)),
+            _board_words(decision, step.text(comment_param)),
             decision,
         )
         values = dict(_NO_PROPOSAL)
@@ -419,7 +415,7 @@ CONCERN = Workflow(
 
 
 def _reason_for_dismissing(step: Step):
-    return None if _text(step, "reason") else "Say why the suggestion is dismissed."
+    return None if step.text("reason") else "Say why the suggestion is dismissed."
 
 
 SUGGESTION = Workflow(
@@ -439,7 +435,7 @@ SUGGESTION = Workflow(
             changes=lambda step: {
                 "closed_by": step.actor,
                 "closed_on": step.today,
-                "dismiss_reason": _text(step, "reason"),
+                "dismiss_reason": step.text("reason"),
             },
             state_reason=lambda s: f"This suggestion is {s.get_status_display().lower()}.",
             title="Dismiss the suggestion",

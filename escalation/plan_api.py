@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,6 +40,7 @@ from qaf.api import (
     TypedDateField,
 )
 from qaf.concurrency import MAX_VERSION
+from qaf.generic import parse_id
 
 # The council's own working: null for provider users.
 INTERNAL = ("requested_by", "accepted_by", "closed_by")
@@ -257,10 +259,6 @@ class PlanReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _context(view) -> dict:
-    return {"today": timezone.localdate()}
-
-
 class ImprovementPlanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -282,7 +280,7 @@ class ImprovementPlanViewSet(
         )
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), **_context(self)}
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     def _respond(self, plan, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=plan.pk)
@@ -390,25 +388,23 @@ class PlanActionViewSet(
     scope_action: str | None = None
     filterset_fields = ["status", "issue"]
 
-    def _plan(self) -> ImprovementPlan:
-        plan = getattr(self, "_plan_cache", None)
-        if plan is None:
-            plans = ImprovementPlan.objects.visible_to(self.request.user)
-            plan = get_object_or_404(plans, pk=services_id(self.kwargs["plan_pk"]))
-            self._plan_cache = plan
-        return plan
+    @cached_property
+    def plan(self) -> ImprovementPlan:
+        """The plan of the URL, in the user's scope (404 outside it, or for an id beyond any)."""
+        plans = ImprovementPlan.objects.visible_to(self.request.user)
+        return get_object_or_404(plans, pk=parse_id(self.kwargs["plan_pk"]))
 
     def get_queryset(self):
         return (
             PlanAction.objects.visible_to(self.request.user)
-            .filter(plan=self._plan())
+            .filter(plan=self.plan)
             .select_related("plan")
             .prefetch_related("updates__evidence")
             .order_by("issue_id", "due_on", "pk")
         )
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), **_context(self)}
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
     def _respond(self, found, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=found.pk)
@@ -421,7 +417,7 @@ class PlanActionViewSet(
 
     @extend_schema(request=PlanActionWriteSerializer, responses={201: PlanActionSerializer})
     def create(self, request, *args, **kwargs):
-        plan = self._plan()
+        plan = self.plan
         data = PlanActionWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -479,16 +475,6 @@ class PlanActionViewSet(
         data.is_valid(raise_exception=True)
         services.reopen(found, actor=request.user, reason=data.validated_data["reason"])
         return self._respond(found)
-
-
-def services_id(value) -> int:
-    """The plan id of the URL: digits only (anything else is a 404, never a 500)."""
-    from django.http import Http404
-
-    text = str(value)
-    if not text.isdigit() or len(text) > 10:
-        raise Http404("No such improvement plan.")
-    return int(text)
 
 
 class PlanSuggestionSerializer(ModelSerializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from escalation.models import IssueSource, PlanActionStatus, PlanSuggestion
+from escalation.plan_workflows import NO_COMMENT, NOTHING_TO_PLAN
 from providers.forms import AttachEvidenceForm
 from qaf.validators import validate_plausible_date
 
@@ -37,7 +38,7 @@ class OpenPlanForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("suggestions") and not (cleaned.get("text") or "").strip():
-            raise forms.ValidationError("Choose what the plan answers, or describe the issue.")
+            raise forms.ValidationError(NOTHING_TO_PLAN)
         return cleaned
 
 
@@ -145,9 +146,7 @@ class ReturnForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not any((v or "").strip() for k, v in cleaned.items() if k.startswith("comment")):
-            raise forms.ValidationError(
-                "Say what the provider should change: a comment on the plan or on an action."
-            )
+            raise forms.ValidationError(NO_COMMENT)
         return cleaned
 
     def comments(self) -> dict[int, str]:

@@ -21,7 +21,6 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from escalation.models import (
-    OPEN_PLAN_STATES,
     WITH_PROVIDER,
     ImprovementPlan,
     IssueSource,
@@ -34,6 +33,7 @@ from escalation.models import (
 from escalation.plan_workflows import (
     ACTION,
     CASEWORK_ONLY,
+    NOTHING_TO_PLAN,
     PLAN,
     PLAN_WRITERS,
     POLICY,
@@ -52,18 +52,34 @@ __all__ = [
     "NotNow",
     "StaleEdit",
     "WorkflowError",
+    "accept",
     "add_action",
     "add_issue",
+    "close",
     "delete_action",
     "edit_action",
     "edit_plan",
+    "history",
+    "issues_for_suggestion",
+    "nightly",
     "not_needed",
+    "notify_officer",
+    "notify_provider",
     "open_plan",
+    "open_suggestions",
+    "overdue_action_dates",
     "overdue_notices",
+    "post_update",
+    "reopen",
+    "return_plan",
+    "submit",
     "sync_suggestions",
+    "take_step",
+    "verify",
 ]
 
 REVIEW_RATINGS = ("amber", "red")
+ONE_OPEN_PLAN = "This service has an open improvement plan already: add the issues to it."
 REGULATOR_RATINGS = (RegulatorRating.REQUIRES_IMPROVEMENT, RegulatorRating.INADEQUATE)
 
 notifications.register_kind("plan_submitted", "Improvement plan submitted")
@@ -223,16 +239,14 @@ def open_plan(
     today = today or timezone.localdate()
     suggestions = list(suggestions)
     if not suggestions and not text.strip():
-        raise NotNow("Choose the trigger the plan answers, or describe the issue.")
+        raise NotNow(NOTHING_TO_PLAN)
     if any(s.service_id != service.pk for s in suggestions):
         raise NotNow("The suggestion is about another service.")
     try:
         with transaction.atomic():
             Service.objects.select_for_update().get(pk=service.pk)
             if ImprovementPlan.objects.filter(service=service).open().exists():
-                raise NotNow(
-                    "This service has an open improvement plan already: add the issues to it."
-                )
+                raise NotNow(ONE_OPEN_PLAN)
             plan = ImprovementPlan(
                 service=service,
                 requested_on=today,
@@ -243,9 +257,7 @@ def open_plan(
             plan.save()
             add_issue(plan, actor=actor, suggestions=suggestions, text=text, today=today)
     except IntegrityError as error:  # another officer opened one at the same moment
-        raise NotNow(
-            "This service has an open improvement plan already: add the issues to it."
-        ) from error
+        raise NotNow(ONE_OPEN_PLAN) from error
     notify_provider(
         plan,
         "plan_returned",
@@ -473,69 +485,68 @@ def overdue_notices(today: date, now=None) -> Iterable[dict]:
     """Each overdue agreed action, and each plan not submitted by its day: a notice for the
     provider's users and the officer, once (per action or plan and due date)."""
     now = now or timezone.now()
-    action_type = ContentType.objects.get_for_model(PlanAction)
-    plan_type = ContentType.objects.get_for_model(ImprovementPlan)
     providers: dict[int, list[int]] = {}
     for uid, pid in User.objects.filter(provider__isnull=False, is_active=True).values_list(
         "pk", "provider_id"
     ):
         providers.setdefault(pid, []).append(uid)
-    late = (
-        PlanAction.objects.overdue(today)
-        .values_list(
-            "pk",
-            "due_on",
-            "what",
-            "plan__service_id",
-            "plan__service__name",
-            "plan__service__provider_id",
-            "plan__service__lead_officer_id",
-            "plan__requested_by_id",
-        )
-        .order_by("pk")
+    late_actions = PlanAction.objects.overdue(today).values_list(
+        "pk",
+        "due_on",
+        "plan__service_id",
+        "plan__service__name",
+        "plan__service__provider_id",
+        "plan__service__lead_officer_id",
+        "plan__requested_by_id",
+        "what",
     )
-    for pk, due, what, sid, name, pid, lead, requester in late.iterator(chunk_size=2000):
-        message = (
-            f"An improvement action for {name} was due on {_day(due)} and is not done: "
-            f"“{what[:80]}”."
-        )
-        for uid in {*providers.get(pid, ()), lead or requester}:
-            yield notifications.notice_row(
-                user_id=uid,
-                kind="plan_action_overdue",
-                content_type=action_type,
-                object_id=pk,
-                due=due,
-                message=message,
-                service_id=sid,
-                now=now,
-            )
-    plans = (
-        ImprovementPlan.objects.filter(status__in=WITH_PROVIDER, submit_due__lt=today)
-        .values_list(
-            "pk",
-            "submit_due",
-            "service_id",
-            "service__name",
-            "service__provider_id",
-            "service__lead_officer_id",
-            "requested_by_id",
-        )
-        .order_by("pk")
+    late_plans = ImprovementPlan.objects.filter(
+        status__in=WITH_PROVIDER, submit_due__lt=today
+    ).values_list(
+        "pk",
+        "submit_due",
+        "service_id",
+        "service__name",
+        "service__provider_id",
+        "service__lead_officer_id",
+        "requested_by_id",
     )
-    for pk, due, sid, name, pid, lead, requester in plans.iterator(chunk_size=2000):
-        message = f"The improvement plan for {name} was due on {_day(due)} and is not submitted."
-        for uid in {*providers.get(pid, ()), lead or requester}:
-            yield notifications.notice_row(
-                user_id=uid,
-                kind="plan_submission_overdue",
-                content_type=plan_type,
-                object_id=pk,
-                due=due,
-                message=message,
-                service_id=sid,
-                now=now,
-            )
+    kinds = (
+        (
+            "plan_action_overdue",
+            PlanAction,
+            late_actions,
+            lambda name, due, what: (
+                f"An improvement action for {name} was due on {_day(due)} "
+                f"and is not done: “{what[:80]}”."
+            ),
+        ),
+        (
+            "plan_submission_overdue",
+            ImprovementPlan,
+            late_plans,
+            lambda name, due: (
+                f"The improvement plan for {name} was due on {_day(due)} and is not submitted."
+            ),
+        ),
+    )
+    for kind, model, rows, message_of in kinds:
+        content_type = ContentType.objects.get_for_model(model)
+        for pk, due, sid, name, pid, lead, requester, *rest in rows.order_by("pk").iterator(
+            chunk_size=2000
+        ):
+            message = message_of(name, due, *rest)
+            for uid in {*providers.get(pid, ()), lead or requester}:
+                yield notifications.notice_row(
+                    user_id=uid,
+                    kind=kind,
+                    content_type=content_type,
+                    object_id=pk,
+                    due=due,
+                    message=message,
+                    service_id=sid,
+                    now=now,
+                )
 
 
 def nightly(today: date) -> dict:
@@ -548,14 +559,6 @@ def nightly(today: date) -> dict:
 # --- What pages ask ----------------------------------------------------------------------------
 
 
-def open_plan_of(service: Service, user):
-    return (
-        ImprovementPlan.objects.visible_to(user)
-        .filter(service=service, status__in=OPEN_PLAN_STATES)
-        .first()
-    )
-
-
 def overdue_action_dates(today: date) -> dict[int, list[date]]:
     """Service id -> the due dates of its overdue agreed actions (the concern-level facts)."""
     found: dict[int, list[date]] = {}
@@ -565,56 +568,36 @@ def overdue_action_dates(today: date) -> dict[int, list[date]]:
 
 
 def history(plan: ImprovementPlan, limit: int = 200) -> list[dict]:
-    """The plan's story: its steps, its issues and actions added, every action's status change
-    and update, with who and when, newest first."""
+    """The plan's story with who and when, newest first: its steps, the issues added, and each
+    action added, removed or moved to another status (its updates are listed with it)."""
+
+    def row(record, what: str) -> dict:
+        return {"when": record.history_date, "who": record.history_user, "what": what}
+
+    def status(record) -> str:  # "Submitted: waiting for the officer" -> "submitted"
+        return record.get_status_display().split(":")[0].lower()
+
     rows = []
     previous = None
     for record in plan.history.select_related("history_user").order_by("history_id"):
-        if previous is None or record.status != previous.status:
-            rows.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "what": f"Plan {record.get_status_display().split(':')[0].lower()}"
-                    if previous is not None
-                    else "Plan requested",
-                }
-            )
+        if previous is None:
+            rows.append(row(record, "Plan requested"))
+        elif record.status != previous.status:
+            rows.append(row(record, f"Plan {status(record)}"))
         previous = record
     last: dict[int, str] = {}
     records = PlanAction.history.filter(plan_id=plan.pk).select_related("history_user")
     for record in records.order_by("history_id"):
         label = f"Action “{_short(record.what)}”"
         if record.history_type == "+":
-            rows.append(
-                {"when": record.history_date, "who": record.history_user, "what": f"{label} added"}
-            )
+            rows.append(row(record, f"{label} added"))
         elif record.history_type == "-":
-            rows.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "what": f"{label} removed",
-                }
-            )
+            rows.append(row(record, f"{label} removed"))
         elif last.get(record.id) != record.status:
-            rows.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "what": f"{label}: {record.get_status_display().split(':')[0].lower()}",
-                }
-            )
+            rows.append(row(record, f"{label}: {status(record)}"))
         last[record.id] = record.status
-    for record in PlanIssue.history.filter(plan_id=plan.pk, history_type="+").select_related(
-        "history_user"
-    ):
-        rows.append(
-            {
-                "when": record.history_date,
-                "who": record.history_user,
-                "what": f"Issue added: “{_short(record.text)}”",
-            }
-        )
+    issues = PlanIssue.history.filter(plan_id=plan.pk, history_type="+")
+    for record in issues.select_related("history_user"):
+        rows.append(row(record, f"Issue added: “{_short(record.text)}”"))
     rows.sort(key=lambda r: r["when"], reverse=True)
     return rows[:limit]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters as df
 import django_tables2 as tables
 from django import forms
-from django.utils import timezone
+from django.db.models import Q
 
 from escalation.models import ImprovementPlan, PlanStatus, PlanSuggestion, TriggerKind
 from providers.filters import ScopedFilterSet, _checkboxes
@@ -80,17 +80,8 @@ class PlanFilter(ScopedFilterSet):
     def filter_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(models_overdue())
-
-
-def models_overdue():
-    from django.db.models import Q
-
-    return Q(submission_overdue=True) | Q(overdue_actions=True)
-
-
-def annotate(queryset):
-    return queryset.with_overdue(timezone.localdate())
+        # The list's queryset is annotated (ImprovementPlanQuerySet.with_overdue).
+        return queryset.filter(Q(submission_overdue=True) | Q(overdue_actions=True))
 
 
 SUGGESTION_EXPORT = (

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from escalation import plan_documents
 from escalation import plan_services as services
@@ -41,7 +42,6 @@ from escalation.plan_tables import (
     PlanTable,
     SuggestionFilter,
     SuggestionTable,
-    annotate,
 )
 from escalation.plan_workflows import ACTION, CASEWORK_ONLY, PLAN, PLAN_WRITERS, POLICY
 from providers.models import Service
@@ -86,6 +86,27 @@ def _refused(error) -> None:
         raise PermissionDenied(error.reason)
 
 
+def _attempt(form, call) -> int:
+    """Make the service ``call`` for a valid ``form``: 0 when it was done, else the status to
+    answer with, its reason on the form and nothing saved (a refusal of the role is a 403)."""
+    try:
+        call()
+    except services.WorkflowError as exc:
+        _refused(exc)
+        form.add_error(None, exc.reason)
+        return 409
+    except (StaleEdit, BadVersion) as exc:
+        form.add_error(None, str(exc))
+        return 409
+    except ValidationError as exc:
+        form.add_error(None, "; ".join(exc.messages))
+        return 400
+    except UploadRefused as exc:
+        form.add_error("file", exc.reason)
+        return 400
+    return 0
+
+
 class PlanList(ScopedListView):
     model = ImprovementPlan
     table_class = PlanTable
@@ -94,7 +115,7 @@ class PlanList(ScopedListView):
     page_title = "Improvement plans"
 
     def scoped_queryset(self):
-        return annotate(super().scoped_queryset())
+        return super().scoped_queryset().with_overdue(timezone.localdate())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -146,33 +167,29 @@ def plan_open(request, service_pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            if current is not None:
-                services.add_issue(
-                    current,
-                    actor=request.user,
-                    suggestions=data["suggestions"],
-                    text=data["text"],
-                )
-                plan = current
-                messages.success(request, "Added to the open improvement plan.")
-            else:
-                plan = services.open_plan(
-                    service, actor=request.user, suggestions=data["suggestions"], text=data["text"]
-                )
-                messages.success(
-                    request,
-                    f"Improvement plan asked for: the provider submits it by "
-                    f"{plan.submit_due:%-d %B %Y}.",
-                )
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        except ValidationError as exc:
-            status = 400
-            form.add_error(None, "; ".join(exc.messages))
+        if current is not None:
+            status = _attempt(
+                form,
+                lambda: services.add_issue(
+                    current, actor=request.user, suggestions=data["suggestions"], text=data["text"]
+                ),
+            )
+            done = "Added to the open improvement plan."
         else:
+            status = _attempt(
+                form,
+                lambda: services.open_plan(
+                    service, actor=request.user, suggestions=data["suggestions"], text=data["text"]
+                ),
+            )
+        if not status:
+            plan = ImprovementPlan.objects.filter(service=service).open().get()
+            if current is None:
+                done = (
+                    "Improvement plan asked for: the provider submits it by "
+                    f"{date_format(plan.submit_due, 'j F Y')}."
+                )
+            messages.success(request, done)
             return redirect(plan)
     return render(
         request,
@@ -194,13 +211,13 @@ def suggestion_not_needed(request, pk: int):
     refusal = services.SUGGESTION.refusal(suggestion, "not-needed", request.user)
     _refused(refusal)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.not_needed(suggestion, actor=request.user, reason=form.cleaned_data["reason"])
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        else:
+        status = _attempt(
+            form,
+            lambda: services.not_needed(
+                suggestion, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        if not status:
             messages.success(request, "Recorded: no improvement plan is needed.")
             return redirect(suggestion.service)
     return render(
@@ -260,22 +277,17 @@ def plan_edit(request, pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.edit_plan(
+        status = _attempt(
+            form,
+            lambda: services.edit_plan(
                 plan,
                 actor=request.user,
                 version=data["version"],
                 responsible_person=data["responsible_person"],
                 consultation=data["consultation"],
-            )
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        except (StaleEdit, BadVersion) as exc:
-            status = 409
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if not status:
             messages.success(request, "Plan details saved.")
             return redirect(plan)
     return _form_page(request, plan, form, "Plan details", "Save", status)
@@ -305,13 +317,10 @@ def plan_issue_add(request, pk: int):
     form = IssueForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.add_issue(plan, actor=request.user, **form.cleaned_data)
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        else:
+        status = _attempt(
+            form, lambda: services.add_issue(plan, actor=request.user, **form.cleaned_data)
+        )
+        if not status:
             messages.success(request, "Issue added: add its actions.")
             return redirect(plan)
     intro = ""
@@ -331,16 +340,8 @@ def plan_action_add(request, pk: int, issue_pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.add_action(issue, actor=request.user, **data)
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        except ValidationError as exc:
-            status = 400
-            form.add_error(None, "; ".join(exc.messages))
-        else:
+        status = _attempt(form, lambda: services.add_action(issue, actor=request.user, **data))
+        if not status:
             messages.success(request, "Action added.")
             return redirect(plan)
     return _form_page(
@@ -364,19 +365,10 @@ def plan_action_edit(request, pk: int, action_pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        try:
-            services.edit_action(action, actor=request.user, version=version, **data)
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        except (StaleEdit, BadVersion) as exc:
-            status = 409
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            status = 400
-            form.add_error(None, "; ".join(exc.messages))
-        else:
+        status = _attempt(
+            form, lambda: services.edit_action(action, actor=request.user, version=version, **data)
+        )
+        if not status:
             messages.success(request, "Action saved.")
             return redirect(plan)
     # A returned plan's comment on this action is what the provider answers by changing it.
@@ -418,18 +410,16 @@ def plan_return(request, pk: int):
     form = ReturnForm(request.POST if request.method == "POST" else None, actions=actions)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.return_plan(
+        status = _attempt(
+            form,
+            lambda: services.return_plan(
                 plan,
                 actor=request.user,
                 comment=form.cleaned_data["comment"],
                 comments=form.comments(),
-            )
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        else:
+            ),
+        )
+        if not status:
             messages.success(request, "Plan returned to the provider with your comments.")
             return redirect(plan)
     intro = (
@@ -449,23 +439,28 @@ def plan_return(request, pk: int):
     )
 
 
-def _step_page(request, obj, plan, workflow, step: str, *, on_done, form_class=None):
+def _titled(workflow, step: str):
+    """The step's row, when it has a page of its own (else 404)."""
     t = workflow.transitions.get(step)
     if t is None or not t.title:
         raise Http404("No such step.")
+    return t
+
+
+def _step_page(request, obj, plan, workflow, step: str, *, on_done):
+    t = _titled(workflow, step)
     refusal = workflow.refusal(obj, step, request.user)
     _refused(refusal)
-    form_class = form_class or STEP_FORMS.get(step)
+    form_class = STEP_FORMS.get(step)
     form = form_class(request.POST if request.method == "POST" else None) if form_class else None
     status = 200
     if request.method == "POST" and (form is None or form.is_valid()):
         params = dict(form.cleaned_data) if form is not None else {}
         try:
             workflow.apply(obj, step, actor=request.user, **params)
-        except services.WorkflowError as exc:
+        except services.WorkflowError as exc:  # the reason is shown with or without a form
             _refused(exc)
-            status = 409
-            refusal = exc
+            status, refusal = 409, exc
             if form is not None:
                 form.add_error(None, exc.reason)
         else:
@@ -490,10 +485,7 @@ def _step_page(request, obj, plan, workflow, step: str, *, on_done, form_class=N
 
 @login_required
 def plan_step(request, pk: int, step: str):
-    t = PLAN.transitions.get(step)
-    if t is None or not t.title:
-        raise Http404("No such step.")
-    plan = _plan_for(request, pk, t.permission)
+    plan = _plan_for(request, pk, _titled(PLAN, step).permission)
     return _step_page(
         request, plan, plan, PLAN, step, on_done=lambda t: f"Done: {t.title.lower()}."
     )
@@ -501,10 +493,7 @@ def plan_step(request, pk: int, step: str):
 
 @login_required
 def plan_action_step(request, pk: int, step: str):
-    t = ACTION.transitions.get(step)
-    if t is None or not t.title:
-        raise Http404("No such step.")
-    action = _action_for(request, pk, t.permission)
+    action = _action_for(request, pk, _titled(ACTION, step).permission)
 
     def done(t):
         action.plan.refresh_from_db()
@@ -530,8 +519,9 @@ def plan_action_update(request, pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            with transaction.atomic():
+
+        def post():
+            with transaction.atomic():  # a refused update leaves no new upload behind
                 files = form.attached(provider=provider, actor=request.user)
                 services.post_update(
                     action,
@@ -540,14 +530,9 @@ def plan_action_update(request, pk: int):
                     status=data["status"],
                     evidence=files,
                 )
-        except services.WorkflowError as exc:
-            _refused(exc)
-            status = 409
-            form.add_error(None, exc.reason)
-        except UploadRefused as exc:
-            status = 400
-            form.add_error("file", exc.reason)
-        else:
+
+        status = _attempt(form, post)
+        if not status:
             messages.success(request, "Update posted.")
             return redirect(plan)
     return render(

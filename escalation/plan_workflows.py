@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils.formats import date_format
 
 from escalation import plan_documents
 from escalation.models import (
@@ -43,18 +42,13 @@ A = PlanActionStatus
 # "Improvement plan submitted: 14 days from the trigger" (SPEC §5): from the officer's request,
 # and again from a return.
 SUBMIT_DAYS = 14
+# The rules' words that the forms check first, to show them beside the fields.
+NO_COMMENT = "Say what the provider should change: a comment on the plan or on an action."
+NOTHING_TO_PLAN = "Choose what the plan answers, or describe the issue."
 CASEWORK_ONLY = "Only quality officers and managers do this to an improvement plan."
 PLAN_WRITERS = (
     "Only the provider's own users, and quality officers and managers, write improvement plans."
 )
-
-
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
-def _day(value) -> str:
-    return date_format(value, "j F Y")
 
 
 def _plan_of(step: Step) -> ImprovementPlan:
@@ -73,7 +67,7 @@ def _providers_own(step: Step):
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Say why no improvement plan is needed."
+    return None if step.text("reason") else "Say why no improvement plan is needed."
 
 
 SUGGESTION = Workflow(
@@ -106,7 +100,7 @@ SUGGESTION = Workflow(
             permission="add",
             checks=(_reason_given,),
             changes=lambda step: {
-                "not_needed_reason": _text(step, "reason"),
+                "not_needed_reason": step.text("reason"),
                 "decided_by": step.actor,
                 "decided_on": step.today,
             },
@@ -150,8 +144,8 @@ def _agree_actions(step: Step) -> None:
 
 def _comments_given(step: Step):
     comments = step.params.get("comments") or {}
-    if not _text(step, "comment") and not any(str(c or "").strip() for c in comments.values()):
-        return "Say what the provider should change: a comment on the plan or on an action."
+    if not step.text("comment") and not any(str(c or "").strip() for c in comments.values()):
+        return NO_COMMENT
     known = set(step.obj.actions.values_list("pk", flat=True))
     if set(comments) - known:
         return "Comment only on the actions of this plan."
@@ -161,7 +155,7 @@ def _comments_given(step: Step):
 def _returned(step: Step) -> dict:
     return {
         "returned_on": step.today,
-        "return_comment": _text(step, "comment"),
+        "return_comment": step.text("comment"),
         "times_returned": step.obj.times_returned + 1,
         "submit_due": step.today + timedelta(days=SUBMIT_DAYS),
     }
@@ -186,7 +180,7 @@ def _provider_only_while_with_it(step: Step):
 
 
 def _issue_given(step: Step):
-    if not step.params.get("suggestions") and not _text(step, "text"):
+    if not step.params.get("suggestions") and not step.text("text"):
         return "Describe the issue the plan answers."
     for suggestion in step.params.get("suggestions") or ():
         if suggestion.service_id != step.obj.service_id:
@@ -220,13 +214,13 @@ def _store_issues(step: Step) -> None:
     for suggestion in step.params.get("suggestions") or ():
         made += issues_for_suggestion(plan, suggestion, actor=step.actor)
         SUGGESTION.apply(suggestion, "plan", actor=step.actor, today=step.today, plan=plan)
-    if _text(step, "text"):
+    if step.text("text"):
         issue = PlanIssue(
             plan=plan,
             source=step.params.get("source") or "other",
-            text=_text(step, "text"),
+            text=step.text("text"),
             regulator_plan_agreed=bool(step.params.get("regulator_plan_agreed")),
-            regulator_plan_note=_text(step, "regulator_plan_note"),
+            regulator_plan_note=step.text("regulator_plan_note"),
             created_by=step.actor,
         )
         issue._history_user = step.actor
@@ -245,20 +239,15 @@ def _all_verified(step: Step):
     return None
 
 
-def _notify_officer(kind: str, message: str):
+def _notify(whom: str, kind: str, message: str):
+    """An after-commit effect: tell the plan's officer or the provider's users (plan_services)."""
+
     def effect(step: Step) -> None:
-        from escalation.plan_services import notify_officer
+        from escalation import plan_services
 
-        notify_officer(_plan_of(step), kind, message.format(service=_plan_of(step).service.name))
-
-    return effect
-
-
-def _notify_provider(kind: str, message: str):
-    def effect(step: Step) -> None:
-        from escalation.plan_services import notify_provider
-
-        notify_provider(_plan_of(step), kind, message.format(service=_plan_of(step).service.name))
+        plan = _plan_of(step)
+        tell = plan_services.notify_officer if whom == "officer" else plan_services.notify_provider
+        tell(plan, kind, message.format(service=plan.service.name))
 
     return effect
 
@@ -291,8 +280,10 @@ PLAN = Workflow(
             guards=(_complete,),
             changes=_submitted,
             on_commit=(
-                _notify_officer(
-                    "plan_submitted", "The improvement plan for {service} has been submitted."
+                _notify(
+                    "officer",
+                    "plan_submitted",
+                    "The improvement plan for {service} has been submitted.",
                 ),
             ),
             title="Submit the plan",
@@ -307,8 +298,10 @@ PLAN = Workflow(
             changes=_accepted,
             effects=(_agree_actions,),
             on_commit=(
-                _notify_provider(
-                    "plan_accepted", "The improvement plan for {service} has been accepted."
+                _notify(
+                    "provider",
+                    "plan_accepted",
+                    "The improvement plan for {service} has been accepted.",
                 ),
             ),
             title="Accept the plan",
@@ -324,7 +317,8 @@ PLAN = Workflow(
             changes=_returned,
             effects=(_store_return_comments,),
             on_commit=(
-                _notify_provider(
+                _notify(
+                    "provider",
                     "plan_returned",
                     "The improvement plan for {service} has been returned with comments.",
                 ),
@@ -352,7 +346,8 @@ PLAN = Workflow(
             guards=(_all_verified,),
             changes=lambda step: {"closed_on": step.today, "closed_by": step.actor},
             on_commit=(
-                _notify_provider(
+                _notify(
+                    "provider",
                     "plan_closed",
                     "Every action of the improvement plan for {service} is verified: the plan "
                     "is closed.",
@@ -388,7 +383,7 @@ def _update_status(step: Step) -> str:
 def _update_given(step: Step):
     if step.params.get("status") not in (A.IN_PROGRESS, A.DONE):
         return "Say where the action is now: in progress or done."
-    if not _text(step, "text"):
+    if not step.text("text"):
         return "Say what has been done since the last update."
     provider_id = step.parent.service.provider_id
     for evidence in step.params.get("evidence") or ():
@@ -400,7 +395,7 @@ def _update_given(step: Step):
 def _store_update(step: Step) -> None:
     update = PlanUpdate(
         action=step.obj,
-        text=_text(step, "text"),
+        text=step.text("text"),
         status=step.params["status"],
         author=step.actor,
     )
@@ -422,7 +417,7 @@ def _close_when_all_verified(step: Step) -> None:
 
 
 def _reopen_reason(step: Step):
-    return None if _text(step, "reason") else "Say why the action is reopened."
+    return None if step.text("reason") else "Say why the action is reopened."
 
 
 ACTION = Workflow(
@@ -473,12 +468,13 @@ ACTION = Workflow(
             guards=(_agreed_and_open,),
             checks=(_reopen_reason,),
             changes=lambda step: {
-                "reopen_reason": _text(step, "reason"),
+                "reopen_reason": step.text("reason"),
                 "verified_on": None,
                 "verified_by": None,
             },
             on_commit=(
-                _notify_provider(
+                _notify(
+                    "provider",
                     "plan_action_reopened",
                     "An action of the improvement plan for {service} has been reopened.",
                 ),
@@ -489,7 +485,3 @@ ACTION = Workflow(
         ),
     ],
 )
-
-
-def submit_due_text(plan: ImprovementPlan) -> str:
-    return _day(plan.submit_due)

@@ -46,10 +46,6 @@ STALE = (
 )
 
 
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
 def _on(qim: QualityImprovementMeeting) -> str:
     return date_format(timezone.localdate(qim.starts_at), "j F Y")
 
@@ -81,7 +77,7 @@ def _same_version(step: Step):
 
 
 def _attendees_given(step: Step):
-    if not (_text(step, "attendees_council") or _text(step, "attendees_provider")):
+    if not (step.text("attendees_council") or step.text("attendees_provider")):
         return "Record who attended: the council's and the provider's attendees."
     return None
 
@@ -110,13 +106,13 @@ def _position_chosen(step: Step):
             "Say whether the concerns are shared with the people using the service and their "
             "families."
         )
-    if not _text(step, "reason"):
+    if not step.text("reason"):
         return "Give the reason for the commissioning position."
     return None
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Say why the meeting is cancelled."
+    return None if step.text("reason") else "Say why the meeting is cancelled."
 
 
 def _needs_a_suspension(step: Step):
@@ -175,7 +171,7 @@ NOTE_FIELDS = ("attendees_council", "attendees_provider", "attendees_other", "ap
 
 def _notes(step: Step) -> dict:
     return {
-        **{name: _text(step, name) for name in NOTE_FIELDS},
+        **{name: step.text(name) for name in NOTE_FIELDS},
         "notes_recorded_on": step.today,
         "notes_recorded_by": step.actor,
     }
@@ -222,7 +218,7 @@ def _position(step: Step) -> dict:
     return {
         "position": step.params["position"],
         "share_with_people": step.params["share_with_people"],
-        "position_reason": _text(step, "reason"),
+        "position_reason": step.text("reason"),
         "position_decided_on": step.today,
         "position_decided_by": step.actor,
     }
@@ -299,7 +295,7 @@ QIM = Workflow(
             source={S.PLANNED, S.INVITED},
             target=S.CANCELLED,
             checks=(_reason_given,),
-            changes=lambda step: {"cancel_reason": _text(step, "reason")},
+            changes=lambda step: {"cancel_reason": step.text("reason")},
             title="Cancel the meeting",
             button="Cancel the meeting",
             style="warning",

@@ -45,7 +45,7 @@ from escalation.models import (
     RevocationStatus,
 )
 from escalation.models.revocation import UNDECIDED
-from escalation.workflows import _set_commissioning_status, _text
+from escalation.workflows import _set_commissioning_status
 from providers.models import CommissioningStatus
 from qaf.workflow import Step, Transition, Workflow
 
@@ -101,7 +101,7 @@ def _meeting_recorded(step: Step):
             f"The meeting is about this proposal, made on {step.obj.proposed_on:%-d %B %Y}: "
             "its date cannot be earlier."
         )
-    if not _text(step, "attendees"):
+    if not step.text("attendees"):
         return "Say who attended the meeting."
     if step.params.get("outcome") not in MeetingOutcome.values:
         return "Choose the outcome of the meeting."
@@ -109,15 +109,15 @@ def _meeting_recorded(step: Step):
 
 
 def _plans_written(step: Step):
-    if not _text(step, "people_plan"):
+    if not step.text("people_plan"):
         return "Write the plan for telling the people supported and their families."
-    if not _text(step, "transfer_plan"):
+    if not step.text("transfer_plan"):
         return "Write the plan for transferring their care to other providers."
     return None
 
 
 def _reason_given(step: Step):
-    return None if _text(step, "reason") else "Give the reason."
+    return None if step.text("reason") else "Give the reason."
 
 
 # --- Changes and effects ------------------------------------------------------------------------
@@ -126,9 +126,9 @@ def _reason_given(step: Step):
 def _meeting(step: Step) -> dict:
     return {
         "meeting_on": step.params["meeting_on"],
-        "meeting_attendees": _text(step, "attendees"),
+        "meeting_attendees": step.text("attendees"),
         "meeting_outcome": step.params["outcome"],
-        "meeting_notes": _text(step, "notes"),
+        "meeting_notes": step.text("notes"),
         "meeting_recorded_by": step.actor,
         **({"ended_on": step.today} if step.params["outcome"] == MeetingOutcome.ASSURED else {}),
     }
@@ -150,8 +150,8 @@ def _board_decision(outcome: str, **more):
             values["ended_on"] = step.today
         else:
             values |= {
-                "people_plan": _text(step, "people_plan"),
-                "transfer_plan": _text(step, "transfer_plan"),
+                "people_plan": step.text("people_plan"),
+                "transfer_plan": step.text("transfer_plan"),
                 "previous_status": step.obj.service.commissioning_status,
             }
         return values
@@ -317,7 +317,7 @@ REVOCATION = Workflow(
             changes=lambda step: {
                 "ended_on": step.today,
                 "ended_by": step.actor,
-                "end_reason": _text(step, "reason"),
+                "end_reason": step.text("reason"),
             },
             title="Withdraw the revocation",
             label="Withdraw",

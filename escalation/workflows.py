@@ -36,10 +36,6 @@ STATUS_FOR = {
 }
 
 
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
-
-
 # --- Who: four eyes -----------------------------------------------------------------------------
 
 
@@ -65,11 +61,11 @@ def _not_the_approver(step: Step):
 
 
 def _reason_for_rejecting(step: Step):
-    return None if _text(step, "comment") else "Say why the suspension is not approved."
+    return None if step.text("comment") else "Say why the suspension is not approved."
 
 
 def _reason_for_lifting(step: Step):
-    if _text(step, "reason"):
+    if step.text("reason"):
         return None
     until = step.obj.minimum_until
     if until and step.today < until:
@@ -81,7 +77,7 @@ def _reason_for_lifting(step: Step):
 
 
 def _reason_for_not_lifting(step: Step):
-    return None if _text(step, "comment") else "Say why the suspension is not lifted."
+    return None if step.text("comment") else "Say why the suspension is not lifted."
 
 
 def _no_appeal_waiting(step: Step):
@@ -221,7 +217,7 @@ SUSPENSION = Workflow(
             changes=lambda step: {
                 "decided_by": step.actor,
                 "decided_on": step.today,
-                "decision_comment": _text(step, "comment"),
+                "decision_comment": step.text("comment"),
             },
             effects=(_suspension_in_force, _issue_suspension_letter),
             title="Approve the suspension",
@@ -240,7 +236,7 @@ SUSPENSION = Workflow(
             changes=lambda step: {
                 "decided_by": step.actor,
                 "decided_on": step.today,
-                "decision_comment": _text(step, "comment"),
+                "decision_comment": step.text("comment"),
             },
             title="Do not approve the suspension",
             label="Reject",
@@ -254,7 +250,7 @@ SUSPENSION = Workflow(
             checks=(_reason_for_lifting,),
             changes=lambda step: {
                 "lift_proposed_by": step.actor,
-                "lift_reason": _text(step, "reason"),
+                "lift_reason": step.text("reason"),
                 "lift_decided_by": None,
                 "lift_comment": "",
             },
@@ -271,7 +267,7 @@ SUSPENSION = Workflow(
             who=_not_the_lift_proposer,
             changes=lambda step: {
                 "lift_decided_by": step.actor,
-                "lift_comment": _text(step, "comment"),
+                "lift_comment": step.text("comment"),
                 "ended_on": step.today,
             },
             effects=(_placements_open_again, _issue_lifting_letter),
@@ -290,7 +286,7 @@ SUSPENSION = Workflow(
             checks=(_reason_for_not_lifting,),
             changes=lambda step: {
                 "lift_decided_by": step.actor,
-                "lift_comment": _text(step, "comment"),
+                "lift_comment": step.text("comment"),
             },
             title="Keep the suspension in force",
             label="Do not lift it",

@@ -102,6 +102,10 @@ class Step:
     def state(self) -> str:
         return getattr(self.obj, self.workflow.field)
 
+    def text(self, name: str) -> str:
+        """What the user typed for ``name``, stripped ("" when nothing was sent)."""
+        return str(self.params.get(name, "") or "").strip()
+
 
 class _LazyFacts(Mapping):
     """The workflow's facts about one object, each read when a guard first asks for it."""

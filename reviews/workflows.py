@@ -119,7 +119,7 @@ def _no_more_said_yet(step: Step):
 
 
 def _early_reason_given(step: Step):
-    if not _text(step, "reason"):
+    if not step.text("reason"):
         return "Give the reason for issuing the final report before the provider's deadline."
     return None
 
@@ -388,7 +388,7 @@ REVIEW = Workflow(
             checks=(_early_reason_given,),
             changes=lambda step: {
                 "completed_on": step.today,
-                "finalised_early_reason": _text(step, "reason"),
+                "finalised_early_reason": step.text("reason"),
                 **_suggestion_now(step),
             },
             effects=(_issue_final_report,),
@@ -471,13 +471,9 @@ def _url(name: str, obj) -> str:
 def _answer_chosen(step: Step):
     if step.params.get("response") not in CommentResponse.values:
         return "Choose whether the comment is accepted."
-    if step.params["response"] == CommentResponse.NOT_ACCEPTED and not _text(step, "reason"):
+    if step.params["response"] == CommentResponse.NOT_ACCEPTED and not step.text("reason"):
         return "Say why the comment is not accepted."
     return None
-
-
-def _text(step: Step, name: str) -> str:
-    return str(step.params.get(name, "") or "").strip()
 
 
 COMMENT = Workflow(
@@ -494,7 +490,7 @@ COMMENT = Workflow(
             target=lambda step: step.params["response"],
             checks=(_answer_chosen,),
             changes=lambda step: {
-                "response_reason": _text(step, "reason"),
+                "response_reason": step.text("reason"),
                 "responded_by": step.actor,
                 "responded_at": timezone.now(),
             },
@@ -600,7 +596,7 @@ def _item_providers_own_user(step: Step):
 
 
 def _answer_given(step: Step):
-    if not _text(step, "response") and not step.params.get("evidence"):
+    if not step.text("response") and not step.params.get("evidence"):
         return "Write an answer or attach evidence."
     return None
 
@@ -613,7 +609,7 @@ def _review_chosen(step: Step):
     status = step.params.get("status")
     if status not in (ItemStatus.ACCEPTED, ItemStatus.NEEDS_MORE):
         return "Choose accepted or needs more."
-    if status == ItemStatus.NEEDS_MORE and not _text(step, "comment"):
+    if status == ItemStatus.NEEDS_MORE and not step.text("comment"):
         return "Say what more is needed."
     return None
 
@@ -662,7 +658,7 @@ ITEM = Workflow(
             guards=(_request_sent(NOT_WAITING),),
             checks=(_answer_given,),
             changes=lambda step: {
-                "response": _text(step, "response"),
+                "response": step.text("response"),
                 "answered_by": step.actor,
                 "answered_at": timezone.now(),
             },
@@ -675,7 +671,7 @@ ITEM = Workflow(
             target=lambda step: step.params["status"],
             guards=(_request_sent(NOT_REVIEWABLE),),
             checks=(_review_chosen, _answer_seen),
-            changes=lambda step: {"officer_comment": _text(step, "comment")},
+            changes=lambda step: {"officer_comment": step.text("comment")},
             state_reason=lambda item: NOT_REVIEWABLE,
         ),
     ],

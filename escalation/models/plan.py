@@ -372,6 +372,9 @@ class PlanUpdate(models.Model):
     def __str__(self) -> str:
         return self.text[:80]
 
+    # What the evidence page reads with each update (providers.uses.describe): one query.
+    evidence_use_related = ("action__plan__service",)
+
     def evidence_use(self) -> tuple[str, str]:
         """How the evidence page names this use (providers' evidence uses)."""
         plan = self.action.plan
