@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from escalation import revocation_services
 from escalation import services as suspensions
@@ -221,7 +222,7 @@ def test_the_evidence_page_lists_where_it_was_used(
     assert page.status_code == 200
     assert "Where this file was used" in html
     assert "Annual return 2026" in html and sent_request.get_absolute_url() in html
-    assert provider_pat.get_full_name() in html
+    assert escape(provider_pat.get_full_name()) in html
     assert "This is the only version of this file." in html
 
 
