@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from celery import shared_task
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 
 from providers.imports import ImportFileError, run_import
@@ -15,6 +17,30 @@ from providers.models import ImportJob, ImportStatus
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
+# A job runs in one worker at a time. Celery delivers a task at least once: the same job can
+# reach two workers (a redelivery after a lost acknowledgement, a queue replayed after a crash).
+# The second would wait for the first (the import lock), import the file again, find every row
+# unchanged and write that over the first's summary: the manager would read "0 created".
+# (pg_try_advisory_lock(class, job id); the class is any number of ours, different from the
+# import lock's.)
+JOB_LOCK_CLASS = 7_264_102
+
+
+@contextmanager
+def _job_claimed(job_id: int) -> Iterator[bool]:
+    """Whether this worker holds the job's lock (held on its connection until the end); a
+    worker that dies releases it with its connection, so an interrupted job can run again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", [JOB_LOCK_CLASS, job_id])
+        claimed = bool(cursor.fetchone()[0])
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s::int, %s::int)", [JOB_LOCK_CLASS, job_id]
+                )
 
 
 class _ProgressWriter:
@@ -52,8 +78,20 @@ def process_import(job_id: int) -> str:
     """Run one ImportJob and record its outcome; returns the final status.
 
     Safe to run again: a job already done or failed is left alone, and one interrupted while
-    running saved nothing (the import is one transaction), so it simply runs again.
+    running saved nothing (the import is one transaction), so it simply runs again. A job that
+    another worker is running is left to it: this call returns ``running`` and logs why.
     """
+    with _job_claimed(job_id) as claimed:
+        if not claimed:
+            logger.warning(
+                "Import job %s is already running in another worker: this delivery is skipped",
+                job_id,
+            )
+            return ImportStatus.RUNNING
+        return _process_claimed(job_id)
+
+
+def _process_claimed(job_id: int) -> str:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.finished:
         return job.status

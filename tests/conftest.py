@@ -23,7 +23,7 @@ from tests.factories import (
 from tests.support import LATE_SUMMER_EVENING
 
 # clamav_daemon / real_clamd: a real ClamAV for the virus-scan tests.
-pytest_plugins = ["tests.clamav"]
+pytest_plugins = ["tests.clamav", "tests.ordering"]
 
 
 @pytest.fixture

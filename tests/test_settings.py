@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Not inherited by the child process: the test environment's own switches (the browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy would otherwise run under).
+NOT_INHERITED = {"QAF_ENV", "PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def _import_settings(**env):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "QAF_ENV", "PYTEST_VERSION"}
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", *NOT_INHERITED}
     }
     return subprocess.run(
         [sys.executable, "-c", "import qaf.settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE)"],
@@ -48,7 +51,7 @@ def test_production_has_debug_off_and_secure_cookies():
 
 @pytest.mark.django_db
 def test_deploy_checks_pass_in_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in {"QAF_ENV", "PYTEST_VERSION"}}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(SECRET_KEY="k" * 64 + "-Zq9!", ALLOWED_HOSTS="qaf.council.example")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

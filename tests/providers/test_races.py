@@ -3,14 +3,21 @@ one after another: eight PATCHes of one service at once, each changing its own f
 and the version counts every one of them.
 
 Olivia (officer) and Owen (officer) edit Sunrise House's record through the API at once.
+Maya (manager) uploads a CQC file whose import job two workers are handed at once.
 """
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.core.files.base import ContentFile
+from django.db import connections
 from rest_framework.authtoken.models import Token
 
-from providers.models import Service
+from providers.models import ImportJob, ImportStatus, Service
+from providers.tasks import process_import
+from tests.providers.test_imports import three_locations
 from tests.support import send_in_parallel
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -82,3 +89,43 @@ def test_two_new_versions_of_one_file_at_once_one_wins(
         thread.join(timeout=120)
     assert sorted(statuses) == [201, 409, 409, 409]
     assert Evidence.objects.filter(previous_version=policy).count() == 1
+
+
+# --- An import job delivered twice ----------------------------------------------------------
+
+
+def test_an_import_job_delivered_to_two_workers_at_once_runs_once(manager_maya, settings, tmp_path):
+    """Celery delivers at least once: the same job can reach two workers together. One imports
+    the file; the other is told the job is running and leaves it, so the summary the manager
+    reads is the import's (3 created), not a second pass's (3 unchanged)."""
+    settings.MEDIA_ROOT = tmp_path
+    job = ImportJob.objects.create(
+        kind="cqc",
+        file_format="csv",
+        created_by=manager_maya,
+        file=ContentFile(three_locations().getvalue(), name="directory.csv"),
+    )
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes.append(process_import(job.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # The loser either found the job running (and said so) or, arriving after, found it done.
+    assert ImportStatus.DONE in outcomes and len(outcomes) == 2
+    assert set(outcomes) <= {ImportStatus.DONE, ImportStatus.RUNNING}
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert job.counts["created"] == 3 and job.counts.get("unchanged", 0) == 0
+    assert Service.objects.count() == 3
+    assert Service.history.filter(history_type="+").count() == 3

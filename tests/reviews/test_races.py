@@ -4,7 +4,8 @@ wins, the others are told why (409), and the history has one row for the step; w
 call may win (a provider changing its answer), they are applied one after another and none is
 lost.
 
-Olivia (officer) shares a draft of Sunrise House's review; Maya and Mo are managers; Pat answers
+Olivia (officer) shares a draft of Sunrise House's review (Owen, an officer too, saves the same
+visit answer as she does, at the same moment); Maya and Mo are managers; Pat answers
 an information request for Sunrise Care.
 """
 
@@ -13,12 +14,23 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
 from qaf.models import Document
 from reviews import information as info
 from reviews import services
-from reviews.models import InformationRequestItem, ItemStatus, Rag, Review, ReviewStatus
+from reviews.models import (
+    Answer,
+    InformationRequestItem,
+    ItemStatus,
+    Rag,
+    Review,
+    ReviewStatus,
+)
 from tests.factories import small_toolkit
 from tests.support import send_in_parallel
 
@@ -202,3 +214,55 @@ def test_answering_and_closing_at_once_never_answers_a_closed_request(
     closed_at = sent_request.history.filter(status="closed").get().history_date
     for answered in item.history.filter(status=ItemStatus.ANSWERED):
         assert answered.history_date < closed_at
+
+
+# --- Two officers saving the same visit answer at once --------------------------------------
+
+
+def test_two_officers_saving_the_same_answer_at_once_one_is_told_and_nothing_is_lost(
+    sunrise_house, officer_olivia, officer_owen
+):
+    """Both opened the visit at version 0 and press save together, each on a connection of its
+    own. One save lands; the other is refused with both copies to choose from (409), and the
+    answer holds exactly the winner's words: no half of one and half of the other."""
+    review = services.plan_review(
+        sunrise_house, actor=officer_olivia, toolkit=small_toolkit(LAYOUT)
+    )
+    question = services.questions_of(review).get()
+    url = reverse("reviews:visit_answer", args=[review.pk, question.pk])
+    notes = {officer_olivia: "Olivia: the log is complete", officer_owen: "Owen: no log kept"}
+    scores = {officer_olivia: "3", officer_owen: "2"}
+    barrier = threading.Barrier(2)
+    responses = {}
+
+    def save(user) -> None:
+        client = Client()
+        client.force_login(user)
+        data = {
+            f"q{question.pk}-version": 0,
+            f"q{question.pk}-score": scores[user],
+            f"q{question.pk}-notes": notes[user],
+        }
+        try:
+            barrier.wait(timeout=30)
+            responses[user] = client.post(url, data, HTTP_HX_REQUEST="true")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(user,)) for user in notes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(r.status_code for r in responses.values()) == [200, 409]
+    winner = next(user for user, r in responses.items() if r.status_code == 200)
+    loser = next(user for user, r in responses.items() if r.status_code == 409)
+    refused = responses[loser]
+    assert refused["X-Visit-Outcome"] == "conflict"
+    panel = refused.content.decode()
+    assert escape(notes[winner]) in panel and escape(notes[loser]) in panel
+    answer = Answer.objects.get(review=review, question=question)
+    assert (answer.score, answer.notes, answer.version) == (scores[winner], notes[winner], 1)
+    assert answer.updated_by == winner
+    assert answer.history.count() == 1  # one write, the winner's
