@@ -24,7 +24,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from escalation import plan_services as plans
-from escalation.models import WITH_PROVIDER, ImprovementPlan, PlanSuggestion, PlanUpdate
+from escalation.models import ImprovementPlan, PlanSuggestion, PlanUpdate
 from providers.evidence import Evidence
 from providers.models import Service
 from qaf.models import User
@@ -319,7 +319,8 @@ def _read_what_is_over() -> None:
     plans, actions = (ContentType.objects.get_for_model(m) for m in (ImprovementPlan, PlanAction))
     waiting = {
         "plan_submitted": (plans, ImprovementPlan.objects.filter(status=PlanStatus.SUBMITTED)),
-        "plan_returned": (plans, ImprovementPlan.objects.filter(status__in=WITH_PROVIDER)),
+        "plan_requested": (plans, ImprovementPlan.objects.filter(status=PlanStatus.DRAFT)),
+        "plan_returned": (plans, ImprovementPlan.objects.filter(status=PlanStatus.RETURNED)),
         "plan_accepted": (plans, ImprovementPlan.objects.filter(status=PlanStatus.ACCEPTED)),
         "plan_action_done": (actions, PlanAction.objects.filter(status="done")),
     }
@@ -330,7 +331,7 @@ def _read_what_is_over() -> None:
     Notification.objects.filter(kind__startswith="plan_", read_at__isnull=True).exclude(
         still
     ).update(read_at=timezone.now())
-    # A plan asked for and later returned: the return is the news, not the first request.
+    # A plan returned twice: the latest return is the news.
     returned = Notification.objects.filter(kind="plan_returned", read_at__isnull=True)
     newest = returned.filter(user=OuterRef("user"), object_id=OuterRef("object_id"))
     returned.exclude(pk=Subquery(newest.order_by("-pk").values("pk")[:1])).update(

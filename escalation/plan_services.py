@@ -82,6 +82,7 @@ REVIEW_RATINGS = ("amber", "red")
 ONE_OPEN_PLAN = "This service has an open improvement plan already: add the issues to it."
 REGULATOR_RATINGS = (RegulatorRating.REQUIRES_IMPROVEMENT, RegulatorRating.INADEQUATE)
 
+notifications.register_kind("plan_requested", "Improvement plan asked for")
 notifications.register_kind("plan_submitted", "Improvement plan submitted")
 notifications.register_kind("plan_accepted", "Improvement plan accepted")
 notifications.register_kind("plan_returned", "Improvement plan returned")
@@ -260,7 +261,7 @@ def open_plan(
         raise NotNow(ONE_OPEN_PLAN) from error
     notify_provider(
         plan,
-        "plan_returned",
+        "plan_requested",
         f"The council asks for an improvement plan for {service.name} by {_day(plan.submit_due)}.",
         due=plan.submit_due,
     )

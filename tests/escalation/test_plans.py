@@ -97,6 +97,17 @@ def test_the_plan_has_an_issue_per_standard_scored_amber_or_red(sunrise_house, o
     assert PlanSuggestion.objects.get().status == "planned"
 
 
+def test_opening_a_plan_asks_the_provider_for_it_by_its_due_day(
+    sunrise_house, officer_olivia, provider_pat
+):
+    plan, _ = plan_for(sunrise_house, officer=officer_olivia)
+    notice = Notification.objects.get(user=provider_pat, object_id=plan.pk)
+    # Asked for, not "returned": nothing has come back from the provider yet.
+    assert notice.kind == "plan_requested"
+    assert notice.kind_label == "Improvement plan asked for"
+    assert "asks for an improvement plan for Sunrise House by" in notice.message
+
+
 def test_one_open_plan_per_service_is_held_by_the_database(sunrise_house, officer_olivia):
     plan, _ = plan_for(sunrise_house, officer=officer_olivia)
     with pytest.raises(IntegrityError), transaction.atomic():
