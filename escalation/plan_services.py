@@ -531,13 +531,19 @@ def overdue_notices(today: date, now=None) -> Iterable[dict]:
             ),
         ),
     )
+    # The officer as _officer_of chooses: the active lead officer, else the active officer who
+    # asked for the plan; someone who has left is told nothing.
+    staff = set(
+        User.objects.filter(provider__isnull=True, is_active=True).values_list("pk", flat=True)
+    )
     for kind, model, rows, message_of in kinds:
         content_type = ContentType.objects.get_for_model(model)
         for pk, due, sid, name, pid, lead, requester, *rest in rows.order_by("pk").iterator(
             chunk_size=2000
         ):
             message = message_of(name, due, *rest)
-            for uid in {*providers.get(pid, ()), lead or requester}:
+            officer = next((uid for uid in (lead, requester) if uid in staff), None)
+            for uid in {*providers.get(pid, ()), officer} - {None}:
                 yield notifications.notice_row(
                     user_id=uid,
                     kind=kind,

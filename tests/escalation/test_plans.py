@@ -349,6 +349,30 @@ def test_overdue_actions_notify_the_provider_and_the_officer_once(
     assert set(overdue.values_list("user", flat=True)) == {provider_pat.pk, officer_olivia.pk}
 
 
+def test_overdue_notices_skip_an_officer_who_has_left(
+    sunrise_house, officer_olivia, officer_owen, provider_pat
+):
+    """The lead officer first, else the officer who asked for the plan: whoever is still here."""
+    due = date(2027, 1, 31)
+    plan = _accepted(sunrise_house, officer_olivia, provider_pat, due=due)
+    sunrise_house.lead_officer = officer_owen
+    sunrise_house.save(update_fields=["lead_officer"])
+    officer_owen.is_active = False
+    officer_owen.save(update_fields=["is_active"])
+    Notification.objects.all().delete()
+    plan_services.nightly(due + timedelta(days=1))
+    overdue = Notification.objects.filter(kind="plan_action_overdue")
+    assert set(overdue.values_list("user", flat=True)) == {provider_pat.pk, officer_olivia.pk}
+
+    officer_olivia.is_active = False
+    officer_olivia.save(update_fields=["is_active"])
+    Notification.objects.all().delete()
+    plan_services.nightly(due + timedelta(days=2))
+    overdue = Notification.objects.filter(kind="plan_action_overdue")
+    assert set(overdue.values_list("user", flat=True)) == {provider_pat.pk}
+    assert overdue.count() == plan.actions.count()
+
+
 def test_overdue_actions_suggest_concern_level_two_then_three_after_three_months():
     due = date(2027, 1, 31)
     facts = concern.ConcernFacts(overdue_improvement_actions=(due,))
