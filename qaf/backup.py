@@ -484,4 +484,5 @@ def _describe(storage: Storage) -> str:
     if bucket:
         return f"bucket {bucket}"
     location = getattr(storage, "location", None)
-    return f"{type(storage).__name__} {location}" if location else type(storage).__name__
+    kind = storage.__class__.__name__  # the class behind default_storage's lazy wrapper
+    return f"{kind} {location}" if location else kind

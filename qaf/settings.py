@@ -156,7 +156,12 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = PRODUCTION
 
-# Sessions and cookies.
+# Sessions and cookies. Sessions are rows in the database, so any web machine behind a load
+# balancer serves any request (no sticky sessions). Nothing in QAF keeps state in Django's cache
+# (the default, per-process local memory): lockouts, 2FA throttling and sessions are in the
+# database. Anything that must be shared between machines goes there or in Redis, never here.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -17,7 +17,12 @@ import uuid
 import boto3
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from providers.models import Evidence, ScanStatus
@@ -165,20 +170,9 @@ def test_upload_scan_render_and_download_through_an_s3_bucket(
 
     assert not (tmp_path / "media-never-used").exists()  # nothing on this machine's disk
 
-
-def test_a_document_missing_from_the_bucket_is_a_404_not_a_500(
-    db, bucket, client_for, provider_pat, sunrise
-):
-    document = Document.objects.create(
-        kind="letter",
-        title="Lost",
-        provider=sunrise,
-        template="pdf/base.html",
-        visible_to_provider=True,
-        status=Document.Status.READY,
-        file="documents/2026/03/not-in-the-bucket.pdf",
-    )
-    assert client_for(provider_pat).get(document.get_absolute_url()).status_code == 404
+    # A file lost from the bucket is a 404 with a log line, not a 500.
+    default_storage.delete(document.file.name)
+    assert browser.get(document.get_absolute_url()).status_code == 404
 
 
 def test_the_pdf_fetcher_reads_our_static_files_through_storage_and_nothing_else():
@@ -193,3 +187,17 @@ def test_the_pdf_fetcher_reads_our_static_files_through_storage_and_nothing_else
     ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
+
+
+def test_a_session_is_good_on_any_web_machine(client_for, officer_olivia):
+    """Signed in through one machine, the next request may reach another: the session is a row
+    in the shared database, not in the first machine's memory (no sticky sessions needed)."""
+    cookie = django_settings.SESSION_COOKIE_NAME
+    key = client_for(officer_olivia).cookies[cookie].value
+    assert Session.objects.filter(session_key=key).exists()
+    for cache in caches.all():
+        cache.clear()  # what a machine that never saw the sign-in has in memory
+    other = Client()
+    other.cookies[cookie] = key
+    page = other.get(reverse("home"))
+    assert page.status_code == 200 and page.wsgi_request.user == officer_olivia
