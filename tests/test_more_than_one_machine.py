@@ -12,7 +12,13 @@ views; nothing is written under MEDIA_ROOT.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -49,6 +55,7 @@ def s3_endpoint():
     """A real S3 server on 127.0.0.1 (moto), once for the module: its start takes ~2 s."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per S3 request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -201,3 +208,52 @@ def test_a_session_is_good_on_any_web_machine(client_for, officer_olivia):
     other.cookies[cookie] = key
     page = other.get(reverse("home"))
     assert page.status_code == 200 and page.wsgi_request.user == officer_olivia
+
+
+_CHOOSE = """
+import importlib, json, os, sys
+results = []
+for env in json.loads(sys.argv[1]):
+    for name in ("QAF_STORAGE", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    try:
+        import qaf.settings as s
+        s = importlib.reload(s)
+        results.append(s.STORAGES["default"])
+    except Exception as exc:
+        results.append(str(exc))
+print(json.dumps(results))
+"""
+
+
+def test_qaf_storage_s3_chooses_the_bucket_and_refuses_without_one():
+    """The setting chooses the backend: S3 with the bucket and endpoint from the environment,
+    private and never overwriting; a missing bucket or an unknown value stops the start."""
+    cases = [
+        {
+            "QAF_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": "qaf-evidence",
+            "AWS_S3_ENDPOINT_URL": "https://s3.council.example",
+        },
+        {"QAF_STORAGE": "s3"},
+        {"QAF_STORAGE": "nfs"},
+        {},
+    ]
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, "-c", _CHOOSE, json.dumps(cases)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "QAF_ENV": "development"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    s3, no_bucket, unknown, default = json.loads(result.stdout)
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert s3["OPTIONS"]["bucket_name"] == "qaf-evidence"
+    assert s3["OPTIONS"]["endpoint_url"] == "https://s3.council.example"
+    assert s3["OPTIONS"]["default_acl"] is None and s3["OPTIONS"]["file_overwrite"] is False
+    assert no_bucket == "QAF_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME"
+    assert unknown == "QAF_STORAGE must be local or s3, not 'nfs'"
+    assert default["BACKEND"] == "django.core.files.storage.FileSystemStorage"
