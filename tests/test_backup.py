@@ -2,9 +2,9 @@
 server, seeded with a few rows and a stored file, brings every row and file back, and says so
 when a row or a file did not come back as it was backed up.
 
-The drill drops and recreates its database, so it runs on a database of its own
-(``test_restore_drill_<random>``), never the test database; pg_dump and pg_restore are the real
-ones (qaf/backup.py ``pg_tool``).
+The drill drops every schema of its database, so it runs on a database of its own
+(``test_restore_drill_<random>``, one for the module), never the test database; pg_dump and
+pg_restore are the real ones (qaf/backup.py ``pg_tool``).
 """
 
 from __future__ import annotations
@@ -24,15 +24,29 @@ from qaf import backup
 REPORT = b"%PDF-1.7\nThe inspection report of Sunrise House\n%%EOF\n"
 
 
-@pytest.fixture
-def throwaway():
-    """A database of its own on the test server, with two tables, a sequence and a few rows."""
+@pytest.fixture(scope="module")
+def drill_database():
+    """A database of its own on the test server, for the module (creating and dropping one
+    per test would make the server checkpoint each time)."""
     server = backup.django_database()
     name = f"test_restore_drill_{uuid.uuid4().hex[:10]}"
     with server.with_name("postgres").connect(autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    database = server.with_name(name)
-    with database.connect() as conn:
+    try:
+        yield server.with_name(name)
+    finally:
+        with server.with_name("postgres").connect(autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
+def throwaway(drill_database):
+    """That database emptied and seeded: two tables, their sequences and a few rows."""
+    with drill_database.connect() as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
         conn.execute("CREATE TABLE provider (id serial PRIMARY KEY, name text NOT NULL)")
         conn.execute(
             "CREATE TABLE evidence (id bigserial PRIMARY KEY, "
@@ -43,13 +57,7 @@ def throwaway():
             "INSERT INTO evidence (provider_id, file) VALUES (1, 'evidence/1/report.pdf'), "
             "(1, 'evidence/1/plan.txt'), (2, 'evidence/2/policy.txt')"
         )
-    try:
-        yield database
-    finally:
-        with server.with_name("postgres").connect(autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    return drill_database
 
 
 @pytest.fixture
