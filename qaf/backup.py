@@ -128,9 +128,9 @@ def _tool_major(path: str) -> int | None:
 
 def pg_tool(name: str, major: int) -> str:
     """The path of ``pg_dump``/``pg_restore`` for a server of this major version."""
-    folders: list[str] = []
-    if os.environ.get("QAF_PG_BIN"):
-        folders.append(os.environ["QAF_PG_BIN"])
+    from django.conf import settings
+
+    folders: list[str] = [settings.QAF_PG_BIN] if settings.QAF_PG_BIN else []
     try:
         with warnings.catch_warnings():  # platformdirs on XDG_RUNTIME_DIR, as in qaf/dev.py
             warnings.simplefilter("ignore")
@@ -169,30 +169,38 @@ def _run(args: list[str], database: Database, what: str) -> None:
 def row_counts(database: Database) -> dict[str, int]:
     """The number of rows of every table outside PostgreSQL's own schemas."""
     with database.connect() as conn:
-        tables = conn.execute(
-            """
-            SELECT n.nspname, c.relname FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'
-              AND n.nspname !~ '^pg_'
-            ORDER BY 1, 2
-            """
-        ).fetchall()
-        counts = {}
-        for schema, table in tables:
-            query = sql.SQL("SELECT count(*) FROM {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(table)
-            )
-            counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
+        return _row_counts(conn)
+
+
+def _row_counts(conn: psycopg.Connection) -> dict[str, int]:
+    tables = conn.execute(
+        """
+        SELECT n.nspname, c.relname FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'
+          AND n.nspname !~ '^pg_'
+        ORDER BY 1, 2
+        """
+    ).fetchall()
+    counts = {}
+    for schema, table in tables:
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(table)
+        )
+        counts[f"{schema}.{table}"] = conn.execute(query).fetchone()[0]
     return counts
 
 
 def sequence_values(database: Database) -> dict[str, int | None]:
     """Every sequence's last value: a restore that loses them makes the next insert collide."""
     with database.connect() as conn:
-        rows = conn.execute(
-            "SELECT schemaname, sequencename, last_value FROM pg_sequences ORDER BY 1, 2"
-        ).fetchall()
+        return _sequence_values(conn)
+
+
+def _sequence_values(conn: psycopg.Connection) -> dict[str, int | None]:
+    rows = conn.execute(
+        "SELECT schemaname, sequencename, last_value FROM pg_sequences ORDER BY 1, 2"
+    ).fetchall()
     return {f"{schema}.{name}": value for schema, name, value in rows}
 
 
@@ -268,27 +276,40 @@ def backup(directory: Path, *, database: Database, storage: Storage) -> Snapshot
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     major = server_major(database)
-    # The counts first: rows added while pg_dump runs are in neither, rather than in one only.
-    counts = row_counts(database)
-    sequences = sequence_values(database)
-    _run(
-        [
-            pg_tool("pg_dump", major),
-            "--format=custom",
-            "--no-password",
-            f"--file={directory / DUMP}",
-            f"--dbname={database.conninfo()}",
-        ],
-        database,
-        "pg_dump",
-    )
+    # The counts and the dump see one snapshot of the database (pg_dump --snapshot), so a
+    # backup of a service in use still restores to exactly the counts its manifest lists.
+    with database.connect() as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            exported = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            counts = _row_counts(conn)
+            # Sequences are outside snapshots: pg_dump reads them later, so at least these.
+            sequences = _sequence_values(conn)
+            _run(
+                [
+                    pg_tool("pg_dump", major),
+                    "--format=custom",
+                    "--no-password",
+                    f"--snapshot={exported}",
+                    f"--file={directory / DUMP}",
+                    f"--dbname={database.conninfo()}",
+                ],
+                database,
+                "pg_dump",
+            )
+    # The files after the dump: one uploaded meanwhile is archived without its row (harmless),
+    # never a row without its file, unless the file was deleted meanwhile too.
     checksums: dict[str, str] = {}
     with tarfile.open(directory / MEDIA, "w:gz", compresslevel=6) as archive:
         for name in stored_files(storage):
-            info = tarfile.TarInfo(name)
-            info.size = storage.size(name)
-            info.mtime = int(time.time())
-            with storage.open(name, "rb") as handle:
+            try:
+                handle = storage.open(name, "rb")
+            except FileNotFoundError:
+                continue  # deleted since it was listed
+            with handle:
+                info = tarfile.TarInfo(name)
+                info.size = storage.size(name)
+                info.mtime = int(time.time())
                 reader = _Hashing(handle)
                 archive.addfile(info, reader)
             checksums[name] = reader.digest.hexdigest()
@@ -405,11 +426,9 @@ def verify(snapshot: Snapshot, *, database: Database, storage: Storage) -> Check
     check.tables, check.rows = len(counts), sum(counts.values())
     sequences = sequence_values(database)
     for name in sorted(set(snapshot.sequences) | set(sequences)):
-        if snapshot.sequences.get(name, "missing") != sequences.get(name, "missing"):
-            check.mismatches.append(
-                f"sequence {name}: {snapshot.sequences.get(name, 'missing')} backed up, "
-                f"{sequences.get(name, 'missing')} now"
-            )
+        before, after = snapshot.sequences.get(name, "missing"), sequences.get(name, "missing")
+        if not _sequence_kept(before, after):
+            check.mismatches.append(f"sequence {name}: {before} backed up, {after} now")
     check.sequences = len(sequences)
     now = list(stored_files(storage))
     for name in sorted(set(snapshot.checksums) | set(now)):
@@ -421,6 +440,16 @@ def verify(snapshot: Snapshot, *, database: Database, storage: Storage) -> Check
             check.mismatches.append(f"file {name}: sha256 differs from the backup's")
     check.files = len(now)
     return check
+
+
+def _sequence_kept(before: int | str | None, after: int | str | None) -> bool:
+    """pg_dump reads a sequence after the manifest did (sequences are outside snapshots), so
+    the restored value is the manifest's, or ahead of it on a busy server; never behind."""
+    if before == after:
+        return True
+    if "missing" in (before, after) or after is None:
+        return False
+    return before is None or after > before
 
 
 def _n(value: int | None) -> str:

@@ -235,6 +235,8 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # A prefix nothing serves (Django needs one): private files go out only through views.
 MEDIA_URL = "/private-media-not-served/"
+# The folder of the pg_dump/pg_restore that backups use (qaf/backup.py); unset, they are found.
+QAF_PG_BIN = env.str("QAF_PG_BIN", default="")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
