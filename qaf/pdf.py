@@ -58,13 +58,14 @@ def _fetcher_class():
 
 
 def static_bytes(relative: str) -> bytes | None:
-    """One of our static files, read through the storages Django's staticfiles app uses:
-    the collected files' storage (``STORAGES["staticfiles"]``, wherever it keeps them) once
-    ``collectstatic`` has run, else the finders' storages (development and tests, which serve
-    from the source tree). Never a path built from the document's content."""
+    """One of our static files, read through the storages Django's staticfiles app uses: the
+    finders' (the static folders of the code, in every image and checkout, as development
+    serves them; a stale ``collectstatic`` copy is never preferred), then the collected files'
+    (``STORAGES["staticfiles"]``, wherever it keeps them). Never a path built from the
+    document's content."""
     from django.contrib.staticfiles.storage import staticfiles_storage
 
-    candidates = [(staticfiles_storage, relative)]
+    candidates = []
     for finder in finders.get_finders():
         # A finder holds a storage per static folder (FileSystemFinder, which may give the
         # folder a prefix) or per app (AppDirectoriesFinder).
@@ -74,6 +75,7 @@ def static_bytes(relative: str) -> bytes | None:
                 candidates.append((storage, relative))
             elif relative.startswith(f"{prefix}/"):
                 candidates.append((storage, relative.removeprefix(f"{prefix}/")))
+    candidates.append((staticfiles_storage, relative))
     for storage, name in candidates:
         try:
             if storage.exists(name):
