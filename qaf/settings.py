@@ -156,7 +156,12 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = PRODUCTION
 
-# Sessions and cookies.
+# Sessions and cookies. Sessions are rows in the database, so any web machine behind a load
+# balancer serves any request (no sticky sessions). Nothing in QAF keeps state in Django's cache
+# (the default, per-process local memory): lockouts, 2FA throttling and sessions are in the
+# database. Anything that must be shared between machines goes there or in Redis, never here.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -184,8 +189,40 @@ DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d %m %Y"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where uploaded files and issued documents live (QAF_STORAGE): "local", the file system under
+# MEDIA_ROOT (one machine, or a shared volume), or "s3", an S3-compatible bucket that every web
+# and worker machine shares (docs/deploy.md, "Scaling out"). Code reaches files only through
+# Django's storage API (FieldFile.open/save, storage.delete), never by path.
+QAF_STORAGE = env.str("QAF_STORAGE", default="local")
+if QAF_STORAGE == "local":
+    _DEFAULT_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif QAF_STORAGE == "s3":
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+            # Another S3-compatible service (MinIO, Ceph, a cloud's object store); unset: AWS.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # A folder in the bucket, so one bucket may hold more than QAF's files.
+            "location": env.str("AWS_LOCATION", default=""),
+            # Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment
+            # (read by django-storages/boto3), or the machine's role when they are unset.
+            # Private: no ACL and no public URLs; files go out only through QAF's views.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Never replace a stored file: a taken name gets a suffix, as on the file system.
+            "file_overwrite": False,
+            # A file read back (a scan, a download) is held in memory up to 8 MB, then on disk.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
+    if not _DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("QAF_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+else:
+    raise ImproperlyConfigured(f"QAF_STORAGE must be local or s3, not {QAF_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -198,6 +235,8 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # A prefix nothing serves (Django needs one): private files go out only through views.
 MEDIA_URL = "/private-media-not-served/"
+# The folder of the pg_dump/pg_restore that backups use (qaf/backup.py); unset, they are found.
+QAF_PG_BIN = env.str("QAF_PG_BIN", default="")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

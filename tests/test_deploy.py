@@ -36,3 +36,17 @@ def test_clamd_takes_a_stream_as_large_as_the_largest_upload():
     assert options["TCPSocket"] == "3310"
     assert _size(options["StreamMaxLength"]) >= settings.QAF_UPLOAD_MAX_BYTES
     assert _size(options["MaxFileSize"]) >= settings.QAF_UPLOAD_MAX_BYTES
+
+
+def test_exactly_one_beat():
+    """One service runs Celery beat, once: two would queue every scheduled job twice (the
+    nightly job's advisory lock refuses the second run, but the scan sweep would scan files
+    twice). Workers do not embed a beat (``worker -B``)."""
+    services = _compose()["services"]
+    beats = [name for name, service in services.items() if "beat" in service.get("command", [])]
+    assert beats == ["beat"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+    assert services["beat"].get("scale", 1) == 1
+    for name, service in services.items():
+        command = service.get("command", [])
+        assert "-B" not in command and "--beat" not in command, name
