@@ -122,7 +122,8 @@ def _files(collector: Collector) -> list[tuple]:
     files = []
     for model, instances in collector.data.items():
         for field in _file_fields(model):
-            files += [(field.storage, getattr(o, field.attname)) for o in instances]
+            stored = (getattr(o, field.name) for o in instances)
+            files += [(f.storage, f.name) for f in stored]
     for queryset in collector.fast_deletes:
         for field in _file_fields(queryset.model):
             files += [

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 def cutoff(today: date, period: dict[str, int]) -> date:
     """The latest date a record may carry and be purged on ``today``: its period ended on or
-    before today. Calendar years (29 February runs to 28 February), or days."""
+    before today. Calendar years (a record of 29 February goes on 1 March), or days."""
     return today - relativedelta(years=period.get("years", 0), days=period.get("days", 0))
 
 
