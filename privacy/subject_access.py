@@ -98,8 +98,9 @@ def _is_user_table(model) -> bool:
     return model is User or getattr(model, "instance_type", None) is User
 
 
-def matches(model, needles: list[str], user_ids: list[int]):
-    """The rows of ``model`` that name the person (a queryset), or None when it cannot."""
+def matches(model, needles: list[str], user_ids: list[int], usernames: list[str] = ()):
+    """The rows of ``model`` that name the person (a queryset), or None when it cannot.
+    A table keeping a ``username`` (django-axes' sign-in attempts) matches their accounts'."""
     condition = Q()
     casts = {}
     for field in _text_fields(model):
@@ -112,6 +113,8 @@ def matches(model, needles: list[str], user_ids: list[int]):
     if user_ids:
         for field in _user_fields(model):
             condition |= Q(**{f"{field.attname}__in": user_ids})
+        if usernames and "username" in {f.name for f in model._meta.concrete_fields}:
+            condition |= Q(username__in=usernames)
         if _is_user_table(model):
             condition |= Q(**{f"{model._meta.get_field('id').attname}__in": user_ids})
     if not condition:
@@ -136,10 +139,12 @@ def _cell(value):
 def find(name: str, email: str = "") -> list[Found]:
     """Every table's rows naming the person (tables with none left out)."""
     needles = [n for n in (name.strip(), email.strip()) if n]
-    user_ids = list(people(name, email).values_list("pk", flat=True))
+    accounts = list(people(name, email).values_list("pk", "username"))
+    user_ids = [pk for pk, _ in accounts]
+    usernames = [username for _, username in accounts]
     found = []
     for model in _models():
-        queryset = matches(model, needles, user_ids)
+        queryset = matches(model, needles, user_ids, usernames)
         if queryset is None:
             continue
         columns = [f.attname for f in model._meta.concrete_fields if f.name not in SECRET_FIELDS]

@@ -8,6 +8,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,9 @@ def sam(sunrise, sunrise_house, officer_olivia):
         object_id=sunrise_house.pk,
         due_date=timezone.localdate(),
         message="An information request is waiting",
+    )
+    AccessAttempt.objects.create(
+        username="sam", ip_address="203.0.113.9", failures_since_start=2, user_agent="Firefox"
     )
     now = timezone.now()
     Invitation.objects.create(
@@ -89,6 +93,7 @@ def test_the_administrator_gets_every_record_naming_the_person_and_the_export_is
         "providers/intelligence.csv",
         "providers/evidence.csv",
         "providers/invitation.csv",
+        "axes/accessattempt.csv",
     } <= names
     (account,) = _csv(archive, "qaf/user.csv")
     assert account["username"] == "sam" and "password" not in account
