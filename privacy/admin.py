@@ -23,6 +23,9 @@ class LegalHoldAdmin(admin.ModelAdmin):
     )
     actions = ["release"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # released, never deleted: the list shows every hold there has been
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.placed_by = request.user

@@ -83,6 +83,5 @@ def subject_access(request):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     exports = SubjectAccessExport.objects.select_related("requested_by")[:RECENT_EXPORTS]
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "exports": exports}
-    return TemplateResponse(request, "privacy/subject_access.html", context, status=status)
+    return TemplateResponse(request, "privacy/subject_access.html", context)
