@@ -211,25 +211,56 @@ class EvidenceUse(models.Model):
         return f"{self.evidence} used at {self.used_at:%Y-%m-%d %H:%M}"
 
 
-class DownloadLog(models.Model):
-    """Who downloaded which evidence file, or opened which safeguarding entry (SPEC §10)."""
+class AccessKind(models.TextChoices):
+    EVIDENCE_DOWNLOAD = "evidence_download", "Evidence file downloaded"
+    INTELLIGENCE_VIEW = "intelligence_view", "Confidential intelligence viewed"
 
+
+class DownloadLogQuerySet(ScopedQuerySet):
+    """The access log is the administrator's (POLICY): nobody else sees a row of it."""
+
+    def for_provider_user(self, user) -> DownloadLogQuerySet:
+        return self.none()
+
+
+class DownloadLog(models.Model):
+    """Who downloaded which evidence file, or opened which confidential intelligence entry
+    (SPEC §10): the administrator's access log (privacy.views).
+
+    ``label`` says what was opened in words, so the row still says it once the record itself
+    has gone at the end of its retention period (the links are then empty: SET_NULL)."""
+
+    kind = models.CharField(max_length=20, choices=AccessKind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     evidence = models.ForeignKey(
-        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="downloads"
+        Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="downloads"
     )
     intelligence = models.ForeignKey(
         "providers.Intelligence",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="views",
     )
-    at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    provider = models.ForeignKey(
+        "providers.Provider",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The organisation the record was about",
+    )
+    label = models.CharField("what", max_length=300, blank=True)
+    at = models.DateTimeField("when", auto_now_add=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+
+    objects = DownloadLogQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        indexes = [models.Index(fields=["at"]), models.Index(fields=["user", "at"])]
 
     def __str__(self) -> str:
         return f"{self.user} at {self.at:%Y-%m-%d %H:%M}"

@@ -700,7 +700,13 @@ class ImportJob(models.Model):
 
 
 # The evidence library lives in its own module; imported here so Django registers its models.
-from providers.evidence import DownloadLog, Evidence, EvidenceUse, ScanStatus  # noqa: E402, F401
+from providers.evidence import (  # noqa: E402, F401
+    AccessKind,
+    DownloadLog,
+    Evidence,
+    EvidenceUse,
+    ScanStatus,
+)
 
 # Invitations of provider portal users (issue 12), likewise.
 from providers.invitations import Invitation  # noqa: E402, F401

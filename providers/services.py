@@ -15,8 +15,8 @@ from typing import IO
 from django.db import transaction
 from django.utils import timezone
 
-from providers.evidence import DownloadLog, Evidence, ScanStatus
-from providers.models import Provider
+from providers.evidence import AccessKind, DownloadLog, Evidence, ScanStatus
+from providers.models import Intelligence, Provider
 from qaf.files import check_upload, display_name
 from qaf.models import User
 from qaf.virus import ScanError, Scanner, get_scanner
@@ -201,4 +201,31 @@ def scan_waiting_evidence(*, now: datetime | None = None, limit: int = RESCAN_BA
 
 def record_download(evidence: Evidence, *, user: User, ip_address: str | None) -> DownloadLog:
     """The audit row of one download (SPEC §10), written before the file is sent."""
-    return DownloadLog.objects.create(user=user, evidence=evidence, ip_address=ip_address or None)
+    label = f"{evidence.title} ({evidence.original_name}), {evidence.provider}"
+    return DownloadLog.objects.create(
+        kind=AccessKind.EVIDENCE_DOWNLOAD,
+        user=user,
+        evidence=evidence,
+        provider_id=evidence.provider_id,
+        label=label[:300],
+        ip_address=ip_address or None,
+    )
+
+
+def record_view(entry: Intelligence, *, user: User, ip_address: str | None) -> DownloadLog | None:
+    """The audit row of one look at a confidential intelligence entry (safeguarding,
+    whistleblowing, or marked confidential: SPEC §3, §10), written before it is shown. Entries
+    a provider may read too are not logged: they are not what the access log watches."""
+    if not entry.confidential:
+        return None
+    subject = entry.subject
+    provider_id = entry.provider_id or (entry.service.provider_id if entry.service_id else None)
+    suffix = " (provider-wide)" if entry.provider_id else ""
+    return DownloadLog.objects.create(
+        kind=AccessKind.INTELLIGENCE_VIEW,
+        user=user,
+        intelligence=entry,
+        provider_id=provider_id,
+        label=f"{entry}, {subject}{suffix}"[:300],
+        ip_address=ip_address or None,
+    )

@@ -259,6 +259,14 @@ class IntelligenceDetail(ScopedDetailView):
     template_name = "providers/intelligence_detail.html"
     select_related = ("service__provider", "provider", "author")
 
+    def get_object(self, queryset=None):
+        entry = super().get_object(queryset)
+        # SPEC §10: who opened a confidential entry goes to the administrator's access log.
+        services.record_view(
+            entry, user=self.request.user, ip_address=self.request.META.get("REMOTE_ADDR")
+        )
+        return entry
+
 
 class IntelligenceCreate(ScopedCreateView):
     model = Intelligence

@@ -11,6 +11,7 @@ from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from escalation.plan_api import ImprovementPlanViewSet, PlanActionViewSet, PlanSuggestionViewSet
 from escalation.qim_api import QualityImprovementMeetingViewSet
 from escalation.revocation_api import RevocationViewSet
+from privacy.api import AccessLogViewSet
 from providers.api.portal_users import InvitationViewSet, ProviderUserViewSet
 from providers.api.views import (
     ContractViewSet,
@@ -68,6 +69,8 @@ router.register("plan-suggestions", PlanSuggestionViewSet, basename="plan-sugges
 # A provider organisation's portal users and their invitations (issue 12).
 router.register("provider-users", ProviderUserViewSet, basename="provider-user")
 router.register("invitations", InvitationViewSet, basename="invitation")
+# Data protection: who opened confidential entries and downloaded evidence (administrators).
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

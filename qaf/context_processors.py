@@ -59,6 +59,7 @@ NAV_ITEMS: list[NavItem] = [
     ("Administration", "admin:index", _is_admin, None),
     ("Toolkits", "reviews:toolkit_list", _is_admin, None),
     ("Letters", "letters:list", _is_admin, None),
+    ("Data protection", "privacy:index", _is_admin, None),
     ("Evidence library", "providers:evidence_library", _is_provider, None),
     ("Information requests", "reviews:request_list", _is_provider, None),
     ("Improvement plans", "escalation:plan_list", _is_provider, None),

@@ -203,6 +203,15 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "add": _REGISTER_EDITORS | {PROVIDER_ADMIN},
         "change": _REGISTER_EDITORS | {PROVIDER_ADMIN},
     },
+    # Data protection (issue 13 item 8, docs/data-protection.md): the system owner's. The
+    # retention page and its purge preview, subject-access exports (every record naming a
+    # person) and the access log (who opened confidential entries, downloaded evidence).
+    "privacy.retention": {"view": frozenset({Role.ADMIN})},
+    "privacy.subjectaccessexport": {
+        "view": frozenset({Role.ADMIN}),
+        "add": frozenset({Role.ADMIN}),
+    },
+    "providers.downloadlog": {"view": frozenset({Role.ADMIN}), "export": frozenset({Role.ADMIN})},
     "escalation.concernlevel": {
         "view": _STAFF_READERS,
         "decide": _MANAGERS,

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reviews",
     "risk",
     "escalation",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -404,3 +405,36 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # Django admin never shows a colleague's secret key or QR code (an administrator resets 2FA by
 # deleting the devices; the colleague sets it up again).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Data protection (privacy/, docs/data-protection.md): how long each kind of record is kept
+# after its date, as {"years": n} or {"days": n}. The nightly purge (privacy.purge) deletes a
+# record, its history rows and its files on the day its period ends, unless it is still
+# needed (an open case, plan, suspension or revocation on its service, a legal hold...).
+# Casework records default to QAF_RETENTION_YEARS (6: the Limitation Act's six years for a
+# claim in contract, as councils' retention schedules give for contract monitoring records).
+QAF_RETENTION_YEARS = env.int("QAF_RETENTION_YEARS", default=6)
+
+
+def _retention(name: str, unit: str, default: int) -> dict[str, int]:
+    value = env.int(f"QAF_RETENTION_{name.upper()}_{unit.upper()}", default=default)
+    if value < 1:
+        raise ImproperlyConfigured(f"QAF_RETENTION_{name.upper()}_{unit.upper()} must be 1 or more")
+    return {unit: value}
+
+
+QAF_RETENTION = {
+    "intelligence": _retention("intelligence", "years", QAF_RETENTION_YEARS),
+    "review": _retention("review", "years", QAF_RETENTION_YEARS),
+    "access_log": _retention("access_log", "years", QAF_RETENTION_YEARS),
+    "subject_access_log": _retention("subject_access_log", "years", QAF_RETENTION_YEARS),
+    "invitation": _retention("invitation", "days", 90),
+    "notification": _retention("notification", "days", 365),
+    "job_run": _retention("job_run", "days", 365),
+    "import_job": _retention("import_job", "days", 90),
+    "quarantined_evidence": _retention("quarantined_evidence", "days", 30),
+}
+# Half an hour after the nightly re-rating, under its own lock and run record (risk.jobs).
+CELERY_BEAT_SCHEDULE["retention-purge"] = {
+    "task": "privacy.purge_expired",
+    "schedule": crontab(hour=QAF_NIGHTLY_HOUR, minute=30),
+}

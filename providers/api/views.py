@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from rest_framework.response import Response
+
 from providers import filters
 from providers.api import serializers
 from providers.models import Contract, Intelligence, Provider, Service
+from providers.services import record_view
 from qaf.api import FileRenderer, ScopedModelViewSet
 
 
@@ -48,6 +51,12 @@ class IntelligenceViewSet(ScopedModelViewSet):
     def extra_create_fields(self) -> dict:
         return {"author": self.request.user}
 
+    def retrieve(self, request, *args, **kwargs):
+        entry = self.get_object()
+        # SPEC §10: as the entry's page, a confidential entry's reading is logged.
+        record_view(entry, user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+        return Response(self.get_serializer(entry).data)
+
 
 # --- Evidence library (SPEC §9, §10) --------------------------------------------------------
 
@@ -57,7 +66,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema  # noqa: E402
 from rest_framework import renderers, status  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 from rest_framework.parsers import FormParser, MultiPartParser  # noqa: E402
-from rest_framework.response import Response  # noqa: E402
 
 from providers.evidence import Evidence  # noqa: E402
 from providers.services import NEWER_VERSION_EXISTS  # noqa: E402

@@ -1212,6 +1212,26 @@ def _api_portal_users() -> list[Row]:
     ]
 
 
+def _data_protection_pages() -> list[Row]:
+    """The administrator's data protection pages (privacy/): nobody else, not even to read."""
+    return [
+        get("data protection", "privacy:index", ADMINS),
+        get("access log", "privacy:access_log", ADMINS),
+        *[
+            get(f"access log {fmt} export", "privacy:access_log", ADMINS, query=f"?_export={fmt}")
+            for fmt in ("csv", "xlsx")
+        ],
+        # The ZIP comes back at once (200), and the export is logged (a row written).
+        *page_and_post(
+            "subject access export",
+            "privacy:subject_access",
+            ADMINS,
+            data=body({"name": "Olivia Officer"}),
+            ok=frozenset({200}),
+        ),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1509,6 +1529,7 @@ WEB: list[Row] = [
     *_qim_pages(),
     *_plan_pages(),
     *_portal_user_pages(),
+    *_data_protection_pages(),
 ]
 
 
@@ -1733,6 +1754,7 @@ API: list[Row] = [
     *_api_qims(),
     *_api_plans(),
     *_api_portal_users(),
+    get("access log", "api:access-log-list", ADMINS),
 ]
 
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    """Data protection (issue 13 item 8): retention and the nightly purge, subject-access
+    exports and the administrator's access log."""
+
+    name = "privacy"
+    verbose_name = "Data protection"
