@@ -11,7 +11,6 @@ from escalation.memo_api import MemoIssueViewSet, MemoViewSet
 from escalation.plan_api import ImprovementPlanViewSet, PlanActionViewSet, PlanSuggestionViewSet
 from escalation.qim_api import QualityImprovementMeetingViewSet
 from escalation.revocation_api import RevocationViewSet
-from privacy.api import AccessLogViewSet
 from providers.api.portal_users import InvitationViewSet, ProviderUserViewSet
 from providers.api.views import (
     ContractViewSet,
@@ -20,6 +19,7 @@ from providers.api.views import (
     ProviderViewSet,
     ServiceViewSet,
 )
+from qaf.privacy.api import AccessLogViewSet
 from qaf.token_views import token_view
 from reviews.api.information import InformationRequestViewSet
 from reviews.api.views import ReviewViewSet

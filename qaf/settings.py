@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "reviews",
     "risk",
     "escalation",
-    "privacy",
+    "qaf.privacy",
 ]
 
 MIDDLEWARE = [
@@ -406,8 +406,8 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # deleting the devices; the colleague sets it up again).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Data protection (privacy/, docs/data-protection.md): how long each kind of record is kept
-# after its date, as {"years": n} or {"days": n}. The nightly purge (privacy.purge) deletes a
+# Data protection (qaf/privacy/, docs/data-protection.md): how long each kind of record is kept
+# after its date, as {"years": n} or {"days": n}. The nightly purge (qaf.privacy.purge) deletes a
 # record, its history rows and its files on the day its period ends, unless it is still
 # needed (an open case, plan, suspension or revocation on its service, a legal hold...).
 # Casework records default to QAF_RETENTION_YEARS (6: the Limitation Act's six years for a

@@ -41,7 +41,7 @@ urlpatterns = [
     path("letters/", include("qaf.letter_urls")),
     path("memo/", include("escalation.memo_urls")),
     path("board/", include("escalation.board_urls")),
-    path("data-protection/", include("privacy.urls")),
+    path("data-protection/", include("qaf.privacy.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

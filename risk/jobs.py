@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 NIGHTLY = "nightly"
 CONCERN_LEVELS = "concern_levels"  # the nightly's concern step alone (suggest_concern_levels)
-RETENTION_PURGE = "retention_purge"  # privacy.purge: records past their retention period
+RETENTION_PURGE = "retention_purge"  # qaf.privacy.purge: records past their retention period
 BATCH = 2000
 # One number per job name for pg_try_advisory_lock: any stable 64-bit integer will do.
 LOCK_IDS = {NIGHTLY: 7_264_001, CONCERN_LEVELS: 7_264_002, RETENTION_PURGE: 7_264_003}

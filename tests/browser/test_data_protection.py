@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from privacy.models import SubjectAccessExport
+from qaf.privacy.models import SubjectAccessExport
 
 pytestmark = pytest.mark.browser
 

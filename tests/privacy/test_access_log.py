@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.purge import delete_record
 from providers.evidence import AccessKind, DownloadLog
+from qaf.privacy.purge import delete_record
 from tests.factories import EvidenceFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The nightly retention purge (privacy.purge): each record type on its boundary day, with its
+"""The nightly retention purge (qaf.privacy.purge): each record type on its boundary day, with its
 history rows and files; and the records a council still needs, kept whatever their age.
 
 Every record of the first test is dated so that its period ends on the same day, ``DAY``: the
@@ -19,12 +19,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from escalation.models import EscalationCase
-from privacy.models import LegalHold, SubjectAccessExport
-from privacy.purge import preview, purge
 from providers.evidence import AccessKind, DownloadLog, Evidence, ScanStatus
 from providers.invitations import Invitation
 from providers.models import ImportJob, Intelligence, IntelligenceKind, IntelligenceStatus
 from qaf.models import Document, Notification
+from qaf.privacy.models import LegalHold, SubjectAccessExport
+from qaf.privacy.purge import preview, purge
 from reviews.models import InformationRequest, Review
 from risk.models import JobRun
 from tests.factories import EvidenceFactory, IntelligenceFactory, ReviewFactory

@@ -1,4 +1,4 @@
-"""The retention rule on its boundary days, without a database (privacy.retention)."""
+"""The retention rule on its boundary days, without a database (qaf.privacy.retention)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from privacy.retention import RECORD_TYPES, cutoff, describe, expired
+from qaf.privacy.retention import RECORD_TYPES, cutoff, describe, expired
 
 SIX_YEARS = {"years": 6}
 NINETY_DAYS = {"days": 90}

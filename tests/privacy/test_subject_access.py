@@ -13,10 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from privacy.models import SubjectAccessExport
 from providers.invitations import Invitation
 from providers.models import Service
 from qaf.models import Notification
+from qaf.privacy.models import SubjectAccessExport
 from tests.factories import EvidenceFactory, IntelligenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

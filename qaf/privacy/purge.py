@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
-from privacy.retention import RECORD_TYPES, RecordType
+from qaf.privacy.retention import RECORD_TYPES, RecordType
 
 logger = logging.getLogger(__name__)
 

@@ -214,7 +214,7 @@ def readme(name: str, email: str, found: list[Found], *, actor, now: datetime) -
 
 def export(name: str, email: str, *, actor, reference: str = "", ip_address: str | None = None):
     """The ZIP for the person, logged: (the log row, the ZIP's bytes)."""
-    from privacy.models import SubjectAccessExport
+    from qaf.privacy.models import SubjectAccessExport
 
     now = timezone.now()
     found = find(name, email)

@@ -8,8 +8,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from privacy.purge import preview, run_purge
-from privacy.retention import RECORD_TYPES, describe
+from qaf.privacy.purge import preview, run_purge
+from qaf.privacy.retention import RECORD_TYPES, describe
 
 
 class Command(BaseCommand):

@@ -59,8 +59,8 @@ class RecordType:
 
 
 def _intelligence(before: date) -> QuerySet:
-    from privacy.holds import held_provider_ids, held_service_ids
     from providers.models import Intelligence, IntelligenceKind, IntelligenceStatus
+    from qaf.privacy.holds import held_provider_ids, held_service_ids
 
     audit = IntelligenceKind.SAFEGUARDING_AUDIT
     newer_audit = Intelligence.objects.filter(
@@ -87,7 +87,7 @@ def _intelligence(before: date) -> QuerySet:
 
 
 def _reviews(before: date) -> QuerySet:
-    from privacy.holds import held_service_ids
+    from qaf.privacy.holds import held_service_ids
     from reviews.models import Review, ReviewStatus
 
     newer_final = Review.objects.filter(
@@ -157,7 +157,7 @@ def _access_log(before: date) -> QuerySet:
 
 
 def _subject_access_log(before: date) -> QuerySet:
-    from privacy.models import SubjectAccessExport
+    from qaf.privacy.models import SubjectAccessExport
 
     return SubjectAccessExport.objects.filter(requested_at__date__lte=before)
 

@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 def held_service_ids() -> QuerySet:
     """The ids of the services whose records the purge keeps (a subquery)."""
     from escalation.models import EscalationCase, ImprovementPlan, Revocation, Suspension
-    from privacy.models import LegalHold
     from providers.models import Service
+    from qaf.privacy.models import LegalHold
 
     holds = LegalHold.objects.active()
     return Service.objects.filter(
@@ -28,8 +28,8 @@ def held_service_ids() -> QuerySet:
 
 def held_provider_ids() -> QuerySet:
     """The ids of the providers whose provider-wide records the purge keeps."""
-    from privacy.models import LegalHold
     from providers.models import Provider
+    from qaf.privacy.models import LegalHold
 
     return Provider.objects.filter(
         Q(pk__in=LegalHold.objects.active().filter(provider__isnull=False).values("provider_id"))

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from privacy.models import LegalHold
+from qaf.privacy.models import LegalHold
 
 
 @admin.register(LegalHold)

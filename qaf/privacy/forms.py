@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from privacy.subject_access import MIN_NAME
+from qaf.privacy.subject_access import MIN_NAME
 
 
 class SubjectAccessForm(forms.Form):

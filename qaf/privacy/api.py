@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rest_framework import mixins, serializers, viewsets
 
-from privacy.filters import AccessLogFilter
 from providers.evidence import DownloadLog
 from qaf.api import ModelSerializer
+from qaf.privacy.filters import AccessLogFilter
 
 
 class AccessLogSerializer(ModelSerializer):

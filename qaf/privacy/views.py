@@ -10,15 +10,15 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from privacy import purge
-from privacy.filters import AccessLogFilter
-from privacy.forms import SubjectAccessForm
-from privacy.models import SubjectAccessExport
-from privacy.retention import RECORD_TYPES, describe
-from privacy.subject_access import export as export_subject_access
-from privacy.tables import AccessLogTable
 from providers.evidence import DownloadLog
 from qaf.generic import ScopedListView
+from qaf.privacy import purge
+from qaf.privacy.filters import AccessLogFilter
+from qaf.privacy.forms import SubjectAccessForm
+from qaf.privacy.models import SubjectAccessExport
+from qaf.privacy.retention import RECORD_TYPES, describe
+from qaf.privacy.subject_access import export as export_subject_access
+from qaf.privacy.tables import AccessLogTable
 from qaf.scoping import can
 from risk.jobs import RETENTION_PURGE
 from risk.models import JobRun

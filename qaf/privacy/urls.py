@@ -1,6 +1,6 @@
 from django.urls import path
 
-from privacy import views
+from qaf.privacy import views
 
 app_name = "privacy"
 
