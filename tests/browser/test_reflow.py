@@ -23,6 +23,7 @@ from escalation.models import BoardRole, MemberKind
 from reviews import services as reviews
 from risk.recompute import recompute
 from tests.browser.conftest import _new_page
+from tests.browser.test_keyboard_workflows import _sign_in
 from tests.factories import (
     ContractFactory,
     EvidenceFactory,
@@ -182,7 +183,6 @@ def test_the_main_pages_reflow_at_320px_and_at_200_percent_zoom(
     browser,
     live_server,
     django_db_serialized_rollback,
-    login,
     axe_check,
     world,
     manager_maya,
@@ -206,8 +206,8 @@ def test_the_main_pages_reflow_at_320px_and_at_200_percent_zoom(
         _check(page, "login", problems)
 
         # --- Maya, a manager: the register, a service, the queues, the board, the plan
-        page = login(person(), manager_maya)
-        page.set_viewport_size(PHONE)
+        page = person()
+        _sign_in(page, manager_maya)
         _check(page, "staff-home", problems)
         # The service navigation folds into a Menu button on a phone; open, it still fits.
         menu = page.get_by_role("button", name="Menu")
@@ -241,7 +241,8 @@ def test_the_main_pages_reflow_at_320px_and_at_200_percent_zoom(
             _check(page, name, problems)
 
         # --- Pat, of Sunrise Care: the portal's home, the evidence library, the plan
-        page = login(person(), provider_pat)
+        page = person()
+        _sign_in(page, provider_pat)
         for name, url in [
             ("portal-home", "/"),
             ("portal-evidence", "/evidence/"),
