@@ -35,8 +35,15 @@ function start(dialog) {
     const headers = { Accept: "application/json", "X-CSRFToken": csrf };
     if (method === "GET") headers["X-QAF-Background"] = "1";
     try {
-      const response = await fetch(keepaliveUrl, { method, headers, credentials: "same-origin" });
-      if (response.redirected || !response.ok) return null;
+      // Not following the redirect to the sign-in page: fetching it would use up the
+      // message there that says why the user was signed out.
+      const response = await fetch(keepaliveUrl, {
+        method,
+        headers,
+        credentials: "same-origin",
+        redirect: "manual",
+      });
+      if (response.type === "opaqueredirect" || !response.ok) return null;
       return (await response.json()).seconds_left;
     } catch {
       return undefined;
