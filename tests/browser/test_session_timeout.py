@@ -26,7 +26,7 @@ def _later(clock, page, minutes: int, seconds: int = 0) -> None:
 
 
 def test_the_warning_offers_to_stay_signed_in_then_signs_out(
-    page, login, axe_check, officer_olivia
+    page, login, axe_check, shoot, officer_olivia
 ):
     with time_machine.travel(timezone.now(), tick=True) as clock:
         page.clock.install()
@@ -40,6 +40,7 @@ def test_the_warning_offers_to_stay_signed_in_then_signs_out(
         expect(dialog).to_contain_text("we will sign you out in 2 minutes")
         expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
         axe_check(page)
+        shoot(page, "desktop-session-timeout-warning")
 
         page.keyboard.press("Enter")  # Stay signed in
         expect(dialog).to_be_hidden()
