@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "qaf",
     "providers",
     "reviews",
@@ -71,6 +73,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (with a nonce for the one inline script a page needs) and
+    # Permissions-Policy on every answer: pages, partials, API, files and errors alike.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +92,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signs a session out after QAF_SESSION_IDLE_MINUTES without activity (qaf/sessions.py),
+    # after MessageMiddleware and HtmxMiddleware: the sign-in page says why, and an htmx
+    # request is told to load it.
+    "qaf.sessions.IdleTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # After OTPMiddleware and HtmxMiddleware: staff who owe a code see only the 2FA pages.
     "qaf.twofactor.StaffTwoFactorMiddleware",
@@ -107,6 +117,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qaf.context_processors.qaf",
+                "csp.context_processors.nonce",
+                "qaf.sessions.context",
             ],
         },
     },
@@ -132,14 +144,13 @@ AUTHENTICATION_BACKENDS = [
 if QAF_ENV == "test":
     # Hashing cost is not under test; a fast hasher keeps the suite quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# NCSC's guidance: length over complexity (no rules on kinds of character, no expiry) and no
+# common password, checked against a list shipped in the code (qaf/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "qaf.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "qaf.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "qaf.passwords.CommonPasswordValidator"},
+    {"NAME": "qaf.passwords.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -163,7 +174,14 @@ AXES_VERBOSE = PRODUCTION
 # database. Anything that must be shared between machines goes there or in Redis, never here.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A login lasts SESSION_COOKIE_AGE at most, and ends sooner after
+# QAF_SESSION_IDLE_MINUTES without a request from the user (qaf/sessions.py); pages warn
+# QAF_SESSION_WARNING_SECONDS before that and offer "Stay signed in".
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+QAF_SESSION_IDLE_MINUTES = env.int("QAF_SESSION_IDLE_MINUTES", default=30)
+if QAF_SESSION_IDLE_MINUTES < 3:
+    raise ImproperlyConfigured("QAF_SESSION_IDLE_MINUTES must be 3 or more")
+QAF_SESSION_WARNING_SECONDS = 120
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -176,6 +194,50 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): nothing inline runs or styles a page unless it carries
+# the request's nonce (templates use {{ CSP_NONCE }}); no eval, no other origin, no framing.
+# htmx is configured for it in templates/base.html (no eval, no injected styles or scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: for the icons Swagger UI's stylesheet carries inline.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful browser features a council's quality app never uses: refused for QAF and anything
+# it could embed. (Names Chromium knows: an unknown one is a console error there.)
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SILENCED_SYSTEM_CHECKS = [] if PRODUCTION else ["security.W004", "security.W008"]
 
 # Locale: England, en-GB dates everywhere.

@@ -212,6 +212,8 @@ def _confirm_app(request, device: TOTPDevice, code: str) -> tuple[Outcome, list[
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         codes = new_recovery_codes(user)
     device.confirmed = True
+    # A new session key with the new trust, as after a code at sign-in (verify).
+    request.session.cycle_key()
     otp_login(request, device)
     logger.info(
         "Two-factor sign-in set up for user %s%s",

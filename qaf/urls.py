@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from qaf import token_views, twofactor, views
+from qaf import passwords, sessions, token_views, twofactor, views
 from qaf.api_urls import urlpatterns as api_v1
 from qaf.forms import SignInForm
 
@@ -29,6 +29,12 @@ urlpatterns = [
         name="two_factor_new_codes",
     ),
     path("accounts/two-factor/manage/new-app/", twofactor.new_app, name="two_factor_new_app"),
+    path(
+        "accounts/password_change/",
+        passwords.ChangePasswordView.as_view(),
+        name="password_change",
+    ),
+    path("accounts/session/", sessions.keepalive, name="session_keepalive"),
     path("accounts/api-token/", token_views.token_page, name="api_token"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("providers.urls")),

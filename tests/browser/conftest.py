@@ -11,8 +11,10 @@ Fixtures:
   of violations; also fails on any console error or uncaught script error so far.
 
 Every page also fails its test on console errors and uncaught exceptions (favicon 404s
-aside). ``QAF_SHOTS=/tmp/qaf-shots`` makes ``shoot(page, name)`` save full-page screenshots;
-a failing test leaves a screenshot in ``test-results/browser/``.
+aside), and on any Content Security Policy violation: Chromium's console report of one, or a
+``securitypolicyviolation`` event in the page (listed together when the test ends).
+``QAF_SHOTS=/tmp/qaf-shots`` makes ``shoot(page, name)`` save full-page screenshots; a failing
+test leaves a screenshot in ``test-results/browser/``.
 """
 
 from __future__ import annotations
@@ -119,17 +121,38 @@ def browser():
             browser.close()
 
 
+# Reports every CSP violation to the test: an init script runs in each document before the
+# page's own (and outside the page's CSP), so even a violation during parsing is heard.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__qafCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "(inline)"} on ` +
+    `${event.documentURI} at ${event.sourceFile || "?"}:${event.lineNumber}` +
+    (event.sample ? ` (${event.sample})` : "")
+  );
+});
+"""
+
+
 class PageProblems:
-    """Console errors and uncaught exceptions seen on one page, checked by ``axe_check``
-    and when the test ends."""
+    """Console errors, uncaught exceptions and Content Security Policy violations seen on one
+    page, checked by ``axe_check`` and when the test ends."""
 
     def __init__(self, page):
         self.errors: list[str] = []
+        self.csp: list[str] = []
         self._error_status_paths: set[str] = set()
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.errors.append(f"uncaught exception: {exc}"))
 
+    def on_csp_violation(self, source, text):
+        self.csp.append(f"securitypolicyviolation: {text}")
+
     def _on_console(self, message):
+        if "Content Security Policy" in message.text:
+            url = (message.location or {}).get("url", "")
+            self.csp.append(f"console: {message.text} ({url})")
+            return
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
@@ -149,7 +172,16 @@ class PageProblems:
 
     def check(self):
         errors, self.errors = self.errors, []
-        assert not errors, "The page reported errors:\n  " + "\n  ".join(errors)
+        csp, self.csp = self.csp, []
+        problems = []
+        if csp:
+            problems.append(
+                "Content Security Policy violations (move the inline script, style or "
+                "handler into a static file):\n  " + "\n  ".join(csp)
+            )
+        if errors:
+            problems.append("The page reported errors:\n  " + "\n  ".join(errors))
+        assert not problems, "\n".join(problems)
 
 
 def _new_page(browser, live_server, **context_options):
@@ -162,6 +194,8 @@ def _new_page(browser, live_server, **context_options):
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.problems = PageProblems(page)
+    page.expose_binding("__qafCspViolation", page.problems.on_csp_violation)
+    page.add_init_script(_CSP_LISTENER)
     return context, page
 
 

@@ -73,7 +73,7 @@ def test_an_administrator_invites_a_colleague_who_signs_in_and_is_deactivated(
     page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Confirm the password").fill("short")
     page.get_by_role("button", name="Set my password").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("too short")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be 10 characters or more")
     axe_check(page)
     page.get_by_label("Password", exact=True).fill(ROBIN_PASSWORD)
     page.get_by_label("Confirm the password").fill(ROBIN_PASSWORD)

@@ -264,7 +264,7 @@ def test_a_password_the_validators_refuse_writes_nothing(admin_pat, sunrise):
     response = Client().post(path, {"new_password1": "12345678", "new_password2": "12345678"})
     assert response.status_code == 200
     text = response.content.decode()
-    assert "This password is too short" in text
+    assert "Your password must be 10 characters or more" in text
     response = Client().post(path, {"new_password1": NEW_PASSWORD, "new_password2": "other"})
     assert "didn’t match" in response.content.decode()
     assert not User.objects.filter(email="robin.hood@sunrise.example").exists()

@@ -1239,6 +1239,16 @@ WEB: list[Row] = [
     get("API schema", "schema", PUBLIC),
     get("API docs", "api-docs", PUBLIC),
     get("home", "home"),
+    # The session's time left, and "Stay signed in" (qaf/sessions.py): each user's own session.
+    get("session time left", "session_keepalive", scope=None),
+    post(
+        "stay signed in",
+        "session_keepalive",
+        EVERYONE,
+        scope=None,
+        ok=frozenset({200}),
+        writes=False,
+    ),
     # The register.
     get("provider list", "providers:provider_list"),
     get("provider detail", "providers:provider_detail", on="provider"),
