@@ -10,7 +10,9 @@ Each locust user signs in as an account of its own (a TOTP code is accepted once
 and time step), through the login page; staff then give their authenticator app's code, which
 is computed here from the key ``bench_load.totp_key`` gave their device. A request counts as
 failed on an unexpected status, on a redirect it did not expect (to the sign-in page, say),
-and, for a visit save, when the server does not say "saved" with a new version.
+and, for a visit save, when the server does not say "saved" with a new version. Each officer
+saves only on a review of their own, so a 409 (a colleague saved the same answer first) is not
+expected here and counts as a failure.
 """
 
 from __future__ import annotations
