@@ -247,7 +247,13 @@ class ConcernSuggestion(models.Model):
                 name="concern_dismissal_has_a_reason",
             ),
         ]
-        indexes = [models.Index(fields=["status", "-level", "created_for"])]
+        # The queue's order, to the primary key: its first page is read from the index, not
+        # sorted out of every waiting suggestion (30,000 at 100,000 services).
+        indexes = [
+            models.Index(
+                fields=["status", "-level", "created_for", "id"], name="concern_suggestion_queue"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Level {self.level} suggested for {self.service}"

@@ -91,6 +91,11 @@ class PlanSuggestion(models.Model):
 
     class Meta:
         ordering = ["-arose_on", "-pk"]
+        # Open suggestions in their order (officers' home pages, the suggested plans list):
+        # the newest read from the index rather than sorted out of all of them.
+        indexes = [
+            models.Index(fields=["status", "-arose_on", "-id"], name="plan_suggestion_open_order")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["review"],
