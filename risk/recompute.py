@@ -4,8 +4,9 @@ evaluate the matrix and schedules, and write only what changed (STYLE habits 3, 
 Reads: one query per fact, each streamed in service order through a server-side cursor and
 merged in Python, so the number of reads does not grow with the number of services and memory
 stays flat. Re-rating given services (after an import or an edit) runs the same queries with
-the ids as one array parameter (``qaf.bulkload.id_array``), however many there are. Writes: changed results are upserted, and rating changes recorded, in batches.
-The whole run is one transaction: a run that fails leaves the previous results as they were.
+the ids as one array parameter (``qaf.bulkload.id_array``), however many there are.
+Writes: changed results are upserted, and rating changes recorded, in batches. The whole run
+is one transaction: a run that fails leaves the previous results as they were.
 """
 
 from __future__ import annotations
