@@ -226,8 +226,9 @@ every cell for the widths): 35.8 s for the services on 25 November 2026 at load 
 What is left is openpyxl's own work per cell (a cell object, its type, the XML element):
 about 5 us a cell on a quiet core, some 2.4 million cells for the services. Measured on
 the same 20,000 rows x 22 columns in one process (CPU s, load average 8-16): tablib 18-21,
-write-only 14.0, write-only with lxml 11.3, XlsxWriter's constant-memory mode 7.5. Only a
-sheet writer of our own (the XML as formatted strings) would go several times faster.
+write-only 14.0, write-only with lxml 11.3, XlsxWriter's constant-memory mode 7.5 (not
+installed). Reaching 10 s would take either XlsxWriter, still short by this measure, or a
+sheet writer of our own (the sheet's XML as formatted strings, no object per cell): not tried.
 """
 
 
