@@ -42,6 +42,7 @@ from escalation.plan_workflows import (
 )
 from providers.models import RegulatorRating, Service
 from qaf import notifications
+from qaf.bulkload import id_array
 from qaf.concurrency import StaleEdit, check_version
 from qaf.models import User
 from qaf.scoping import can
@@ -114,7 +115,7 @@ def sync_suggestions(today: date | None = None, *, service_ids: Iterable[int] | 
     today = today or timezone.localdate()
     services = Service.objects.all()
     if service_ids is not None:
-        services = services.filter(pk__in=list(service_ids))
+        services = services.filter(pk__in=id_array(service_ids))
     latest = (
         Review.objects.filter(service=OuterRef("service"), status=ReviewStatus.FINAL)
         .order_by("-completed_on", "-pk")

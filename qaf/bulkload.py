@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from psycopg import sql
 
 
@@ -155,6 +156,18 @@ def delete_cascade(
             counts[meta.verbose_name_plural] = counts.get(meta.verbose_name_plural, 0) + (
                 cursor.rowcount
             )
+
+
+def id_array(ids: Iterable[int]) -> RawSQL:
+    """``ids`` for ``field__in=``, sent as one array: ``IN (SELECT unnest(%s::bigint[]))``.
+
+    ``field__in=[...]`` sends one parameter per id. At tens of thousands of ids (an import
+    re-rating what it created) psycopg splits a query of that many placeholders in Python and
+    PostgreSQL plans as long a list: seconds a query. One array is joined by hash, or by index
+    when it is short, like any other set. It goes as the text of an array literal, formatted
+    once here: psycopg quoting a list of 56,000 ints takes a quarter of a second a query."""
+    literal = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+    return RawSQL("SELECT unnest(%s::bigint[])", [literal])
 
 
 def _json_value(value):

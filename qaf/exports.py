@@ -11,14 +11,18 @@ download with django-tables2's own.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 from django_tables2.data import TableQuerysetData
 from django_tables2.export import TableExport
 from tablib import Dataset
+from tablib.formats._xlsx import safe_xlsx_sheet_title
 
 CHUNK_SIZE = 2000
 
@@ -151,7 +155,12 @@ def fast_fields(table, exclude_columns=None) -> list[ExportField] | None:
 class ValuesExport(TableExport):
     """django-tables2's export, but a table with ``export_fields`` for each of its columns is
     read with one ``values_list`` query (the table's queryset: scoped, filtered and sorted as
-    on the page) and plain functions per cell."""
+    on the page) and plain functions per cell. An XLSX is written by ``xlsx_workbook``."""
+
+    def export(self):
+        if self.format == self.XLSX:
+            return xlsx_workbook(self.dataset)
+        return super().export()
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         fields = fast_fields(table, exclude_columns)
@@ -193,11 +202,81 @@ def rows_download(
     from django.http import HttpResponse
 
     dataset = Dataset(*[[defuse(value) for value in row] for row in rows], headers=list(headers))
-    response = HttpResponse(
-        dataset.export(export_format), content_type=TableExport.FORMATS[export_format]
+    content = (
+        xlsx_workbook(dataset)
+        if export_format == TableExport.XLSX
+        else dataset.export(export_format)
     )
+    response = HttpResponse(content, content_type=TableExport.FORMATS[export_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+# What openpyxl writes as it is; anything else becomes its text (tablib's fallback).
+_XLSX_TYPES = (str, int, float, Decimal, date, time, timedelta, bool)
+_PLAIN = frozenset(_XLSX_TYPES) | {datetime}
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None or isinstance(value, _XLSX_TYPES):
+        return value
+    return str(value)  # a lazy translation, a UUID...
+
+
+def xlsx_workbook(dataset: Dataset) -> bytes:
+    """``dataset`` as tablib's XLSX (the sheet named after its title, the header row bold and
+    frozen, a cell holding a line break wrapped, each column as wide as its longest value as
+    text), written in openpyxl's write-only mode.
+
+    tablib builds a normal workbook: a cell object per value kept for the whole sheet, then a
+    pass over every cell for the widths, 32 of the 36 s of the 100,000 services' download.
+    Write-only streams each row to the sheet's file as it is appended, so the widths, which
+    must be set before the first row, are worked out from the values first."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    headers = list(dataset.headers or [])
+    table = dataset._package(dicts=False)  # tablib's rows, as its own export reads them
+    rows = [
+        [v if v is None or type(v) in _PLAIN else _xlsx_value(v) for v in row]
+        for row in (table[1:] if headers else table)
+    ]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(
+        safe_xlsx_sheet_title(dataset.title, "-") if dataset.title else "Tablib Dataset"
+    )
+    # tablib's adaptive width: the longest str() of a column's values, the header included
+    # (an empty cell counts as "None", as tablib reads it back).
+    columns = zip(headers, *rows, strict=True) if headers else zip(*rows, strict=True)
+    for index, values in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(map(len, map(str, values)))
+    if headers:
+        sheet.freeze_panes = "A2"
+        bold = Font(bold=True)
+        sheet.append([_styled(WriteOnlyCell(sheet, _xlsx_value(h)), font=bold) for h in headers])
+    wrap = Alignment(wrap_text=True)
+    for row in rows:
+        if any(type(v) is str and "\n" in v for v in row):
+            row = [
+                _styled(WriteOnlyCell(sheet, v), alignment=wrap)
+                if type(v) is str and "\n" in v
+                else v
+                for v in row
+            ]
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _styled(cell, **style):
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
 
 
 # A cell that starts with one of these is a formula to Excel and LibreOffice (and openpyxl

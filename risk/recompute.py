@@ -3,8 +3,10 @@ evaluate the matrix and schedules, and write only what changed (STYLE habits 3, 
 
 Reads: one query per fact, each streamed in service order through a server-side cursor and
 merged in Python, so the number of reads does not grow with the number of services and memory
-stays flat. Writes: changed results are upserted, and rating changes recorded, in batches.
-The whole run is one transaction: a run that fails leaves the previous results as they were.
+stays flat. Re-rating given services (after an import or an edit) runs the same queries with
+the ids as one array parameter (``qaf.bulkload.id_array``), however many there are.
+Writes: changed results are upserted, and rating changes recorded, in batches. The whole run
+is one transaction: a run that fails leaves the previous results as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from django.contrib.postgres.aggregates import BoolOr
 from django.db import transaction
 from django.db.models import Max, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -28,7 +31,7 @@ from providers.models import (
     IntelligenceStatus,
     Service,
 )
-from qaf.bulkload import insert_rows
+from qaf.bulkload import id_array, insert_rows
 from reviews.models import (
     IN_PROGRESS,
     InformationRequest,
@@ -45,9 +48,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 WRITE_BATCH = 2000
-# Past this many services, naming them in every query costs more than reading them all:
-# re-rate everyone (results that do not change are not written).
-SUBSET_LIMIT = 5000
 
 # Intelligence that is contact for the minimum-contact rule (SPEC §5). The other contacts are
 # read from their own tables: a final review, a recorded visit, an answered information request.
@@ -106,12 +106,13 @@ class _Stream:
         return default
 
 
-def _scoped(qs, field_name: str, service_ids: list[int] | None):
+def _scoped(qs, field_name: str, service_ids: RawSQL | None):
     return qs if service_ids is None else qs.filter(**{f"{field_name}__in": service_ids})
 
 
-def _facts_streams(service_ids: list[int] | None) -> dict[str, Any]:
-    """The queries that gather every fact, each ordered by service id."""
+def _facts_streams(service_ids: RawSQL | None) -> dict[str, Any]:
+    """The queries that gather every fact, each ordered by service id: of every service, or
+    of the services ``service_ids`` (``qaf.bulkload.id_array``: one array in each query)."""
     services = (
         _scoped(Service.objects.all(), "pk", service_ids)
         .order_by("pk")
@@ -227,7 +228,7 @@ def _facts_streams(service_ids: list[int] | None) -> dict[str, Any]:
     }
 
 
-def _sustainability_reviews(service_ids: list[int] | None):
+def _sustainability_reviews(service_ids: RawSQL | None):
     """Per service, the latest sustainability review an escalation case set (source 003
     Appendix 4) and the day that case left final warning, by service id."""
     from django.db.models import OuterRef, Subquery
@@ -252,11 +253,13 @@ def _sustainability_reviews(service_ids: list[int] | None):
     )
 
 
-def _provider_facts(service_ids: list[int] | None):
+def _provider_facts(service_ids: RawSQL | None):
     """Provider-wide intelligence applies to every service of the provider (SPEC §3)."""
     wide = Intelligence.objects.filter(provider__isnull=False)
     if service_ids is not None:
-        wide = wide.filter(provider__services__in=service_ids).distinct()
+        wide = wide.filter(
+            provider_id__in=Service.objects.filter(pk__in=service_ids).values("provider_id")
+        )
     open_enquiries = set(
         wide.filter(
             kind=IntelligenceKind.SAFEGUARDING_ENQUIRY, status=IntelligenceStatus.OPEN
@@ -298,8 +301,9 @@ NO_REQUESTS = (None, None)
 
 def evaluate_rows(service_ids: list[int] | None, policy: PolicyVersion, today: date):
     """Yield (service_id, new result dict, existing result dict or None) for each service."""
-    q = _facts_streams(service_ids)
-    wide_enquiries, wide_audits, wide_monitoring = _provider_facts(service_ids)
+    ids = None if service_ids is None else id_array(service_ids)
+    q = _facts_streams(ids)
+    wide_enquiries, wide_audits, wide_monitoring = _provider_facts(ids)
     # The zone once, not per row: timezone.localdate() looks it up each call.
     zone = timezone.get_current_timezone()
     full_s = _Stream((sid, (day, rag)) for sid, day, rag in q["latest_full"].iterator(CHUNK))
@@ -409,14 +413,13 @@ def recompute(
     today: date | None = None,
     policy: PolicyVersion | None = None,
 ) -> RecomputeCounts:
-    """Re-rate the given services (all when ``None``); write only the results that changed."""
+    """Re-rate the given services (all when ``None``); write only the results that changed.
+    The same queries and writes either way: given ids are one array in each query."""
     today = today or timezone.localdate()
     ids = None if service_ids is None else sorted(set(service_ids))
     counts = RecomputeCounts()
     if ids == []:
         return counts
-    if ids is not None and len(ids) > SUBSET_LIMIT:
-        ids = None
     with transaction.atomic():
         policy = policy or PolicyVersion.current()
         now = timezone.now()

@@ -325,3 +325,37 @@ def test_a_value_that_reads_as_a_formula_is_downloaded_as_text(client_for, offic
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(v.startswith("'=HYPERLINK") for v in values)
     assert not any(v.startswith("=") for v in values)
+
+
+def test_an_xlsx_looks_as_tablibs_did():
+    """xlsx_workbook (openpyxl's write-only mode) keeps tablib's look: the sheet's name, the
+    header bold and frozen, a cell with a line break wrapped, each column as wide as its
+    longest value; the values and their types the same."""
+    from tablib import Dataset
+
+    from qaf.exports import xlsx_workbook
+
+    dataset = Dataset(
+        ["Sunrise House", date(2026, 3, 14), 42, None, "First line\nsecond line"],
+        ["A name longer than its header", None, 7, "Yes", ""],
+        headers=["Name", "Last inspection", "Beds", "Market risk", "Summary"],
+        title="Services: all [2026]",
+    )
+    ours = openpyxl.load_workbook(io.BytesIO(xlsx_workbook(dataset))).active
+    theirs = openpyxl.load_workbook(io.BytesIO(dataset.export("xlsx"))).active
+
+    def look(sheet):
+        return {
+            "title": sheet.title,
+            "frozen": sheet.freeze_panes,
+            "widths": [sheet.column_dimensions[c].width for c in "ABCDE"],
+            "cells": [
+                [(c.value, type(c.value), c.font.b, c.alignment.wrap_text) for c in row]
+                for row in sheet.iter_rows()
+            ],
+        }
+
+    assert look(ours) == look(theirs)
+    assert look(ours)["frozen"] == "A2"
+    assert look(ours)["widths"][0] == len("A name longer than its header")
+    assert look(ours)["cells"][1][4][3] is True  # the two-line summary wraps

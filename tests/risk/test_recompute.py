@@ -248,6 +248,39 @@ def test_reads_do_not_grow_with_the_number_of_services():
     assert len(reads(many)) == len(reads(few))
 
 
+def test_rating_by_ids_gives_the_results_of_the_full_run():
+    """An import or an edit re-rates the services it touched by id (one array in each query);
+    the nightly run, rating everyone, must find nothing of theirs to change."""
+    _random_register(45, seed=11)
+    ids = list(Service.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = ids[::3]
+    recompute(chosen[:2], today=TODAY - timedelta(days=2))  # the policy version made
+    with CaptureQueriesContext(connection) as few:
+        recompute(chosen[:2], today=TODAY - timedelta(days=1))
+    ServiceRisk.objects.all().delete()
+    RatingChange.objects.all().delete()
+    with CaptureQueriesContext(connection) as many:
+        by_ids = recompute(chosen, today=TODAY)
+
+    def reads(ctx):
+        return [q for q in ctx.captured_queries if q["sql"].startswith(("SELECT", "DECLARE"))]
+
+    assert len(reads(many)) == len(reads(few))  # as many reads for 2 ids as for 15
+    assert (by_ids.services, by_ids.changed) == (len(chosen), len(chosen))
+    rated = {r["service_id"]: r for r in ServiceRisk.objects.values()}
+    assert set(rated) == set(chosen)
+    changes = list(RatingChange.objects.order_by("service_id").values())
+
+    full = recompute(today=TODAY)
+    assert (full.services, full.changed) == (len(ids), len(ids) - len(chosen))
+    after = {r["service_id"]: r for r in ServiceRisk.objects.values()}
+    assert {sid: after[sid] for sid in chosen} == rated
+    assert (
+        list(RatingChange.objects.filter(service_id__in=chosen).order_by("service_id").values())
+        == changes
+    )
+
+
 def test_a_second_run_changes_nothing():
     _random_register(30, seed=3)
     first = recompute(today=TODAY)
