@@ -3,13 +3,16 @@
 pytest-xdist (``--dist loadfile``) hands out whole files in the order it is given them; by
 default it sorts them by their number of tests, which puts a file of a few slow tests (a browser
 journey, a migration test) last, and one process works alone on it for minutes at the end.
-``make test`` passes ``--no-loadscope-reorder`` and this plugin orders the files by the time
+With ``--no-loadscope-reorder`` this plugin orders the files by the time
 each took last measured (``tests/file_durations.json``), longest first: the classic "longest
 processing time first" schedule. Files not listed (new ones) go after the listed ones in their
 usual order, so a stale list costs minutes at most, never a test.
 
 ``--record-file-durations`` writes the list again from this run (seconds per file, setup and
-teardown included): run the whole suite with it after adding slow tests.
+teardown included): run the whole suite with it after adding slow tests, on a machine doing
+nothing else (times taken under a varying load order the files wrongly: a list recorded while
+other work shared the cores made the suite slower, 16.5 minutes instead of about 10). Without
+the file (as now) nothing is reordered and pytest-xdist's own order (by number of tests) is used.
 """
 
 from __future__ import annotations
