@@ -11,8 +11,10 @@ download with django-tables2's own.
 
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -23,6 +25,8 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.export import TableExport
 from tablib import Dataset
 from tablib.formats._xlsx import safe_xlsx_sheet_title
+
+from qaf import xlsx
 
 CHUNK_SIZE = 2000
 
@@ -152,15 +156,39 @@ def fast_fields(table, exclude_columns=None) -> list[ExportField] | None:
     return [declared[column.name] for column in columns]
 
 
+@contextmanager
+def paused_gc():
+    """Python's cyclic garbage collector paused while a download's rows are built and written.
+
+    A download makes millions of objects in lists (the services': 100,000 rows, 3 million
+    cells) that never form a cycle; each time the collector runs it walks every one of them
+    again, the older the more often: a third of the services' XLSX time, more with each
+    download a process makes. Reference counting frees them as usual; cycles made meanwhile
+    are collected when the collector runs again after the download."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class ValuesExport(TableExport):
     """django-tables2's export, but a table with ``export_fields`` for each of its columns is
     read with one ``values_list`` query (the table's queryset: scoped, filtered and sorted as
     on the page) and plain functions per cell. An XLSX is written by ``xlsx_workbook``."""
 
+    def __init__(self, *args, **kwargs):
+        with paused_gc():
+            super().__init__(*args, **kwargs)  # reads the rows (table_to_dataset)
+
     def export(self):
-        if self.format == self.XLSX:
-            return xlsx_workbook(self.dataset)
-        return super().export()
+        with paused_gc():
+            if self.format == self.XLSX:
+                return xlsx_workbook(self.dataset)
+            return super().export()
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         fields = fast_fields(table, exclude_columns)
@@ -186,12 +214,33 @@ class ValuesExport(TableExport):
             # merge two rows that read the same; over whole rows, as the table has them, not.
             paths.insert(0, "pk")
         where = {path: index for index, path in enumerate(paths)}
-        readers = [(f.convert, [where[path] for path in f.paths]) for f in fields]
+        # (convert, the index of its one value, or None and the indexes of its values)
+        readers = [
+            (f.convert, where[f.paths[0]], None)
+            if len(f.paths) == 1
+            else (f.convert, None, [where[path] for path in f.paths])
+            for f in fields
+        ]
+        risky = _FORMULA_FIRST
         # values_list ignores select_related; prefetching would be of tuples, so none.
-        rows = queryset.prefetch_related(None).values_list(*paths)
-        for row in rows.iterator(chunk_size=CHUNK_SIZE):
-            dataset.append([defuse(convert(*[row[i] for i in at])) for convert, at in readers])
-        return dataset
+        values = queryset.prefetch_related(None).values_list(*paths)
+        # Some 3 million cells for the services: one comprehension per row, and defuse()
+        # called only for a text whose first character may start a formula.
+        rows = [
+            [
+                defuse(value)
+                if type(
+                    value := convert(row[at]) if many is None else convert(*[row[i] for i in many])
+                )
+                is str
+                and value[:1] in risky
+                else value
+                for convert, at, many in readers
+            ]
+            for row in values.iterator(chunk_size=CHUNK_SIZE)
+        ]
+        # Dataset(*rows) takes them as they are (append() would check each row's width).
+        return Dataset(*rows, headers=dataset.headers, title=dataset.title)
 
 
 def rows_download(
@@ -228,32 +277,43 @@ def _xlsx_value(value: Any) -> Any:
 def xlsx_workbook(dataset: Dataset) -> bytes:
     """``dataset`` as tablib's XLSX (the sheet named after its title, the header row bold and
     frozen, a cell holding a line break wrapped, each column as wide as its longest value as
-    text), written in openpyxl's write-only mode.
+    text), written by ``qaf.xlsx`` (the sheet's XML as formatted strings), or in openpyxl's
+    write-only mode when a value is one qaf.xlsx does not write (a time, a duration, a datetime
+    with a time zone).
 
     tablib builds a normal workbook: a cell object per value kept for the whole sheet, then a
     pass over every cell for the widths, 32 of the 36 s of the 100,000 services' download.
-    Write-only streams each row to the sheet's file as it is appended, so the widths, which
-    must be set before the first row, are worked out from the values first."""
+    Both writers here stream the rows, so the widths, which come before the first row, are
+    worked out from the values first."""
+    headers = list(dataset.headers or [])
+    table = dataset._package(dicts=False)  # tablib's rows, as its own export reads them
+    rows = table[1:] if headers else table
+    plain = xlsx.writable(rows)
+    if not plain:
+        rows = [
+            [v if v is None or type(v) in _PLAIN else _xlsx_value(v) for v in row] for row in rows
+        ]
+        plain = xlsx.writable(rows)
+    title = safe_xlsx_sheet_title(dataset.title, "-") if dataset.title else "Tablib Dataset"
+    # tablib's adaptive width: the longest str() of a column's values, the header included
+    # (an empty cell counts as "None", as tablib reads it back).
+    columns = zip(headers, *rows, strict=True) if headers else zip(*rows, strict=True)
+    widths = [max(map(len, map(str, values))) for values in columns]
+    if plain:
+        return xlsx.write_sheet(title, [_xlsx_value(h) for h in headers], rows, widths)
+    return _openpyxl_workbook(title, headers, rows, widths)
+
+
+def _openpyxl_workbook(title: str, headers: list, rows: list[list], widths: list[int]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    headers = list(dataset.headers or [])
-    table = dataset._package(dicts=False)  # tablib's rows, as its own export reads them
-    rows = [
-        [v if v is None or type(v) in _PLAIN else _xlsx_value(v) for v in row]
-        for row in (table[1:] if headers else table)
-    ]
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(
-        safe_xlsx_sheet_title(dataset.title, "-") if dataset.title else "Tablib Dataset"
-    )
-    # tablib's adaptive width: the longest str() of a column's values, the header included
-    # (an empty cell counts as "None", as tablib reads it back).
-    columns = zip(headers, *rows, strict=True) if headers else zip(*rows, strict=True)
-    for index, values in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(map(len, map(str, values)))
+    sheet = workbook.create_sheet(title)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     if headers:
         sheet.freeze_panes = "A2"
         bold = Font(bold=True)
@@ -284,6 +344,8 @@ def _styled(cell, **style):
 # in an officer's spreadsheet. OWASP's advice: make it text with a leading apostrophe.
 # A minus sign is left alone on a number ("-5"): that is data, not a formula.
 FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
+# The first characters defuse() may change a text for.
+_FORMULA_FIRST = frozenset(FORMULA_STARTS) | {"-"}
 
 
 def defuse(value):

@@ -11,8 +11,10 @@ longer than the page shows, contracts with no end or value, reviews with no offi
 from __future__ import annotations
 
 import csv
+import gc
 import io
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
 from unittest import mock
 
 import openpyxl
@@ -327,10 +329,25 @@ def test_a_value_that_reads_as_a_formula_is_downloaded_as_text(client_for, offic
     assert not any(v.startswith("=") for v in values)
 
 
-def test_an_xlsx_looks_as_tablibs_did():
-    """xlsx_workbook (openpyxl's write-only mode) keeps tablib's look: the sheet's name, the
-    header bold and frozen, a cell with a line break wrapped, each column as wide as its
-    longest value; the values and their types the same."""
+def _look(sheet, columns: str = "ABCDE"):
+    return {
+        "title": sheet.title,
+        "frozen": sheet.freeze_panes,
+        "widths": [sheet.column_dimensions[c].width for c in columns],
+        "cells": [
+            [(c.value, type(c.value), c.font.b, c.alignment.wrap_text) for c in row]
+            for row in sheet.iter_rows()
+        ],
+    }
+
+
+# A time of day has no writer in qaf.xlsx: such a sheet is written by openpyxl instead.
+@pytest.mark.parametrize("odd", [None, time(9, 30)], ids=["qaf.xlsx", "openpyxl"])
+def test_an_xlsx_looks_as_tablibs_did(odd):
+    """xlsx_workbook keeps tablib's look: the sheet's name, the header bold and frozen, a cell
+    with a line break wrapped, each column as wide as its longest value; the values and their
+    types the same: text (escaped, spaces kept), whole and decimal numbers, yes/no, dates and
+    times, empty cells."""
     from tablib import Dataset
 
     from qaf.exports import xlsx_workbook
@@ -338,24 +355,68 @@ def test_an_xlsx_looks_as_tablibs_did():
     dataset = Dataset(
         ["Sunrise House", date(2026, 3, 14), 42, None, "First line\nsecond line"],
         ["A name longer than its header", None, 7, "Yes", ""],
+        ["Smith & Sons <Care> Ltd", datetime(2026, 3, 14, 9, 5, 7), 2.5, True, "  indented "],
+        ["Ørsted Lodge – Café", date(1999, 12, 31), Decimal("1234.50"), False, odd],
+        ["Carriage\rreturn", None, -3, None, "\ttab"],
         headers=["Name", "Last inspection", "Beds", "Market risk", "Summary"],
         title="Services: all [2026]",
     )
     ours = openpyxl.load_workbook(io.BytesIO(xlsx_workbook(dataset))).active
     theirs = openpyxl.load_workbook(io.BytesIO(dataset.export("xlsx"))).active
 
-    def look(sheet):
-        return {
-            "title": sheet.title,
-            "frozen": sheet.freeze_panes,
-            "widths": [sheet.column_dimensions[c].width for c in "ABCDE"],
-            "cells": [
-                [(c.value, type(c.value), c.font.b, c.alignment.wrap_text) for c in row]
-                for row in sheet.iter_rows()
-            ],
-        }
+    assert _look(ours) == _look(theirs)
+    look = _look(ours)
+    assert look["frozen"] == "A2"
+    assert look["widths"][0] == len("A name longer than its header")
+    assert look["cells"][1][4][3] is True  # the two-line summary wraps
+    assert look["cells"][3][0][0] == "Smith & Sons <Care> Ltd"
+    assert look["cells"][3][4][0] == "  indented "
 
-    assert look(ours) == look(theirs)
-    assert look(ours)["frozen"] == "A2"
-    assert look(ours)["widths"][0] == len("A name longer than its header")
-    assert look(ours)["cells"][1][4][3] is True  # the two-line summary wraps
+
+def test_an_xlsx_drops_characters_a_spreadsheet_cannot_hold():
+    """Control characters (other than tab and line breaks) cannot be in an XLSX at all:
+    openpyxl refuses the whole file; the download leaves them out and keeps the rest."""
+    from tablib import Dataset
+
+    from qaf.exports import xlsx_workbook
+
+    dataset = Dataset(["Bell\x07 House", "Form\x0cfeed"], headers=["Name", "Notes"], title="S")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_workbook(dataset))).active
+    assert [c.value for c in sheet[2]] == ["Bell House", "Formfeed"]
+
+
+def test_a_large_xlsx_is_whole_and_in_order():
+    """Rows are written in batches: every row arrives, in order, numbered as Excel reads it."""
+    from tablib import Dataset
+
+    from qaf.exports import xlsx_workbook
+
+    dataset = Dataset(
+        *[[f"Service {n}", n, date(2026, 1, 1) if n % 2 else None] for n in range(4500)],
+        headers=["Name", "Number", "Date"],
+        title="Services",
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_workbook(dataset)), read_only=True).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 4500
+    assert rows[4499] == ("Service 4499", 4499, datetime(2026, 1, 1))
+    assert rows[4498] == ("Service 4498", 4498, None)
+
+
+def test_the_garbage_collector_is_paused_only_while_a_download_is_made():
+    from qaf.exports import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), paused_gc():
+        raise ValueError
+    assert gc.isenabled()  # back on after an error too
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
