@@ -260,8 +260,7 @@ def write_doc(rows: int, size_mb: float, figures: list, info: dict, loads: list[
         "the file, checking rows, evaluating the matrix and schedules); PostgreSQL's work is "
         "not in it.",
         "",
-        common.machine_line(info, loads) + " Other helpers' test runs and benchmarks shared "
-        "the 2 cores throughout.",
+        common.machine_line(info, loads),
         "",
         "| run | total | import | re-rating | CPU: all | CPU: re-rating "
         "| created | updated | unchanged |",

@@ -189,13 +189,21 @@ def load_average() -> str:
 
 
 def machine_line(info: dict[str, str], loads: list[str]) -> str:
+    # A 1-minute load average above the number of cores means work queued for them: other
+    # work shared the machine (or the benchmark itself, with its servers, filled it).
+    busiest = max((float(load.split("/")[0]) for load in loads), default=0.0)
+    shared = busiest > float(info["cores"])
     return (
         f"Measured {info['date']} on this machine: {info['cores']} cores, {info['memory']} RAM, "
         f"PostgreSQL {info['postgres']} on the same machine (default settings: "
         f"{info['postgres_settings']}), Python {info['python']}, commit {info['commit']}. "
-        f"Load average (1/5/15 min) during the runs: {', '.join(loads)}: the machine was "
-        "shared with other work, so wall times are upper bounds; CPU times are the process's "
-        "own."
+        f"Load average (1/5/15 min) during the runs: {', '.join(loads)}"
+        + (
+            ": more work than cores, so wall times are upper bounds; CPU times are the "
+            "process's own."
+            if shared
+            else ": no more work than cores (a quiet machine)."
+        )
     )
 
 
