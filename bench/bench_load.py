@@ -395,11 +395,14 @@ def totals(rows: list[Row], times: dict[str, list[float]]) -> list[Row]:
     """The scenario's totals from every request's time (the locustfile's ``TIMES``): all but
     the sign-ins (the target's measure), and all of them."""
     out = []
+    working = [r for r in rows if not _sign_in(r)]
     for key, label, rows_in in (
-        ("working", "all requests but signing in", [r for r in rows if not _sign_in(r)]),
+        ("working", "all requests but signing in", working),
         ("all", "all requests", rows),
+        # Failures are not told apart by time: the steady state's are counted in the first row.
+        ("steady", "all but signing in, once every user had started", []),
     ):
-        values = times[key]
+        values = times.get(key, [])
         out.append(
             Row(
                 method="",
@@ -458,15 +461,15 @@ def section(run: dict, rows: list[Row], sums: list[Row], failures) -> str:
     failed = "".join(f"\n- Failed: {m} `{n}`: {e} ({k} times)" for m, n, e, k in failures)
     command = (
         f".venv/bin/python bench/bench_load.py --services {args.services} --users {args.users} "
-        f"--duration {args.duration} --reuse --keep --write"
+        f"--duration {args.duration} --spawn-rate {args.spawn_rate:g} --reuse --keep --write"
     )
     seconds = duration_seconds(args.duration)
     rate = sums[1].count / seconds
     busiest = max(float(load.split("/")[0]) for load in loads)
     busy = (
-        f" The load average (up to {busiest:.1f} on {info['cores']} cores) says other work "
-        "kept the cores busy: gunicorn's workers waited for CPU and requests for a free "
-        "worker, so the times above measure that queue more than the pages (each page's own "
+        f" The load average (up to {busiest:.1f} on {info['cores']} cores) says there was "
+        "more work than cores: gunicorn's workers waited for CPU and requests for a free "
+        "worker, so the times above measure that queue as much as the pages (each page's own "
         "time: the sections above)."
         if busiest > int(info["cores"])
         else ""
@@ -478,13 +481,14 @@ makes the database; see the script's docstring). Measured {info["date"]} on this
 (default settings: {info["postgres_settings"]}), Python {info["python"]}, commit
 {info["commit"]}. Load average (1/5/15 min) at the start, the middle and the end of the run:
 {", ".join(loads)}. Locust, gunicorn, the Celery worker and PostgreSQL all ran on these
-{info["cores"]} cores, shared with other work: the times are upper bounds.
+{info["cores"]} cores: locust's own CPU (it parses every page) is taken from the server's.
 
 Data: {common.data_line(data)}.
 
-{args.users} users (locust {locust_version()}, `--headless -u {args.users} -r 5 -t
-{args.duration}`, 1 to 3 s between one user's requests: each user clicks every 2 s or
-so, several times a person's pace) against gunicorn as in production
+{args.users} users (locust {locust_version()}, `--headless -u {args.users} -r {args.spawn_rate:g} -t
+{args.duration}`: a user starts every {1 / args.spawn_rate:g} s, then waits 1 to 3 s between
+requests: each user clicks every 2 s or so, several times a person's pace) against gunicorn
+as in production
 (`qaf.wsgi`, {workers} sync workers, `QAF_ENV=production`: `DEBUG` off, WhiteNoise, staff
 two-factor sign-in) and a Celery worker (virus scanner `none`). Officers (weight 3) open their
 home page, the service list (pages, filters, searches), services, their reviews' visit forms,
@@ -496,7 +500,8 @@ library's form. Each user signs in once, through the login page (staff with a TO
 "sign in" rows. A request fails on any status but the expected one, on a redirect it did not
 expect (to the sign-in page, say), and a visit save when the server does not confirm it.
 Rows come from locust's CSV (its percentiles rounded to 2 significant figures); the totals
-are worked out from every request's time.
+are worked out from every request's time. The last total leaves out the first
+{args.users / args.spawn_rate:g} s, while users were still starting and signing in.
 
 {stats_table(rows, sums)}
 
@@ -504,7 +509,8 @@ are worked out from every request's time.
 - Target (issue 13), {said}.
 - With the sign-ins, {said_all}. A sign-in
   checks the password with Django's PBKDF2 (1,000,000 iterations, a deliberate cost of a few
-  hundred ms of CPU), once a working day per person; here 20 people sign in within 4 s.{failed}
+  hundred ms of CPU), once a working day per person; here {args.users} people sign in within
+  {args.users / args.spawn_rate:g} s.{failed}
 
 What this benchmark found and changed (EXPLAIN ANALYZE at 100,000 services):
 
@@ -585,7 +591,7 @@ def run_locust(args, host: str, prefix: Path) -> list[str]:
         "-u",
         str(args.users),
         "-r",
-        "5",
+        f"{args.spawn_rate:g}",
         "-t",
         args.duration,
         "--csv",
@@ -646,6 +652,12 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", default="3m", help="locust's -t, e.g. 30s, 3m")
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=1.0,
+        help="users started a second (locust's -r): 1, twenty people arriving over 20 s",
+    )
     parser.add_argument("--reuse", action="store_true", help="use the kept database")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--write", action="store_true", help="write docs/performance.md")
@@ -732,7 +744,7 @@ def main() -> None:
         "info": info,
         "loads": loads,
         "data": data,
-        "args": {k: getattr(args, k) for k in ("services", "users", "duration")},
+        "args": {k: getattr(args, k) for k in ("services", "users", "duration", "spawn_rate")},
         "workers": os.environ.get("WEB_CONCURRENCY", "3"),
     }
     Path(f"{prefix}_run.json").write_text(json.dumps(run))

@@ -40,8 +40,15 @@ RATINGS = ["inadequate", "requires_improvement", "good", "outstanding", "not_rat
 SCORES = ["4", "3", "2", "1"]
 UNCONFIRMED = "visit save not confirmed"
 # Every request's time (ms), to write exact totals at the end (locust's own percentiles are
-# rounded to 2 significant figures): all requests, and all but the sign-ins.
-TIMES: dict[str, list[float]] = {"all": [], "working": []}
+# rounded to 2 significant figures): all requests, all but the sign-ins, and those of the
+# steady state (all but the sign-ins, after every user has started: no one signing in).
+TIMES: dict[str, list[float]] = {"all": [], "working": [], "steady": []}
+STEADY = {"since": False}
+
+
+@events.spawning_complete.add_listener
+def _all_started(**_kwargs) -> None:
+    STEADY["since"] = True
 
 
 @events.request.add_listener
@@ -51,6 +58,8 @@ def _record(name: str, response_time: float, **_kwargs) -> None:
     TIMES["all"].append(response_time)
     if not name.startswith(SIGN_IN):
         TIMES["working"].append(response_time)
+        if STEADY["since"]:
+            TIMES["steady"].append(response_time)
 
 
 @events.quitting.add_listener

@@ -28,8 +28,13 @@ def test_the_report_reads_locusts_csv_and_judges_the_working_requests(tmp_path):
     assert password.failures == 1
     assert never.p95 is None  # locust writes N/A for a request type that never ran
 
-    times = {"working": [90.1, 120.0, 180.2], "all": [90.1, 120.0, 180.2, 800.0, 1000.4]}
-    working, everything = totals(rows, times)
+    times = {
+        "working": [90.1, 120.0, 180.2],
+        "all": [90.1, 120.0, 180.2, 800.0, 1000.4],
+        "steady": [120.0, 180.2],  # after every user had started
+    }
+    working, everything, steady = totals(rows, times)
+    assert (steady.count, steady.p50, steady.p95) == (2, 120.0, 180.2)
     assert (working.count, working.failures, working.p50, working.p99) == (3, 0, 120.0, 180.2)
     assert (everything.count, everything.failures, everything.p95) == (5, 1, 1000.4)
 
@@ -39,11 +44,12 @@ def test_the_report_reads_locusts_csv_and_judges_the_working_requests(tmp_path):
     assert not met
     assert "1 failed of 5" in said and "NOT met" in said
 
-    table = stats_table(rows, [working, everything])
+    table = stats_table(rows, [working, everything, steady])
     lines = table.splitlines()
     # Slowest first, the sign-ins after the pages, the totals last.
-    assert "`/dashboard/`" in lines[2] and "`sign in: password`" in lines[-3]
-    assert "**all requests but signing in**" in lines[-2]
+    assert "`/dashboard/`" in lines[2] and "`sign in: password`" in lines[-4]
+    assert "**all requests but signing in**" in lines[-3]
+    assert "**all but signing in, once every user had started**" in lines[-1]
 
 
 def test_failures_are_listed_with_their_reason(tmp_path):
