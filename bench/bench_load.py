@@ -71,6 +71,14 @@ from bench import common  # noqa: E402
 
 NAME = "qaf_bench_load"
 SECTION = "## Load: 20 users at 100,000 services"
+# The same scenario at a person's pace (--think with pauses over 5 s): a section of its own.
+PERSON_SECTION = "## Load: 20 users at a person's pace, 100,000 services"
+
+
+def heading(think: str) -> str:
+    return SECTION if float(think.split("-")[1]) <= 5 else PERSON_SECTION
+
+
 WORK = common.BASE_DIR / "var" / "bench-load"
 MEDIA = WORK / "media"
 UPLOAD = WORK / "evidence.pdf"
@@ -461,10 +469,17 @@ def section(run: dict, rows: list[Row], sums: list[Row], failures) -> str:
     failed = "".join(f"\n- Failed: {m} `{n}`: {e} ({k} times)" for m, n, e, k in failures)
     command = (
         f".venv/bin/python bench/bench_load.py --services {args.services} --users {args.users} "
-        f"--duration {args.duration} --spawn-rate {args.spawn_rate:g} --reuse --keep --write"
+        f"--duration {args.duration} --spawn-rate {args.spawn_rate:g} --think {args.think} "
+        "--reuse --keep --write"
     )
     seconds = duration_seconds(args.duration)
     rate = sums[1].count / seconds
+    low, high = (float(n) for n in args.think.split("-"))
+    pace = (
+        f"each user clicks every {(low + high) / 2:g} s or so, several times a person's pace"
+        if high <= 5
+        else f"each user clicks every {(low + high) / 2:g} s or so, reading pages as people do"
+    )
     busiest = max(float(load.split("/")[0]) for load in loads)
     busy = (
         f" The load average (up to {busiest:.1f} on {info['cores']} cores) says there was "
@@ -486,8 +501,8 @@ makes the database; see the script's docstring). Measured {info["date"]} on this
 Data: {common.data_line(data)}.
 
 {args.users} users (locust {locust_version()}, `--headless -u {args.users} -r {args.spawn_rate:g} -t
-{args.duration}`: a user starts every {1 / args.spawn_rate:g} s, then waits 1 to 3 s between
-requests: each user clicks every 2 s or so, several times a person's pace) against gunicorn
+{args.duration}`: a user starts every {1 / args.spawn_rate:g} s, then waits
+{args.think.replace("-", " to ")} s between requests: {pace}) against gunicorn
 as in production
 (`qaf.wsgi`, {workers} sync workers, `QAF_ENV=production`: `DEBUG` off, WhiteNoise, staff
 two-factor sign-in) and a Celery worker (virus scanner `none`). Officers (weight 3) open their
@@ -579,6 +594,7 @@ def run_locust(args, host: str, prefix: Path) -> list[str]:
         "PYTHONPATH": str(common.BASE_DIR),
         "LOAD_PASSWORD": PASSWORD,
         "LOAD_UPLOAD": str(UPLOAD),
+        "LOAD_THINK": args.think,
         "LOAD_TOTALS": f"{prefix}_times.json",
     }
     command = [
@@ -652,6 +668,12 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", default="3m", help="locust's -t, e.g. 30s, 3m")
+    parser.add_argument(
+        "--think",
+        default="1-3",
+        help="seconds between one user's requests, as MIN-MAX (1-3: several times a person's "
+        "pace; 5-15: a person reading each page)",
+    )
     parser.add_argument(
         "--spawn-rate",
         type=float,
@@ -744,7 +766,9 @@ def main() -> None:
         "info": info,
         "loads": loads,
         "data": data,
-        "args": {k: getattr(args, k) for k in ("services", "users", "duration", "spawn_rate")},
+        "args": {
+            k: getattr(args, k) for k in ("services", "users", "duration", "spawn_rate", "think")
+        },
         "workers": os.environ.get("WEB_CONCURRENCY", "3"),
     }
     Path(f"{prefix}_run.json").write_text(json.dumps(run))
@@ -760,7 +784,7 @@ def report(prefix: Path, *, write: bool) -> None:
     body = section(run, rows, sums, failures)
     print(body)
     if write:
-        common.write_section(SECTION, body)
+        common.write_section(heading(run["args"].get("think", "1-3")), body)
     met, said = verdict(sums[0])
     if not met:
         raise SystemExit(f"Target not met: {said}")

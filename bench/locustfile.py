@@ -77,7 +77,8 @@ def ids(text: str, prefix: str) -> list[int]:
 class QafUser(HttpUser):
     abstract = True
     kind = ""
-    wait_time = between(1, 3)
+    # Seconds between one user's requests (bench_load.py --think): 1 to 3 by default.
+    wait_time = between(*(float(n) for n in os.environ.get("LOAD_THINK", "1-3").split("-")))
     # One account per locust user: bench_<kind>1, bench_<kind>2, ...
     numbers: itertools.count
 

@@ -1,6 +1,15 @@
 """bench/bench_load.py's report: locust's CSV read, the totals and the verdict on the target."""
 
-from bench.bench_load import read_failures, read_stats, stats_table, totals, verdict
+from bench.bench_load import (
+    PERSON_SECTION,
+    SECTION,
+    heading,
+    read_failures,
+    read_stats,
+    stats_table,
+    totals,
+    verdict,
+)
 
 HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
@@ -62,3 +71,8 @@ def test_failures_are_listed_with_their_reason(tmp_path):
     assert read_failures(path) == [
         ("POST", "/evidence/ (upload)", "CatchResponseError('400: bad')", 2)
     ]
+
+
+def test_a_run_at_a_persons_pace_has_a_section_of_its_own():
+    assert heading("1-3") == SECTION
+    assert heading("5-15") == PERSON_SECTION != SECTION
