@@ -7,10 +7,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Python 3.11 when it is installed under that name, else whatever python3 is.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
-# Two test processes (pytest-xdist), a test module each at a time; override to run one test.
-# (tests/ordering.py can order the slowest modules first from measured times: add
-# --no-loadscope-reorder once tests/file_durations.json is recorded on a quiet machine.)
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two test processes (pytest-xdist), a test module each at a time, the slowest modules first
+# (tests/ordering.py, from the times in tests/file_durations.json); override to run one test.
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install run test test-fast lint format check assets lock clean restore-drill
 

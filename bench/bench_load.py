@@ -480,6 +480,7 @@ def section(run: dict, rows: list[Row], sums: list[Row], failures) -> str:
         if high <= 5
         else f"each user clicks every {(low + high) / 2:g} s or so, reading pages as people do"
     )
+    notes = FINDINGS if high <= 5 else PERSON_NOTES
     busiest = max(float(load.split("/")[0]) for load in loads)
     busy = (
         f" The load average (up to {busiest:.1f} on {info['cores']} cores) says there was "
@@ -527,6 +528,13 @@ are worked out from every request's time. The last total leaves out the first
   hundred ms of CPU), once a working day per person; here {args.users} people sign in within
   {args.users / args.spawn_rate:g} s.{failed}
 
+{notes}
+"""
+
+
+# After the figures: what the runs found and changed (the pace of several times a person's), or
+# why the run at a person's pace is there.
+FINDINGS = """\
 What this benchmark found and changed (EXPLAIN ANALYZE at 100,000 services):
 
 - The concern level queue sorted every waiting suggestion (30,393) to show its first 50: 427
@@ -539,6 +547,32 @@ What this benchmark found and changed (EXPLAIN ANALYZE at 100,000 services):
   planner took the tables the nightly run had just filled for empty and chose nested loops
   over 26,583 rows (the home page's query above took 352 ms). Production's autovacuum does
   this by itself.
+
+- Issue 13's second stop: a register page drew its 450 cells with template tags, the
+  column's attributes worked out again for every cell (two thirds of the service list's
+  time): `{% table_rows %}` (qaf/templatetags/qaf_tables.py) draws the rows in Python, each
+  column's attributes once: the service list's CPU per page from 95 to 61 ms. Users now
+  start one a second (`--spawn-rate 1`), not five: twenty people signing in within 4 s
+  (PBKDF2, a deliberate few hundred ms of CPU each) held every request behind them (before:
+  p95 371 ms, p99 726 ms, the home page's p95 600 ms and the visit form's 1,100 ms).
+- Tried and not kept: 5 gunicorn workers (gunicorn's 2 x cores + 1) instead of 3: p95 495
+  ms, p99 718 ms. The cores are the limit, not the workers: more of them only share the
+  cores more ways.
+- What is left: at this pace the 2 cores are nearly full (the load average climbs through
+  the run towards 2): locust, three gunicorn workers, the Celery worker and PostgreSQL share
+  them, and a request waits its turn behind the slow ones. The slowest
+  pages on their own (one request, `bench/bench_pages.py`'s way) are the dashboard (about 220
+  ms: one grouped count over the 100,000 services and their results, 90 ms of it in
+  PostgreSQL) and a register search (about 190 ms: `icontains` over names, providers and
+  postcodes scans the table twice, for the count and the page; a trigram index would serve
+  it, but the embedded PostgreSQL of `make run` has no `pg_trgm`).
+"""
+
+PERSON_NOTES = """\
+The target's 20 users at the pace people work: each reads a page before the next click (5 to
+15 s), as quality officers on visits and managers on their queues do. The same scenario at
+several times that pace (1 to 3 s: 9.6 requests a second against 2.4 here) is the section
+"Load: 20 users at 100,000 services", with what it found and changed.
 """
 
 
