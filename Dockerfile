@@ -16,8 +16,12 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+COPY requirements.lock pyproject.toml ./
+# Only what runs in production: pyproject.toml's dependencies at requirements.lock's versions
+# (the lock also pins the dev extras, test tools, locust and moto, which the image leaves out).
+RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > /tmp/runtime.txt \
+    && pip install -c requirements.lock -r /tmp/runtime.txt \
+    && rm /tmp/runtime.txt
 
 COPY . .
 # Static files are collected into the image (var/staticfiles), with a key used only here.

@@ -50,3 +50,31 @@ def test_exactly_one_beat():
     for name, service in services.items():
         command = service.get("command", [])
         assert "-B" not in command and "--beat" not in command, name
+
+
+def test_the_image_installs_the_runtime_dependencies_at_the_locked_versions_only():
+    """The Dockerfile installs pyproject.toml's dependencies constrained by requirements.lock:
+    each must be pinned there (or the image would take whatever version is newest), and the
+    dev extras (test tools, load and S3 test servers) stay out of the production image."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    root = COMPOSE.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    pinned = {
+        canonicalize_name(line.split("==")[0]): line.split("==")[1]
+        for line in (root / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    dev_only = {
+        canonicalize_name(Requirement(r).name) for r in project["optional-dependencies"]["dev"]
+    } - runtime
+    assert runtime - set(pinned) == set()
+    assert {"pytest", "locust", "moto"} <= dev_only
+    dockerfile = (root / "Dockerfile").read_text()
+    assert "pip install -c requirements.lock -r /tmp/runtime.txt" in dockerfile
+    assert '["project"]["dependencies"]' in dockerfile
+    assert "pip install -r requirements.lock" not in dockerfile

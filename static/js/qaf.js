@@ -26,3 +26,20 @@ if (window.matchMedia("(min-width: 48.0625rem)").matches) {
     panel.open = true;
   }
 }
+
+// A wide table scrolls inside its region (role="region", tabindex="0" in the page, so that a
+// keyboard can scroll it: GOV.UK's pattern). A region whose table fits needs no Tab stop: it is
+// taken out of the Tab order, and put back whenever the region is narrowed until it scrolls.
+const regions = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    if (target.scrollWidth > target.clientWidth + 1) target.setAttribute("tabindex", "0");
+    else target.removeAttribute("tabindex");
+  }
+});
+const watchRegions = (scope) => {
+  for (const region of scope.querySelectorAll(".qaf-table-container[role=region]")) {
+    regions.observe(region);
+  }
+};
+watchRegions(document);
+document.addEventListener("htmx:load", (event) => watchRegions(event.detail?.elt ?? document));

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 320, "height": 640}
 ZOOMED = {"width": 640, "height": 450}  # 1280x900 at 200%
+DESKTOP = {"width": 1280, "height": 900}
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "reflow"
 
 # What makes a page scroll sideways, and any scrolling region a keyboard cannot reach or a
@@ -73,6 +74,16 @@ _LAYOUT = """() => {
     }
     return {scrollWidth: root.scrollWidth, width, wide: wide.slice(0, 5), unreachable};
 }"""
+
+
+# Two animation frames: resize observers run in the frame after a layout change.
+_NEXT_FRAMES = """() => new Promise((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(done)))"""
+
+# Regions whose table fits, yet are a Tab stop.
+_NEEDLESS_STOPS = """() => [...document.querySelectorAll(".qaf-table-container[role=region]")]
+    .filter((el) => el.scrollWidth <= el.clientWidth + 1 && el.hasAttribute("tabindex"))
+    .map((el) => el.getAttribute("aria-label") || el.getAttribute("aria-labelledby"))"""
 
 
 @pytest.fixture
@@ -163,6 +174,7 @@ def _check(page, name: str, problems: list[str]) -> None:
     page.wait_for_load_state("load")
     for size in (PHONE, ZOOMED):
         page.set_viewport_size(size)
+        page.evaluate(_NEXT_FRAMES)  # the regions' ResizeObserver has run (qaf.js)
         layout = page.evaluate(_LAYOUT)
         where = f"{name} ({page.url}) at {size['width']}px"
         if layout["scrollWidth"] > layout["width"]:
@@ -177,6 +189,15 @@ def _check(page, name: str, problems: list[str]) -> None:
             )
         if size is PHONE:
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # On a desktop, a region whose table fits is no Tab stop (qaf.js); narrowed, it was one.
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        page.evaluate(_NEXT_FRAMES)
+        if needless := page.evaluate(_NEEDLESS_STOPS):
+            problems.append(
+                f"{name} ({page.url}) at {size['width']}px: a Tab stop on a region whose "
+                "table fits: " + ", ".join(str(n) for n in needless)
+            )
 
 
 def test_the_main_pages_reflow_at_320px_and_at_200_percent_zoom(
@@ -239,6 +260,17 @@ def test_the_main_pages_reflow_at_320px_and_at_200_percent_zoom(
         for name, url in staff_pages:
             page.goto(url)
             _check(page, name, problems)
+
+        # The suspensions' table fits a desktop: no Tab stop; on a phone it scrolls: one.
+        page.goto("/suspensions/")
+        region = page.locator(".qaf-table-container[role=region]").first
+        for size, stop in ((DESKTOP, False), (PHONE, True), (DESKTOP, False)):
+            page.set_viewport_size(size)
+            page.evaluate(_NEXT_FRAMES)
+            if stop:
+                expect(region).to_have_attribute("tabindex", "0")
+            else:
+                expect(region).not_to_have_attribute("tabindex", "0")
 
         # --- Pat, of Sunrise Care: the portal's home, the evidence library, the plan
         page = person()
