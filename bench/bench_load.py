@@ -75,8 +75,36 @@ SECTION = "## Load: 20 users at 100,000 services"
 PERSON_SECTION = "## Load: 20 users at a person's pace, 100,000 services"
 
 
+def think_range(think: str) -> tuple[float, float]:
+    """``--think``'s "MIN-MAX" seconds between one user's requests, e.g. "1-3"."""
+    try:
+        low, high = (float(n) for n in think.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{think!r}: give MIN-MAX seconds, e.g. 1-3") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{think!r}: MIN-MAX with 0 <= MIN <= MAX")
+    return low, high
+
+
+def at_a_persons_pace(think: str) -> bool:
+    """Pauses of more than 5 s: people reading each page, not several times their pace."""
+    return think_range(think)[1] > 5
+
+
 def heading(think: str) -> str:
-    return SECTION if float(think.split("-")[1]) <= 5 else PERSON_SECTION
+    return PERSON_SECTION if at_a_persons_pace(think) else SECTION
+
+
+def _think(text: str) -> str:
+    think_range(text)  # argparse shows its error
+    return text
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be more than 0")
+    return value
 
 
 WORK = common.BASE_DIR / "var" / "bench-load"
@@ -474,13 +502,12 @@ def section(run: dict, rows: list[Row], sums: list[Row], failures) -> str:
     )
     seconds = duration_seconds(args.duration)
     rate = sums[1].count / seconds
-    low, high = (float(n) for n in args.think.split("-"))
-    pace = (
-        f"each user clicks every {(low + high) / 2:g} s or so, several times a person's pace"
-        if high <= 5
-        else f"each user clicks every {(low + high) / 2:g} s or so, reading pages as people do"
+    low, high = think_range(args.think)
+    person = at_a_persons_pace(args.think)
+    pace = f"each user clicks every {(low + high) / 2:g} s or so, " + (
+        "reading pages as people do" if person else "several times a person's pace"
     )
-    notes = FINDINGS if high <= 5 else PERSON_NOTES
+    notes = PERSON_NOTES if person else FINDINGS
     busiest = max(float(load.split("/")[0]) for load in loads)
     busy = (
         f" The load average (up to {busiest:.1f} on {info['cores']} cores) says there was "
@@ -707,13 +734,14 @@ def main() -> None:
     parser.add_argument("--duration", default="3m", help="locust's -t, e.g. 30s, 3m")
     parser.add_argument(
         "--think",
+        type=_think,
         default="1-3",
         help="seconds between one user's requests, as MIN-MAX (1-3: several times a person's "
         "pace; 5-15: a person reading each page)",
     )
     parser.add_argument(
         "--spawn-rate",
-        type=float,
+        type=_positive,
         default=1.0,
         help="users started a second (locust's -r): 1, twenty people arriving over 20 s",
     )

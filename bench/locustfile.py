@@ -25,7 +25,7 @@ import re
 from datetime import date
 
 from bench_load import SIGNING_IN as SIGN_IN
-from bench_load import totp_key, username
+from bench_load import think_range, totp_key, username
 from django_otp.oath import totp
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
@@ -78,7 +78,7 @@ class QafUser(HttpUser):
     abstract = True
     kind = ""
     # Seconds between one user's requests (bench_load.py --think): 1 to 3 by default.
-    wait_time = between(*(float(n) for n in os.environ.get("LOAD_THINK", "1-3").split("-")))
+    wait_time = between(*think_range(os.environ.get("LOAD_THINK", "1-3")))
     # One account per locust user: bench_<kind>1, bench_<kind>2, ...
     numbers: itertools.count
 

@@ -1,5 +1,9 @@
 """bench/bench_load.py's report: locust's CSV read, the totals and the verdict on the target."""
 
+import argparse
+
+import pytest
+
 from bench.bench_load import (
     PERSON_SECTION,
     SECTION,
@@ -7,6 +11,7 @@ from bench.bench_load import (
     read_failures,
     read_stats,
     stats_table,
+    think_range,
     totals,
     verdict,
 )
@@ -76,3 +81,10 @@ def test_failures_are_listed_with_their_reason(tmp_path):
 def test_a_run_at_a_persons_pace_has_a_section_of_its_own():
     assert heading("1-3") == SECTION
     assert heading("5-15") == PERSON_SECTION != SECTION
+
+
+@pytest.mark.parametrize("think", ["3", "a-b", "3-1", "-1-2", ""])
+def test_a_think_range_that_is_not_min_max_seconds_is_refused(think):
+    with pytest.raises(argparse.ArgumentTypeError, match="MIN-MAX"):
+        think_range(think)
+    assert think_range("5-15") == (5.0, 15.0)
