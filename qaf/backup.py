@@ -261,10 +261,16 @@ class Snapshot:
 
     @classmethod
     def load(cls, directory: Path) -> Snapshot:
-        path = Path(directory) / MANIFEST
-        if not path.exists():
-            raise BackupError(f"{directory} holds no backup ({MANIFEST} is missing)")
-        return cls(directory=Path(directory), **json.loads(path.read_text()))
+        """The backup in ``directory``; a BackupError, before anything is wiped, when a part
+        of it is missing or its manifest cannot be read."""
+        directory = Path(directory)
+        for part in (MANIFEST, DUMP, MEDIA):
+            if not (directory / part).is_file():
+                raise BackupError(f"{directory} holds no whole backup ({part} is missing)")
+        try:
+            return cls(directory=directory, **json.loads((directory / MANIFEST).read_text()))
+        except (ValueError, TypeError) as exc:
+            raise BackupError(f"{directory / MANIFEST} cannot be read: {exc}") from exc
 
     @property
     def rows(self) -> int:
@@ -272,8 +278,11 @@ class Snapshot:
 
 
 def backup(directory: Path, *, database: Database, storage: Storage) -> Snapshot:
-    """Dump the database and archive every stored file into ``directory`` (made if need be)."""
+    """Dump the database and archive every stored file into ``directory``: a new or empty
+    folder (made if need be), never over another backup."""
     directory = Path(directory)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise BackupError(f"{directory} is not an empty folder: give a new one for each backup")
     directory.mkdir(parents=True, exist_ok=True)
     major = server_major(database)
     # The counts and the dump see one snapshot of the database (pg_dump --snapshot), so a
@@ -367,6 +376,13 @@ def wipe(*, database: Database, storage: Storage) -> int:
     return deleted
 
 
+def check_restorable(snapshot: Snapshot, *, database: Database) -> None:
+    """Refuse, before anything is wiped, a backup this machine cannot restore: no pg_restore
+    for the server's PostgreSQL, or a dump pg_restore cannot read (cut short, say)."""
+    tool = pg_tool("pg_restore", server_major(database))
+    _run([tool, "--list", str(snapshot.directory / DUMP)], database, "pg_restore --list")
+
+
 def restore(snapshot: Snapshot, *, database: Database, storage: Storage) -> int:
     """Load a backup into an empty database and storage (``wipe`` them first); returns how
     many files were put back. A file whose name is taken is an error, never a second copy."""
@@ -430,8 +446,8 @@ def verify(snapshot: Snapshot, *, database: Database, storage: Storage) -> Check
         if not _sequence_kept(before, after):
             check.mismatches.append(f"sequence {name}: {before} backed up, {after} now")
     check.sequences = len(sequences)
-    now = list(stored_files(storage))
-    for name in sorted(set(snapshot.checksums) | set(now)):
+    now = set(stored_files(storage))
+    for name in sorted(set(snapshot.checksums) | now):
         if name not in now:
             check.mismatches.append(f"file {name}: missing")
         elif name not in snapshot.checksums:
@@ -475,43 +491,46 @@ def drill(
         f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}.txt",
         ContentFile(f"QAF restore drill {time.ctime()}\n".encode()),
     )
-    started = time.monotonic()
-    snapshot = backup(directory, database=database, storage=storage)
-    size = sum(path.stat().st_size for path in directory.iterdir())
-    say(
-        f"  backup:  {len(snapshot.row_counts)} tables, {snapshot.rows:,} rows, "
-        f"{len(snapshot.sequences)} sequences, {len(snapshot.checksums)} files "
-        f"(pg_dump of PostgreSQL {snapshot.postgres_major}) -> {directory} "
-        f"({size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s"
-    )
-    started = time.monotonic()
-    deleted = wipe(database=database, storage=storage)
-    left = row_counts(database)
-    remaining = list(stored_files(storage))
-    say(
-        f"  wipe:    schemas dropped, public created empty ({len(left)} tables), "
-        f"{deleted} files deleted ({len(remaining)} left) in {time.monotonic() - started:.1f} s"
-    )
-    if left or remaining:
-        raise BackupError("the wipe left tables or files behind: the drill proves nothing")
-    started = time.monotonic()
-    restored = restore(snapshot, database=database, storage=storage)
-    say(f"  restore: pg_restore and {restored} files in {time.monotonic() - started:.1f} s")
-    check = verify(snapshot, database=database, storage=storage)
-    say(
-        f"  check:   {check.tables} tables ({check.rows:,} rows), {check.sequences} sequences "
-        f"and the sha256 of {check.files} files against the backup's"
-    )
-    storage.delete(probe)
-    for mismatch in check.mismatches[:50]:
-        say(f"    MISMATCH {mismatch}")
-    if len(check.mismatches) > 50:
-        say(f"    ... and {len(check.mismatches) - 50} more")
-    say(
-        "PASSED: everything backed up came back"
-        if check.ok
-        else f"FAILED: {len(check.mismatches)} mismatches (the backup is kept in {directory})"
-    )
+    try:
+        started = time.monotonic()
+        snapshot = backup(directory, database=database, storage=storage)
+        size = sum(path.stat().st_size for path in directory.iterdir())
+        say(
+            f"  backup:  {len(snapshot.row_counts)} tables, {snapshot.rows:,} rows, "
+            f"{len(snapshot.sequences)} sequences, {len(snapshot.checksums)} files "
+            f"(pg_dump of PostgreSQL {snapshot.postgres_major}) -> {directory} "
+            f"({size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s"
+        )
+        check_restorable(snapshot, database=database)
+        started = time.monotonic()
+        deleted = wipe(database=database, storage=storage)
+        left = row_counts(database)
+        remaining = list(stored_files(storage))
+        say(
+            f"  wipe:    schemas dropped, public created empty ({len(left)} tables), "
+            f"{deleted} files deleted ({len(remaining)} left) in {time.monotonic() - started:.1f} s"
+        )
+        if left or remaining:
+            raise BackupError("the wipe left tables or files behind: the drill proves nothing")
+        started = time.monotonic()
+        restored = restore(snapshot, database=database, storage=storage)
+        say(f"  restore: pg_restore and {restored} files in {time.monotonic() - started:.1f} s")
+        check = verify(snapshot, database=database, storage=storage)
+        say(
+            f"  check:   {check.tables} tables ({check.rows:,} rows), {check.sequences} sequences "
+            f"and the sha256 of {check.files} files against the backup's"
+        )
+        for mismatch in check.mismatches[:50]:
+            say(f"    MISMATCH {mismatch}")
+        if len(check.mismatches) > 50:
+            say(f"    ... and {len(check.mismatches) - 50} more")
+        say(
+            "PASSED: everything backed up came back"
+            if check.ok
+            else f"FAILED: {len(check.mismatches)} mismatches (the backup is kept in {directory})"
+        )
+    finally:
+        storage.delete(probe)  # the restore put it back; a failed drill leaves none
     return check
 
 

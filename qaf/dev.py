@@ -412,7 +412,9 @@ def cmd_restore_drill(args: list[str]) -> int:
     os.environ.setdefault("QAF_ENV", "development")
     embedded = not os.environ.get("DATABASE_URL")
     ensure_services(REDIS_DB["restore-drill"])
-    if manage("migrate", "--noinput", "-v", "0") != 0:
+    # The embedded database may be new: give it the tables to back up. A DATABASE_URL's is
+    # left as it is (manage.py restore_drill asks before touching it).
+    if embedded and manage("migrate", "--noinput", "-v", "0") != 0:
         log("migrate failed")
         return 1
     return manage("restore_drill", *(["--yes"] if embedded else []), *args)

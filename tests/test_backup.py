@@ -151,3 +151,35 @@ def test_pg_dump_is_of_the_servers_major_version_or_newer(throwaway):
     assert backup._tool_major(tool) >= major
     with pytest.raises(backup.BackupError, match="no pg_dump for PostgreSQL 99"):
         backup.pg_tool("pg_dump", 99)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["no dump", "cut-short dump", "unreadable manifest"],
+)
+def test_a_broken_backup_is_refused_before_anything_is_wiped(throwaway, storage, tmp_path, damage):
+    directory = tmp_path / "backup"
+    backup.backup(directory, database=throwaway, storage=storage)
+    if damage == "no dump":
+        (directory / backup.DUMP).unlink()
+    elif damage == "cut-short dump":
+        dump = directory / backup.DUMP
+        dump.write_bytes(dump.read_bytes()[:200])
+    else:
+        (directory / backup.MANIFEST).write_text("{not json")
+
+    with pytest.raises(backup.BackupError):
+        snapshot = backup.Snapshot.load(directory)
+        backup.check_restorable(snapshot, database=throwaway)
+    # What the restore command and the drill do first: nothing has been touched.
+    assert backup.row_counts(throwaway) == {"public.provider": 2, "public.evidence": 3}
+    assert len(list(backup.stored_files(storage))) == 3
+
+
+def test_a_backup_never_goes_over_another(throwaway, storage, tmp_path):
+    directory = tmp_path / "backup"
+    backup.backup(directory, database=throwaway, storage=storage)
+    with pytest.raises(backup.BackupError, match="not an empty folder"):
+        backup.backup(directory, database=throwaway, storage=storage)
+    with pytest.raises(backup.BackupError, match="not an empty folder"):
+        backup.backup(directory / backup.MANIFEST, database=throwaway, storage=storage)

@@ -19,8 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("directory", type=Path, help="the folder to write the backup into")
 
     def handle(self, *args, directory: Path, **options):
-        if directory.exists() and any(directory.iterdir()):
-            raise CommandError(f"{directory} is not empty: give a new folder for each backup")
         try:
             snapshot = backup.backup(
                 directory, database=backup.django_database(), storage=default_storage

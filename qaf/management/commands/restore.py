@@ -35,6 +35,7 @@ class Command(BaseCommand):
         database = backup.django_database()
         try:
             snapshot = backup.Snapshot.load(directory)
+            backup.check_restorable(snapshot, database=database)
             confirm(self, database, yes, "replaces")
             connections.close_all()
             backup.wipe(database=database, storage=default_storage)
