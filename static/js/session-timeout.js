@@ -30,7 +30,8 @@ function start(dialog) {
   let lastAnnounced = null;
 
   // Seconds left according to the server; null once the session has ended (the answer is
-  // the sign-in page); undefined when the server could not be reached (trust our own clock).
+  // the sign-in page); undefined when the server could not be reached or failed (a 5xx: trust
+  // our own clock rather than send someone mid-visit to sign in).
   async function ask(method) {
     const headers = { Accept: "application/json", "X-CSRFToken": csrf };
     if (method === "GET") headers["X-QAF-Background"] = "1";
@@ -43,7 +44,8 @@ function start(dialog) {
         credentials: "same-origin",
         redirect: "manual",
       });
-      if (response.type === "opaqueredirect" || !response.ok) return null;
+      if (response.type === "opaqueredirect") return null;
+      if (!response.ok) return undefined;
       return (await response.json()).seconds_left;
     } catch {
       return undefined;

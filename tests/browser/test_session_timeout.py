@@ -60,6 +60,26 @@ def test_the_warning_offers_to_stay_signed_in_then_signs_out(
     assert urlsplit(page.url).query == "q=Sunrise"
 
 
+def test_a_server_error_on_asking_how_long_is_left_does_not_sign_her_out(
+    page, login, officer_olivia
+):
+    """A failing server (a 503 while it restarts, say) is not the end of her session: the
+    page trusts its own clock and asks again, rather than drop what she was typing."""
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        page.clock.install()
+        login(page, officer_olivia)
+        page.goto("/services/?q=Sunrise")
+        page.route("**/accounts/session/", lambda route: route.fulfill(status=503))
+        page.problems.expect_error_status("/accounts/session/")
+        dialog = page.get_by_role("dialog", name="You will be signed out soon")
+
+        _later(clock, page, 28, 5)
+        expect(dialog).to_be_visible()
+        _later(clock, page, 1, 50)  # the warning's own clock runs out; the server still fails
+        expect(dialog).to_be_visible()
+        assert urlsplit(page.url).path == "/services/"
+
+
 def test_a_policy_violation_fails_the_test(page, login, officer_olivia):
     login(page, officer_olivia)
     # An inline script added by hand: it has no nonce, so the browser refuses to run it.
