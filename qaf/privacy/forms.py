@@ -15,6 +15,7 @@ class SubjectAccessForm(forms.Form):
     email = forms.EmailField(
         label="Their email address (optional)",
         required=False,
+        max_length=254,  # as the export's log keeps it (SubjectAccessExport.subject_email)
         help_text="Finds their user account and every record holding the address.",
     )
     reference = forms.CharField(

@@ -231,4 +231,3 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         _subject_access_log,
     ),
 )
-BY_NAME = {record_type.name: record_type for record_type in RECORD_TYPES}

@@ -30,7 +30,7 @@ class AccessLogTable(tables.Table):
         empty_text = "Nobody opened a confidential entry or downloaded evidence in this period."
 
     export_fields = (
-        field("at", "at", lambda v: _local(v)),
+        field("at", convert=_local),
         person_field("user"),
         field("kind", "kind", choice(dict(AccessKind.choices))),
         field("label"),
@@ -39,10 +39,7 @@ class AccessLogTable(tables.Table):
     )
 
     def render_at(self, value):
-        return date_filter(value, "j M Y H:i")
-
-    def value_at(self, value):
-        return _local(value)
+        return date_filter(timezone.localtime(value), "j M Y H:i")
 
     def render_label(self, record, value):
         target = record.intelligence or record.evidence
@@ -51,6 +48,3 @@ class AccessLogTable(tables.Table):
         return format_html(
             '<a class="govuk-link" href="{}">{}</a>', target.get_absolute_url(), value
         )
-
-    def value_label(self, value):
-        return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -123,3 +123,11 @@ def test_the_log_outlives_the_record_it_names(client_for, admin_alex, log):
     assert row.evidence is None and row.label == "Fire policy (fire.pdf), Sunrise Care Ltd"
     page = client_for(admin_alex).get(LOG)
     assert b"Fire policy (fire.pdf), Sunrise Care Ltd (deleted)" in page.content
+
+
+def test_the_page_shows_when_in_the_councils_time(client_for, admin_alex, log):
+    summer_noon = datetime(2026, 7, 1, 11, 0, tzinfo=UTC)  # 12:00 in London (BST)
+    DownloadLog.objects.filter(pk=log["viewed"].pk).update(at=summer_noon)
+    page = client_for(admin_alex).get(LOG).content.decode()
+    assert "1 Jul 2026 12:00" in page
+    assert "1 Jul 2026 11:00" not in page

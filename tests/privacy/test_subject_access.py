@@ -120,3 +120,12 @@ def test_a_name_too_short_to_mean_one_person_is_refused_and_nothing_is_logged(
     assert b"at least 3 characters" in response.content
     assert client_for(officer_olivia).post(URL, {"name": "Sam Jones"}).status_code == 403
     assert not SubjectAccessExport.objects.exists()
+
+
+def test_an_email_address_too_long_to_log_is_refused_and_nothing_is_logged(client_for, admin_alex):
+    # 260 characters: a valid address (local part 64, domain labels 63), longer than 254.
+    address = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 63]) + ".com"
+    response = client_for(admin_alex).post(URL, {"name": "Sam Jones", "email": address})
+    assert response.status_code == 200
+    assert b"at most 254 characters" in response.content
+    assert not SubjectAccessExport.objects.exists()
