@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from qaf.models import Role
@@ -234,6 +235,12 @@ def can(user: User | AnonymousUser, action: str, model: type[models.Model] | str
     label = model if isinstance(model, str) else model._meta.label_lower
     allowed = POLICY.get(label, {}).get(action, frozenset())
     return bool(roles_of(user) & allowed)
+
+
+def require(user: User | AnonymousUser, action: str, model: type[models.Model] | str) -> None:
+    """``can``, or a 403 for a view to raise: "Your role does not allow this."."""
+    if not can(user, action, model):
+        raise PermissionDenied("Your role does not allow this.")
 
 
 class ScopedQuerySet(models.QuerySet):

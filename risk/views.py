@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -13,21 +12,16 @@ from django.views.decorators.http import require_POST
 from qaf import policy
 from qaf.concurrency import StaleEdit
 from qaf.generic import parse_id
-from qaf.scoping import can
+from qaf.scoping import can, require
 from risk import services
 from risk.forms import PolicyForm
 from risk.matrix import FACTOR_LABELS, FACTORS, with_defaults
 from risk.models import JobRun, PolicyVersion
 
 
-def _require(user, action: str, label: str) -> None:
-    if not can(user, action, label):
-        raise PermissionDenied("Your role does not allow this.")
-
-
 @login_required
 def policy_detail(request):
-    _require(request.user, "view", "risk.policyversion")
+    require(request.user, "view", "risk.policyversion")
     current = PolicyVersion.current()
     matrix = with_defaults(current.matrix)
     rows = [(FACTOR_LABELS[f], matrix[f]) for f in FACTORS]
@@ -66,7 +60,7 @@ UNKNOWN_BASE = (
 
 @login_required
 def policy_edit(request):
-    _require(request.user, "change", "risk.policyversion")
+    require(request.user, "change", "risk.policyversion")
     current = PolicyVersion.current()
     based_on = current
     if request.method == "POST":
@@ -105,7 +99,7 @@ def policy_edit(request):
 
 @login_required
 def job_runs(request):
-    _require(request.user, "view", "risk.jobrun")
+    require(request.user, "view", "risk.jobrun")
     page = Paginator(JobRun.objects.select_related("triggered_by"), 25).get_page(
         request.GET.get("page")
     )
@@ -123,7 +117,7 @@ def job_runs(request):
 @login_required
 @require_POST
 def run_job_now(request):
-    _require(request.user, "run", "risk.jobrun")
+    require(request.user, "run", "risk.jobrun")
     from risk.tasks import nightly
 
     transaction.on_commit(lambda: nightly.delay(triggered_by_id=request.user.pk))

@@ -4,7 +4,6 @@ subject-access exports (docs/data-protection.md)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -19,22 +18,17 @@ from qaf.privacy.models import SubjectAccessExport
 from qaf.privacy.retention import RECORD_TYPES, describe
 from qaf.privacy.subject_access import export as export_subject_access
 from qaf.privacy.tables import AccessLogTable
-from qaf.scoping import can
+from qaf.scoping import require
 from risk.jobs import RETENTION_PURGE
 from risk.models import JobRun
 
 RECENT_EXPORTS = 20
 
 
-def _require(user, action: str, model: str) -> None:
-    if not can(user, action, model):
-        raise PermissionDenied("Your role does not allow this.")
-
-
 @login_required
 def index(request):
     """Retention periods, what tonight's purge would delete, and the last purge."""
-    _require(request.user, "view", "privacy.retention")
+    require(request.user, "view", "privacy.retention")
     today = timezone.localdate()
     counts = purge.preview(today)
     rows = [
@@ -67,7 +61,7 @@ class AccessLogList(ScopedListView):
 @login_required
 def subject_access(request):
     """The form; posting it answers with the ZIP (and logs the export)."""
-    _require(request.user, "add", SubjectAccessExport)
+    require(request.user, "add", SubjectAccessExport)
     form = SubjectAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
