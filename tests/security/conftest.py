@@ -1,10 +1,13 @@
-"""Objects behind every path of the API, for the tests that sweep the OpenAPI schema."""
+"""Objects behind every path of the API, for the tests that sweep the OpenAPI schema; and
+the stored files (an evidence file and an issued PDF) the header and caching tests fetch."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 
 from escalation import memo_services
+from qaf.models import Document
 from reviews import information as info
 from reviews.models import ReportComment
 from tests.escalation.support import waiting_suggestion
@@ -178,3 +181,21 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         "board-meetings": board_meeting.pk,
     }
     return ids
+
+
+@pytest.fixture
+def files(settings, tmp_path, sunrise, sunrise_house, officer_olivia):
+    settings.MEDIA_ROOT = tmp_path
+    evidence = EvidenceFactory(provider=sunrise, file=None)
+    evidence.file.save("policy.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    document = Document.objects.create(
+        kind="letter",
+        title="Letter",
+        provider=sunrise,
+        service=sunrise_house,
+        template="pdf/base.html",
+        status=Document.Status.READY,
+        visible_to_provider=True,
+    )
+    document.file.save("letter.pdf", ContentFile(b"%PDF-1.4 letter"), save=True)
+    return {"evidence": evidence, "document": document}

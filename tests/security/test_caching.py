@@ -5,14 +5,10 @@ files and error pages. Static files and what anonymous visitors see keep their o
 from __future__ import annotations
 
 import pytest
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-from qaf.models import Document
-from tests.factories import EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,24 +16,6 @@ pytestmark = pytest.mark.django_db
 def _no_store(response) -> bool:
     directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
     return {"no-store", "private"} <= directives
-
-
-@pytest.fixture
-def files(settings, tmp_path, sunrise, sunrise_house, officer_olivia):
-    settings.MEDIA_ROOT = tmp_path
-    evidence = EvidenceFactory(provider=sunrise, file=None)
-    evidence.file.save("policy.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
-    document = Document.objects.create(
-        kind="letter",
-        title="Letter",
-        provider=sunrise,
-        service=sunrise_house,
-        template="pdf/base.html",
-        status=Document.Status.READY,
-        visible_to_provider=True,
-    )
-    document.file.save("letter.pdf", ContentFile(b"%PDF-1.4 letter"), save=True)
-    return {"evidence": evidence, "document": document}
 
 
 def test_what_a_signed_in_user_is_sent_is_never_stored_by_a_cache(

@@ -15,8 +15,6 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.security.test_caching import files  # noqa: F401  (the evidence file and the PDF)
-
 pytestmark = pytest.mark.django_db
 
 NEVER_USED = ("camera", "microphone", "geolocation", "payment", "usb")
@@ -91,7 +89,7 @@ def check_html(what: str, response) -> None:
 
 
 def test_every_kind_of_answer_has_the_policy_headers(
-    files,  # noqa: F811
+    files,
     sunrise_house,
     officer_olivia,
     provider_pat,
