@@ -99,11 +99,21 @@ class IdleTimeoutMiddleware:
 
     def _sign_out(self, request):
         user = request.user
-        logger.info("Session of user %s ended after inactivity", user.pk)
+        signed_in = request.session.get(SIGNED_IN_AT)
+        # Which limit ended it: 8 hours since signing in, or the idle minutes.
+        whole_day = signed_in is not None and (_now() - signed_in >= settings.SESSION_COOKIE_AGE)
+        logger.info(
+            "Session of user %s ended %s",
+            user.pk,
+            "at its time limit" if whole_day else "after inactivity",
+        )
         logout(request)
         messages.info(
             request,
-            "You were signed out because you had not used QAF for "
+            f"You were signed out because you signed in {settings.SESSION_COOKIE_AGE // 3600} "
+            "hours ago. Sign in to carry on."
+            if whole_day
+            else "You were signed out because you had not used QAF for "
             f"{settings.QAF_SESSION_IDLE_MINUTES} minutes. Sign in to carry on.",
         )
         htmx = getattr(request, "htmx", None)

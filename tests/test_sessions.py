@@ -139,6 +139,10 @@ def test_a_login_lasts_8_hours_at_most_however_busy(client, settings, officer_ol
             assert _signed_in(client)
         clock.shift(timedelta(minutes=25))  # 17:20: 8 hours and 20 minutes after signing in
         assert not _signed_in(client)
+        # The sign-in page says why: the day's limit, not inactivity.
+        page = client.get(LOGIN).content.decode()
+        assert "because you signed in 8 hours ago" in page
+        assert "had not used QAF" not in page
 
 
 def test_an_htmx_request_after_the_end_loads_the_sign_in_page(client, officer_olivia):
