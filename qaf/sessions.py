@@ -117,8 +117,9 @@ class IdleTimeoutMiddleware:
             f"{settings.QAF_SESSION_IDLE_MINUTES} minutes. Sign in to carry on.",
         )
         htmx = getattr(request, "htmx", None)
-        if htmx and not _is_background(request):
-            # The page that made the request is where to come back to, not the partial.
+        if htmx:
+            # The page that made the request is where to come back to, not the partial (a
+            # background poll too: followed, the redirect would swap the sign-in page into it).
             here = htmx.current_url_abs_path or ""
             query = f"?{urlencode({'next': here})}" if here else ""
             return HttpResponseClientRedirect(resolve_url(settings.LOGIN_URL) + query)

@@ -158,6 +158,21 @@ def test_an_htmx_request_after_the_end_loads_the_sign_in_page(client, officer_ol
     assert response["HX-Redirect"] == f"{LOGIN}?next=%2Freviews%2F7%2Fvisit%2F"
 
 
+def test_a_background_poll_after_the_end_loads_the_sign_in_page_too(client, officer_olivia):
+    """The import page's progress poll (htmx, X-QAF-Background) is sent to sign in as a page,
+    not given the sign-in page to swap into the progress box."""
+    with time_machine.travel(NINE, tick=False) as clock:
+        _sign_in(client, "olivia")
+        clock.shift(timedelta(minutes=31))
+        response = client.get(
+            "/imports/1/",
+            HTTP_HX_REQUEST="true",
+            HTTP_X_QAF_BACKGROUND="1",
+            HTTP_HX_CURRENT_URL="http://testserver/imports/1/",
+        )
+    assert response["HX-Redirect"] == f"{LOGIN}?next=%2Fimports%2F1%2F"
+
+
 def test_background_requests_do_not_keep_a_session_alive(client, officer_olivia):
     with time_machine.travel(NINE, tick=False) as clock:
         _sign_in(client, "olivia")
