@@ -145,7 +145,10 @@ def test_a_login_lasts_8_hours_at_most_however_busy(client, settings, officer_ol
         assert "had not used QAF" not in page
 
 
-def test_an_htmx_request_after_the_end_loads_the_sign_in_page(client, officer_olivia):
+# The import page's progress poll (htmx, X-QAF-Background) too: followed, a redirect would swap
+# the sign-in page into the progress box.
+@pytest.mark.parametrize("background", [{}, {"HTTP_X_QAF_BACKGROUND": "1"}], ids=["", "poll"])
+def test_an_htmx_request_after_the_end_loads_the_sign_in_page(client, officer_olivia, background):
     with time_machine.travel(NINE, tick=False) as clock:
         _sign_in(client, "olivia")
         clock.shift(timedelta(minutes=31))
@@ -153,24 +156,10 @@ def test_an_htmx_request_after_the_end_loads_the_sign_in_page(client, officer_ol
             "/services/",
             HTTP_HX_REQUEST="true",
             HTTP_HX_CURRENT_URL="http://testserver/reviews/7/visit/",
+            **background,
         )
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"{LOGIN}?next=%2Freviews%2F7%2Fvisit%2F"
-
-
-def test_a_background_poll_after_the_end_loads_the_sign_in_page_too(client, officer_olivia):
-    """The import page's progress poll (htmx, X-QAF-Background) is sent to sign in as a page,
-    not given the sign-in page to swap into the progress box."""
-    with time_machine.travel(NINE, tick=False) as clock:
-        _sign_in(client, "olivia")
-        clock.shift(timedelta(minutes=31))
-        response = client.get(
-            "/imports/1/",
-            HTTP_HX_REQUEST="true",
-            HTTP_X_QAF_BACKGROUND="1",
-            HTTP_HX_CURRENT_URL="http://testserver/imports/1/",
-        )
-    assert response["HX-Redirect"] == f"{LOGIN}?next=%2Fimports%2F1%2F"
 
 
 def test_background_requests_do_not_keep_a_session_alive(client, officer_olivia):
