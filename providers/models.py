@@ -292,6 +292,22 @@ class Service(VersionedModel):
         related_name="caseload",
         limit_choices_to={"provider__isnull": True},
     )
+    # Set by the CQC change sync (providers.cqc_sync): the regulator's word, not the council's.
+    deregistered_on = models.DateField(
+        "Deregistered by the regulator on",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        editable=False,
+        help_text="The service (CQC location) this one replaced; its rating history carries over",
+    )
 
     objects = ServiceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -304,6 +320,11 @@ class Service(VersionedModel):
                 condition=~Q(regulator_id=""),
                 name="service_regulator_id_unique",
                 violation_error_message="Another service already has this regulator id.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("pk")),
+                name="service_not_own_predecessor",
+                violation_error_message="A service cannot replace itself.",
             ),
             models.CheckConstraint(
                 condition=Q(regulated=True) | Q(regulator_rating="not_rated"),
@@ -336,6 +357,17 @@ class Service(VersionedModel):
     def get_market_risk_display(self) -> str:
         labels = dict(MarketRisk.choices)
         return ", ".join(labels.get(r, r) for r in self.market_risk_reasons) or "None"
+
+    def predecessor_ids(self, limit: int = 10) -> list[int]:
+        """The services this one replaced, newest first: its predecessor, that one's, ..."""
+        ids: list[int] = []
+        current = self.predecessor_id
+        while current and current not in ids and current != self.pk and len(ids) < limit:
+            ids.append(current)
+            current = (
+                Service.objects.filter(pk=current).values_list("predecessor_id", flat=True).first()
+            )
+        return ids
 
     def key_question_ratings(self) -> list[tuple[str, str]]:
         return [
@@ -702,6 +734,33 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.finished else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+# --- CQC change sync ------------------------------------------------------------------------
+
+
+class CqcSyncState(models.Model):
+    """Where the CQC change sync (providers.cqc_sync) got to: one row, ``key`` "locations".
+
+    Each run asks CQC only for the changes after ``synced_until``; it moves on only when every
+    change up to the run's end was read, so a failed run is asked for again the next night.
+    """
+
+    key = models.CharField(max_length=20, unique=True, default="locations")
+    synced_until = models.DateTimeField(
+        null=True, blank=True, help_text="The end of the last period read in full"
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_counts = models.JSONField(default=dict, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "CQC sync state"
+
+    def __str__(self) -> str:
+        return f"CQC sync of {self.key} up to {self.synced_until or 'never'}"
 
 
 # The evidence library lives in its own module; imported here so Django registers its models.

@@ -166,3 +166,13 @@ def scan_waiting_evidence() -> int:
     from providers import services
 
     return services.scan_waiting_evidence()
+
+
+@shared_task(name="providers.cqc_sync")
+def cqc_sync(triggered_by_id: int | None = None) -> int:
+    """The CQC change sync run by hand ("Run CQC sync now"); returns the JobRun id."""
+    from providers.cqc_sync import run_by_hand
+    from qaf.models import User
+
+    user = User.objects.filter(pk=triggered_by_id).first() if triggered_by_id else None
+    return run_by_hand(triggered_by=user).pk

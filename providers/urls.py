@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import portal_views, views
+from providers import cqc_views, portal_views, views
 
 app_name = "providers"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("services/new/", views.ServiceCreate.as_view(), name="service_create"),
     path("services/<int:pk>/", views.ServiceDetail.as_view(), name="service_detail"),
     path("services/<int:pk>/edit/", views.ServiceEdit.as_view(), name="service_edit"),
+    path("cqc-sync/run/", cqc_views.run_now, name="cqc_sync_run"),
     path("contracts/", views.ContractList.as_view(), name="contract_list"),
     path("contracts/new/", views.ContractCreate.as_view(), name="contract_create"),
     path("contracts/<int:pk>/", views.ContractDetail.as_view(), name="contract_detail"),

@@ -153,6 +153,13 @@ class ServiceDetail(ScopedDetailView):
             .select_related("provider", "service", "author")[:20]
         )
         context["contracts"] = Contract.objects.visible_to(user).filter(services=self.object)
+        # CQC's predecessor and successor locations (providers.cqc_sync), if the user may see them.
+        context["predecessor"] = (
+            Service.objects.visible_to(user).filter(pk=self.object.predecessor_id).first()
+            if self.object.predecessor_id
+            else None
+        )
+        context["successors"] = Service.objects.visible_to(user).filter(predecessor=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
         context.update(risk_context(self.object, user))
         context.update(concern_views.service_context(self.object, user))

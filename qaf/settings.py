@@ -410,6 +410,11 @@ QAF_INVITATION_DAYS = env.int("QAF_INVITATION_DAYS", default=7)
 if QAF_INVITATION_DAYS < 1:
     raise ImproperlyConfigured("QAF_INVITATION_DAYS must be 1 or more")
 
+# The CQC change sync (providers/cqc_sync.py), run nightly before the re-rating: off until a
+# subscription key of CQC's public API (https://api-portal.service.cqc.org.uk) is set.
+QAF_CQC_SUBSCRIPTION_KEY = env.str("QAF_CQC_SUBSCRIPTION_KEY", default="")
+QAF_CQC_API_URL = env.str("QAF_CQC_API_URL", default="https://api.service.cqc.org.uk/public/v1")
+
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}
 

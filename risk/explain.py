@@ -20,8 +20,11 @@ def risk_context(service: Service, user) -> dict:
     except ServiceRisk.DoesNotExist:
         return {"risk": None}
     factors = [{**f, "label": FACTOR_LABELS.get(f["factor"], f["factor"])} for f in risk.factors]
+    # A service that replaced another CQC location carries its rating history (issue 14 item 3).
     changes = list(
-        RatingChange.objects.filter(service=service).order_by("-date", "-pk")[:HISTORY_ROWS]
+        RatingChange.objects.filter(service__in=[service.pk, *service.predecessor_ids()])
+        .select_related("service")
+        .order_by("-date", "-pk")[:HISTORY_ROWS]
     )
     for change in changes:
         change.factor_labels = [FACTOR_LABELS.get(f, f) for f in change.changed_factors]

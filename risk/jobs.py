@@ -34,9 +34,15 @@ logger = logging.getLogger(__name__)
 NIGHTLY = "nightly"
 CONCERN_LEVELS = "concern_levels"  # the nightly's concern step alone (suggest_concern_levels)
 RETENTION_PURGE = "retention_purge"  # qaf.privacy.purge: records past their retention period
+CQC_SYNC = "cqc_sync"  # providers.cqc_sync run by hand (the nightly runs it as its first step)
 BATCH = 2000
 # One number per job name for pg_try_advisory_lock: any stable 64-bit integer will do.
-LOCK_IDS = {NIGHTLY: 7_264_001, CONCERN_LEVELS: 7_264_002, RETENTION_PURGE: 7_264_003}
+LOCK_IDS = {
+    NIGHTLY: 7_264_001,
+    CONCERN_LEVELS: 7_264_002,
+    RETENTION_PURGE: 7_264_003,
+    CQC_SYNC: 7_264_004,
+}
 
 
 @contextmanager
@@ -89,7 +95,11 @@ def run_job(
 
 
 def nightly_work(today: date) -> dict:
-    counts = recompute(today=today, policy=PolicyVersion.current()).as_dict()
+    from providers.cqc_sync import nightly_step as cqc_sync
+
+    # First, so a rating CQC published today is in tonight's re-rating; never fails the night.
+    counts = cqc_sync()
+    counts.update(recompute(today=today, policy=PolicyVersion.current()).as_dict())
     counts.update(plan_nightly(today))
     counts.update(suggest_concern_levels(today))
     counts.update(notify(today))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from providers import cqc_views
 from qaf import policy
 from qaf.concurrency import StaleEdit
 from qaf.generic import parse_id
@@ -110,6 +111,7 @@ def job_runs(request):
             "page": page,
             "can_run": can(request.user, "run", "risk.jobrun"),
             "running": JobRun.objects.filter(status=JobRun.Status.RUNNING).exists(),
+            **cqc_views.jobs_page_context(request.user),
         },
     )
 

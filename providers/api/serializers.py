@@ -85,6 +85,15 @@ class ServiceSerializer(ScopedModelSerializer):
     concern_level = serializers.SerializerMethodField(
         help_text="1, 2 or 3 (source 001 Appendix 2); null for provider users"
     )
+    deregistered_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="When CQC deregistered the location (the CQC change sync); null while registered",
+    )
+    predecessor = serializers.SerializerMethodField(
+        help_text="The service (CQC location) this one replaced, when the user may see it; its "
+        "rating history carries over"
+    )
 
     class Meta:
         model = Service
@@ -103,13 +112,20 @@ class ServiceSerializer(ScopedModelSerializer):
             "commissioning_status",
             "concern_level",
             "lead_officer",
+            "deregistered_on",
+            "predecessor",
             "risk",
             "schedule",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["commissioning_status", "version", "created_at", "updated_at"]
+        read_only_fields = [
+            "commissioning_status",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         normalised_by_clean = ("postcode", "regulator_id")
 
     def _risk_of(self, service: Service):
@@ -144,6 +160,14 @@ class ServiceSerializer(ScopedModelSerializer):
         if request is None or not can(request.user, "view", "escalation.concernlevel"):
             return None  # the council's internal view, like the risk rating
         return service.concern.level if hasattr(service, "concern") else 1
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_predecessor(self, service: Service) -> int | None:
+        request = self.context.get("request")
+        if not service.predecessor_id or request is None:
+            return None
+        visible = Service.objects.visible_to(request.user).filter(pk=service.predecessor_id)
+        return service.predecessor_id if visible.exists() else None
 
     @extend_schema_field(ScheduleSerializer(allow_null=True))
     def get_schedule(self, service: Service):
