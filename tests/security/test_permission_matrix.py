@@ -1232,6 +1232,12 @@ def _data_protection_pages() -> list[Row]:
     ]
 
 
+def _cqc_sync_rows() -> list[Row]:
+    """The CQC change sync's "Run CQC sync now" (issue 14 item 3): managers and admins, as the
+    nightly job's; off in the tests (no key), it writes nothing and says so."""
+    return [post("CQC sync run now", "providers:cqc_sync_run", RUNNERS, writes=False)]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1540,6 +1546,7 @@ WEB: list[Row] = [
     *_plan_pages(),
     *_portal_user_pages(),
     *_data_protection_pages(),
+    *_cqc_sync_rows(),
 ]
 
 
