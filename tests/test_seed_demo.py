@@ -162,6 +162,9 @@ def test_seed_demo_builds_the_demo_council_once(
 
     # Every service rated, with all three ratings present.
     assert ServiceRisk.objects.count() == Service.objects.count()
+    # The CQC change sync's demo: a deregistered care home and the location that replaced it.
+    successor = Service.objects.get(name__endswith=" (re-registered)")
+    assert successor.predecessor.deregistered_on is not None
     assert set(ServiceRisk.objects.values_list("rating", flat=True)) == {"green", "amber", "red"}
 
     # A Managed Placements Memo issued (after the suspensions), with its PDF.

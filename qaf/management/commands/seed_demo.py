@@ -22,6 +22,7 @@ from escalation.demo_plans import seed_plans
 from escalation.demo_qim import seed_qims
 from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
+from providers import demo_cqc
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
 
@@ -53,6 +54,8 @@ STEPS = [
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
+    # A care home CQC deregistered and its re-registered successor (issue 14 item 3).
+    demo_cqc.seed,
 ]
 
 
