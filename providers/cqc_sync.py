@@ -387,13 +387,19 @@ def _record(state, *, now, counts, problems: list[str], finished: bool) -> None:
 def nightly_step(now: datetime | None = None) -> dict[str, Any]:
     """The nightly job's first step: off without a key; a failure of CQC's API is recorded in the
     counts (and the sync state) and never stops the re-rating that follows."""
+    from risk.jobs import CQC_SYNC, advisory_lock
+
     if not enabled():
         return {}
-    try:
-        return sync(now=now)
-    except Exception as exc:  # recorded for staff on the nightly jobs page
-        logger.exception("The CQC change sync failed")
-        return {"cqc_sync_error": str(exc)}
+    # The same lock as a run by hand: two syncs at once would log the same new rating twice.
+    with advisory_lock(CQC_SYNC) as acquired:
+        if not acquired:
+            return {"cqc_sync_error": "A CQC sync run by hand was in progress; skipped tonight."}
+        try:
+            return sync(now=now)
+        except Exception as exc:  # recorded for staff on the nightly jobs page
+            logger.exception("The CQC change sync failed")
+            return {"cqc_sync_error": str(exc)}
 
 
 def run_by_hand(triggered_by=None):

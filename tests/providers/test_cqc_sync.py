@@ -285,6 +285,7 @@ def test_a_new_rating_updates_the_service_logs_intelligence_and_re_rates_it(
     week_of_changes, register, django_capture_on_commit_callbacks
 ):
     sunrise = register["sunrise"]
+    assert not ServiceRisk.objects.filter(service=sunrise).exists()  # not rated before the sync
     with django_capture_on_commit_callbacks(execute=True):
         counts = run_sync(week_of_changes)
     sunrise.refresh_from_db()
@@ -305,7 +306,8 @@ def test_a_new_rating_updates_the_service_logs_intelligence_and_re_rates_it(
     assert not entry.confidential
     # Re-rated at once: the regulator's rating is a fact of tonight's rating already.
     risk = ServiceRisk.objects.get(service=sunrise)
-    assert any(f["factor"] == "regulator_rating" for f in risk.factors) or risk.rating
+    factor = next(f for f in risk.factors if f["factor"] == "regulator_rating")
+    assert factor["reason"] == "Rated Requires improvement by CQC"
     assert sunrise.history.filter(history_change_reason=cqc_sync.CHANGE_REASON).count() == 1
     assert counts["cqc_new_ratings"] == 1
     assert counts["cqc_changed_locations"] == 5
@@ -511,6 +513,26 @@ def test_a_failure_of_cqcs_api_does_not_fail_the_nightly_re_rating(cqc_on, cqc_s
     assert "not JSON" in run.counts["cqc_sync_error"]
     assert ServiceRisk.objects.filter(service=register["sunrise"]).exists()
     assert "not JSON" in CqcSyncState.objects.get().last_error
+
+
+def test_the_nightly_skips_the_sync_while_a_run_by_hand_holds_its_lock(
+    cqc_on, week_of_changes, register
+):
+    from django.db import connections
+
+    from risk.jobs import CQC_SYNC, LOCK_IDS
+
+    # Another session (a run by hand in the worker) holds the CQC sync's lock.
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_IDS[CQC_SYNC]])
+    try:
+        run = run_nightly(TODAY)
+    finally:
+        other.close()
+    assert run.status == JobRun.Status.SUCCEEDED
+    assert "in progress" in run.counts["cqc_sync_error"]
+    assert week_of_changes.requests == []
 
 
 def test_the_command_syncs_by_hand(cqc_on, week_of_changes, register, capsys):
