@@ -120,6 +120,7 @@ class LocationFacts:
     ratings: dict[str, str] = field(default_factory=dict)  # service field -> rating
     report_date: date | None = None
     last_inspection: date | None = None
+    registered: bool = False  # CQC says "Registered" in so many words
     deregistered: bool = False
     deregistered_on: date | None = None
     predecessors: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
@@ -154,6 +155,7 @@ def read_location(detail: dict[str, Any], today: date) -> LocationFacts:
         if inspected and inspected <= today:
             facts.last_inspection = inspected
     status = str(detail.get("registrationStatus") or "").strip().casefold()
+    facts.registered = status == "registered"
     if status == DEREGISTERED:
         facts.deregistered = True
         day = _date(detail.get("deregistrationDate"))
@@ -289,7 +291,7 @@ def apply_location(
             )
         )
         effects.deregistered = True
-    elif not facts.deregistered and service.deregistered_on is not None and facts.name:
+    elif facts.registered and service.deregistered_on is not None:
         own["deregistered_on"] = None  # registered again: CQC's word is the latest
     for location, _ in facts.predecessors:
         if (predecessor := predecessors.get(location)) and _link(service, predecessor, changes):

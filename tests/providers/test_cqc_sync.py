@@ -464,6 +464,22 @@ def test_a_changes_feed_that_is_not_json_fails_the_run_and_moves_nothing_on(cqc_
     assert "not JSON" in state.last_error
 
 
+def test_a_location_registered_again_loses_its_flag_and_one_without_a_status_keeps_it(
+    cqc_server, register
+):
+    oak = register["oak"]
+    Service.objects.filter(pk=oak.pk).update(deregistered_on=date(2026, 11, 30))
+    cqc_server.json("/changes/location?page=1", {"totalPages": 1, "changes": [OAK]})
+    cqc_server.json(f"/locations/{OAK}", {"locationId": OAK, "name": "Oak Lodge"})
+    run_sync(cqc_server)
+    oak.refresh_from_db()
+    assert oak.deregistered_on == date(2026, 11, 30)
+    cqc_server.json(f"/locations/{OAK}", {"locationId": OAK, "registrationStatus": "Registered"})
+    run_sync(cqc_server, now=datetime(2026, 12, 5, 2, 0, tzinfo=UTC))
+    oak.refresh_from_db()
+    assert oak.deregistered_on is None
+
+
 def test_read_location_leaves_out_what_it_cannot_read():
     detail = copy.deepcopy(recorded("location_rated"))
     detail["currentRatings"]["overall"]["rating"] = "Excellent"  # not a CQC rating
