@@ -31,7 +31,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from providers.cqc_api import CqcApiError, CqcClient
@@ -366,7 +367,14 @@ def sync(
                     finished = False  # asked for again next run
                 continue
             facts = read_location(detail, today)
-            effects = apply_location(service, facts, today=today, now=now)
+            try:
+                effects = apply_location(service, facts, today=today, now=now)
+            except (ValidationError, DatabaseError) as exc:
+                # Asking again would get the same answer: noted, and the run goes on.
+                logger.warning("CQC sync: %s not applied: %s", location_id, exc)
+                problems.append(f"The change to {service.name} ({location_id}) was refused: {exc}")
+                counts["cqc_refused"] += 1
+                continue
             counts["cqc_new_ratings"] += effects.rated
             counts["cqc_deregistered"] += effects.deregistered
             counts["cqc_linked"] += effects.linked

@@ -480,6 +480,28 @@ def test_a_location_registered_again_loses_its_flag_and_one_without_a_status_kee
     assert oak.deregistered_on is None
 
 
+def test_a_change_the_register_refuses_is_noted_and_the_run_goes_on(week_of_changes, register):
+    detail = recorded("location_rated")
+    detail["currentRatings"]["overall"]["reportDate"] = "1900-01-01"  # not a plausible date
+    week_of_changes.json(f"/locations/{SUNRISE}", detail)
+    counts = run_sync(week_of_changes)
+    assert counts["cqc_refused"] == 1
+    assert counts["cqc_deregistered"] == 1
+    register["sunrise"].refresh_from_db()
+    assert register["sunrise"].regulator_rating == RegulatorRating.GOOD  # all or nothing
+    assert "Sunrise House (1-3000000001) was refused" in CqcSyncState.objects.get().last_error
+
+
+def test_a_successor_alone_in_the_feed_is_linked_to_its_predecessor(cqc_server, register):
+    cqc_server.json("/changes/location?page=1", {"totalPages": 1, "changes": [OAK_NEW]})
+    cqc_server.json(f"/locations/{OAK_NEW}", recorded("location_successor"))
+    counts = run_sync(cqc_server)
+    assert counts["cqc_linked"] == 1
+    register["oak_new"].refresh_from_db()
+    assert register["oak_new"].predecessor == register["oak"]
+    assert register["oak_new"].regulator_rating == RegulatorRating.NOT_RATED  # none published
+
+
 def test_read_location_leaves_out_what_it_cannot_read():
     detail = copy.deepcopy(recorded("location_rated"))
     detail["currentRatings"]["overall"]["rating"] = "Excellent"  # not a CQC rating
