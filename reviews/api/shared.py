@@ -168,6 +168,7 @@ class SharedOutcomeViewSet(
         detail=False,
         methods=["post"],
         url_path="import",
+        url_name="import",
         scope_action="add",
         pagination_class=None,
         filter_backends=[],
