@@ -33,7 +33,7 @@ def test_a_provider_uploads_another_councils_outcomes(
         "Select the JSON file the other council sent"
     )
     axe_check(page)
-    page.get_by_label("Upload a shared-outcomes file").set_input_files(str(path))
+    page.locator("input[type=file][name=file]").set_input_files(str(path))
     page.get_by_role("button", name="Upload and record").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
