@@ -299,6 +299,19 @@ def _record(
         imported_by=actor,
     )
     record.save()
+    lead = service.lead_officer
+    if supplier and lead is not None and lead.is_active:
+        from qaf import notifications
+        from reviews.notices import SHARED_OUTCOME_SUPPLIED
+
+        notifications.notify(
+            lead,
+            SHARED_OUTCOME_SUPPLIED,
+            about=record,
+            due=timezone.localdate(),
+            message=f"{supplier.name} sent in {council}'s QA review of {service.name} "
+            f"(overall {LABELS[record.rating]}, completed {entry.date:%-d %B %Y}).",
+        )
     return record
 
 
@@ -324,7 +337,7 @@ def import_document(document: Any, *, actor=None) -> ImportReport:
         for i, o in enumerate(outcomes)
         if i not in row_errors
     }
-    services = Service.objects.select_related("provider")
+    services = Service.objects.select_related("provider", "lead_officer")
     if supplier:
         services = services.filter(provider=supplier)
     found = {

@@ -15,6 +15,7 @@ from django.test import override_settings
 from jsonschema import Draft202012Validator, FormatChecker
 
 from providers.models import Intelligence, IntelligenceKind
+from qaf.models import Notification
 from reviews import shared_outcomes as shared
 from reviews.models import Answer, Question, SharedOutcome, StandardNote
 from tests.factories import (
@@ -310,8 +311,10 @@ def test_an_outcome_completed_after_today_is_invalid(sunrise_house, completed_on
 
 
 def test_a_provider_records_outcomes_for_its_own_services_only(
-    provider_pat, sunrise_house, oak_lodge_home
+    provider_pat, sunrise_house, oak_lodge_home, officer_olivia
 ):
+    sunrise_house.lead_officer = officer_olivia
+    sunrise_house.save()
     report = shared.import_document(
         _document(
             _outcome(sunrise_house.regulator_id, "1"),
@@ -328,6 +331,12 @@ def test_a_provider_records_outcomes_for_its_own_services_only(
     assert record.service == sunrise_house and record.supplied_by == provider_pat.provider
     assert record.intelligence.source == "Brookshire Council, supplied by Sunrise Care Ltd"
     assert record.intelligence.author == provider_pat
+    # The lead officer is told, once.
+    [notice] = Notification.objects.filter(user=officer_olivia)
+    assert notice.kind == "shared_outcome_supplied"
+    assert notice.message.startswith("Sunrise Care Ltd sent in Brookshire Council's QA review")
+    shared.import_document(_document(_outcome(sunrise_house.regulator_id, "1")), actor=provider_pat)
+    assert Notification.objects.filter(user=officer_olivia).count() == 1
 
 
 # --- Pages ----------------------------------------------------------------------------------
