@@ -30,7 +30,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from providers.models import Intelligence, IntelligenceKind, Service, Severity
 from qaf.rag import LABELS, ORDER
-from reviews.models import Review, ReviewStatus, SharedOutcome
+from reviews.models import Review, ReviewKind, ReviewStatus, SharedOutcome
 
 FORMAT = "qaf-shared-outcomes"
 FORMAT_VERSION = "1.0"
@@ -77,16 +77,21 @@ def outcomes_queryset(user=None, *, date_from=None, date_to=None, services=None)
     return reviews.select_related("service__provider", "toolkit").order_by("completed_on", "pk")
 
 
-def _domains(review: Review) -> list[dict]:
-    """The RAG per domain and standard as the report shows them (reviews.documents)."""
-    from reviews.queries import standard_scores
-    from reviews.scoring import suggested_rating
+def _domains(review: Review, questions: list) -> list[dict]:
+    """The RAG per domain and standard as the report shows them (reviews.documents):
+    ``questions`` are the review's, in toolkit order (``reviews.queries.questions_of``)."""
+    from reviews.scoring import score_standard, suggested_rating
 
-    if not review.toolkit_id:
-        return []  # a historic review, recorded with its rating only
+    answers = {a.question_id: a for a in review.answers.all()}
+    points: dict[int, tuple] = {}
+    for question in questions:
+        standard, scored = points.setdefault(question.standard_id, (question.standard, []))
+        answer = answers.get(question.pk)
+        scored.append(answer.points if answer else None)
     domains: dict[int, dict] = {}
     scores: dict[int, list] = {}
-    for standard, score in standard_scores(review):
+    for standard, scored in points.values():
+        score = score_standard(standard.pk, scored)
         domain = domains.setdefault(
             standard.domain_id, {"title": standard.domain.title, "rating": None, "standards": []}
         )
@@ -104,7 +109,27 @@ def _domains(review: Review) -> list[dict]:
     return list(domains.values())
 
 
-def outcome_of(review: Review) -> dict:
+def outcomes(reviews) -> list[dict]:
+    """Each review's outcome, with a bounded number of queries: the answers in one, and the
+    questions once per toolkit (a focused review's own)."""
+    from reviews.queries import questions_of
+
+    by_toolkit: dict[int, list] = {}
+    rows = []
+    for review in reviews.prefetch_related("answers"):
+        if not review.toolkit_id:
+            questions = []  # a historic review, recorded with its rating only
+        elif review.kind == ReviewKind.FOCUSED:
+            questions = list(questions_of(review))
+        else:
+            if review.toolkit_id not in by_toolkit:
+                by_toolkit[review.toolkit_id] = list(questions_of(review))
+            questions = by_toolkit[review.toolkit_id]
+        rows.append(outcome_of(review, questions))
+    return rows
+
+
+def outcome_of(review: Review, questions: list) -> dict:
     service = review.service
     return {
         "review_id": str(review.pk),
@@ -120,7 +145,7 @@ def outcome_of(review: Review) -> dict:
         "visit_date": review.visit_date.isoformat() if review.visit_date else None,
         "completed_on": review.completed_on.isoformat(),
         "overall_rating": review.rating,
-        "domains": _domains(review),
+        "domains": _domains(review, questions),
         "summary_of_findings": review.summary,
     }
 
@@ -136,7 +161,7 @@ def export_document(reviews, *, date_from=None, date_to=None, now=None) -> dict:
             "from": date_from.isoformat() if date_from else None,
             "to": date_to.isoformat() if date_to else None,
         },
-        "outcomes": [outcome_of(review) for review in reviews],
+        "outcomes": outcomes(reviews),
     }
 
 

@@ -148,6 +148,21 @@ def test_the_export_validates_against_the_schema_in_docs(scored_review):
     assert outcome["summary_of_findings"] == scored_review.summary
 
 
+def test_the_export_reads_a_bounded_number_of_queries(
+    scored_review, sunrise, django_assert_max_num_queries
+):
+    for n in range(5):
+        ReviewFactory(
+            service=ServiceFactory(provider=sunrise),
+            toolkit=scored_review.toolkit,
+            completed_on=date(2026, 7, n + 1),
+        )
+    with django_assert_max_num_queries(3):  # the reviews, their answers, the questions
+        document = shared.export_document(shared.outcomes_queryset())
+    assert len(document["outcomes"]) == 6
+    assert all(len(o["domains"]) == 2 for o in document["outcomes"])
+
+
 def test_the_export_holds_no_personal_data_and_no_confidential_intelligence(scored_review):
     text = json.dumps(shared.export_document(shared.outcomes_queryset()))
     officer = scored_review.officer
