@@ -186,6 +186,9 @@ class ServiceDetail(ScopedDetailView):
         from escalation.plan_views import service_context as plan_context
 
         context.update(plan_context(self.object, user))
+        from reviews.shared_views import service_context as shared_outcomes_context
+
+        context.update(shared_outcomes_context(self.object, user))
         return context
 
 

@@ -22,6 +22,7 @@ from providers.api.views import (
 from qaf.privacy.api import AccessLogViewSet
 from qaf.token_views import token_view
 from reviews.api.information import InformationRequestViewSet
+from reviews.api.shared import SharedOutcomeViewSet
 from reviews.api.views import ReviewViewSet
 
 
@@ -44,6 +45,8 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("intelligence", IntelligenceViewSet, basename="intelligence")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("evidence", EvidenceViewSet, basename="evidence")
+# Other councils' final review outcomes, and the export/import of the shared format.
+router.register("shared-outcomes", SharedOutcomeViewSet, basename="shared-outcome")
 router.register("information-requests", InformationRequestViewSet, basename="information-request")
 router.register("suspensions", SuspensionViewSet, basename="suspension")
 # The Managed Placements Memo: the draft and issuing it; its issues by number.

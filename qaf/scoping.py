@@ -85,6 +85,15 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # Review toolkits: every staff role reads them; the administrator makes and publishes
     # new versions (SPEC §1).
     "reviews.toolkit": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
+    # Other councils' final review outcomes (issue 14 item 4): not confidential, so everyone
+    # reads those of the services in their scope; officers and managers import shared-outcomes
+    # files, a provider's own users import one for their own services (so they need not answer
+    # the same request again); every staff role downloads this council's outcomes ("export").
+    "reviews.sharedoutcome": {
+        "view": _EVERYONE,
+        "add": _CASEWORK | {PROVIDER},
+        "export": _STAFF_READERS,
+    },
     # The evidence library (SPEC §6, §10): everyone reads within their scope; providers upload
     # their own, officers and managers upload for a provider; partners and the board never.
     # Downloads also wait for a clean virus scan (Evidence.objects.downloadable_by).

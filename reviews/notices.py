@@ -11,6 +11,11 @@ from django.contrib.contenttypes.models import ContentType
 from qaf import notifications
 
 REQUEST_OVERDUE = notifications.register_kind("request_overdue", "Information request overdue").name
+# A provider sent in another council's outcome on one of its services (reviews.shared_outcomes):
+# the service's lead officer is told, since nobody at the council asked for it.
+SHARED_OUTCOME_SUPPLIED = notifications.register_kind(
+    "shared_outcome_supplied", "Another council's outcome sent in by the provider"
+).name
 
 
 def overdue_request_notices(today: date, now: datetime) -> Iterator[dict]:

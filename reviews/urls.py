@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from reviews import information_views, views, visit_views
+from reviews import information_views, shared_views, views, visit_views
 
 app_name = "reviews"
 
@@ -50,4 +50,8 @@ urlpatterns = [
         information_views.item_review,
         name="item_review",
     ),
+    # Shared outcomes between councils (reviews.shared_views).
+    path("shared-outcomes/", shared_views.outcome_list, name="shared_outcomes"),
+    path("shared-outcomes/export/", shared_views.outcome_export, name="shared_outcomes_export"),
+    path("shared-outcomes/import/", shared_views.outcome_import, name="shared_outcomes_import"),
 ]

@@ -28,7 +28,14 @@ from providers.invitations import Invitation
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, Notification, User
 from reviews.information import with_overdue
-from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
+from reviews.models import (
+    Answer,
+    InformationRequest,
+    InformationRequestItem,
+    ReportComment,
+    Review,
+    SharedOutcome,
+)
 from risk.models import ServiceRisk
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +76,7 @@ def _snapshot():
             InformationRequest,
             ReportComment,
             Invitation,
+            SharedOutcome,
         )
     } | {
         model.__name__: model.objects.count()
@@ -266,6 +274,10 @@ def test_seed_demo_builds_the_demo_council_once(
     waiting = PlanSuggestion.objects.filter(status="open")
     assert set(waiting.values_list("kind", flat=True)) == {"review", "regulator"}
     assert PlanSuggestion.objects.filter(status="not_needed").exists()
+
+    # Another council's outcome on Sunrise House, sent in by its provider (issue 14 item 4).
+    outcome = SharedOutcome.objects.get(service__name="Sunrise House")
+    assert outcome.intelligence.source == "Brookshire Council, supplied by Sunrise Care Ltd"
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

@@ -15,6 +15,7 @@ from reviews.models.review import (
     ReviewQuerySet,
     ReviewStatus,
 )
+from reviews.models.shared import SharedOutcome
 from reviews.models.toolkit import Domain, Question, Standard, Toolkit, ToolkitStatus
 from reviews.models.visit import Answer, Score, StandardNote
 
@@ -35,6 +36,7 @@ __all__ = [
     "ReviewQuerySet",
     "ReviewStatus",
     "Score",
+    "SharedOutcome",
     "Standard",
     "StandardNote",
     "Toolkit",

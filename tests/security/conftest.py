@@ -179,8 +179,16 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         "concern-levels": sunrise_house.pk,
         "concern-suggestions": suggestion.pk,
         "board-meetings": board_meeting.pk,
+        # Another council's outcome on Sunrise House (issue 14 item 4).
+        "shared-outcomes": _shared_outcome(sunrise_house),
     }
     return ids
+
+
+def _shared_outcome(service) -> int:
+    from tests.security.world_shared import shared_outcome_objects
+
+    return shared_outcome_objects(service)["shared_outcome"]
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ for the next case.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -1238,6 +1239,61 @@ def _cqc_sync_rows() -> list[Row]:
     return [post("CQC sync run now", "providers:cqc_sync_run", RUNNERS, writes=False)]
 
 
+def _outcomes_upload(o: dict) -> dict:
+    """Another council's shared-outcomes file with an outcome for the service (Pat's own):
+    each case records it (the case's savepoint takes it away again)."""
+    from providers.models import Service
+    from tests.security.world_shared import outcomes_document
+
+    document = outcomes_document(Service.objects.get(pk=o["service"]), "matrix")
+    raw = json.dumps(document).encode()
+    return {"file": SimpleUploadedFile("outcomes.json", raw, content_type="application/json")}
+
+
+def _api_outcomes_document(o: dict) -> dict:
+    from providers.models import Service
+    from tests.security.world_shared import outcomes_document
+
+    return outcomes_document(Service.objects.get(pk=o["service"]), "matrix")
+
+
+def _shared_outcome_pages() -> list[Row]:
+    """Shared outcomes between councils (issue 14 item 4): everyone reads those of their
+    scope; staff download this council's; officers, managers and providers upload a file."""
+    return [
+        get("shared outcomes", "reviews:shared_outcomes"),
+        get("shared outcomes export page", "reviews:shared_outcomes_export", STAFF_READERS),
+        get(
+            "shared outcomes export download",
+            "reviews:shared_outcomes_export",
+            STAFF_READERS,
+            query="?download=1&date_from=01/01/2026",
+        ),
+        *page_and_post(
+            "shared outcomes import",
+            "reviews:shared_outcomes_import",
+            UPLOADERS,
+            data=_outcomes_upload,
+            ok=frozenset({200}),
+        ),
+    ]
+
+
+def _api_shared_outcomes() -> list[Row]:
+    return [
+        get("shared outcome list", "api:shared-outcome-list"),
+        get("shared outcome detail", "api:shared-outcome-detail", on="shared_outcome"),
+        get("shared outcomes export", "api:shared-outcome-export", STAFF_READERS),
+        post(
+            "shared outcomes import",
+            "api:shared-outcome-import",
+            UPLOADERS,
+            data=_api_outcomes_document,
+            ok=frozenset({200}),
+        ),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1547,6 +1603,7 @@ WEB: list[Row] = [
     *_portal_user_pages(),
     *_data_protection_pages(),
     *_cqc_sync_rows(),
+    *_shared_outcome_pages(),
 ]
 
 
@@ -1772,6 +1829,7 @@ API: list[Row] = [
     *_api_plans(),
     *_api_portal_users(),
     get("access log", "api:access-log-list", ADMINS),
+    *_api_shared_outcomes(),
 ]
 
 

@@ -41,6 +41,7 @@ from tests.security.world_concern import concern_objects
 from tests.security.world_plans import plan_objects
 from tests.security.world_qim import qim_objects
 from tests.security.world_revocation import revocation_objects
+from tests.security.world_shared import shared_outcome_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -271,6 +272,7 @@ def build_world() -> dict:
     for ids, user in ((own, users[PROVIDER]), (other, _quinn)):
         service = Service.objects.get(pk=ids["service"])
         ids |= plan_objects(service.provider, service, user, olivia=olivia)
+        ids |= shared_outcome_objects(service)
     shared = {
         **board_ids,
         "toolkit": kit.pk,
