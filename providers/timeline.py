@@ -5,6 +5,8 @@ The timeline is a list of SOURCES, one per kind of record. A source is a functio
 ``TimelineQuery`` (the user, the subject, the period and a limit) that yields ``Entry``s; it
 reads only what ``visible_to(user)``/``restrict(user)`` (qaf.scoping) lets the user see, in one
 or two queries whatever the number of rows. Another part adds its records with ``@source``.
+The register's and the reviews' sources are here, the escalation app's in
+``providers.timeline_escalation``.
 
 A provider user sees their own organisation's entries only, never confidential ones: the
 scoping of each model already says so (confidential intelligence, suspension proposals,
@@ -18,13 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from providers.models import Intelligence, Service
+from providers.models import Intelligence
 from qaf.models import Document
 from qaf.scoping import can
 
@@ -156,15 +157,15 @@ def name_services(entries: list[Entry], names: dict[int, str]) -> list[Entry]:
     return [replace(e, service_name=names.get(e.service_id, "")) for e in entries]
 
 
-def _short(text: str) -> str:
+def short(text: str) -> str:
     return Truncator(" ".join((text or "").split())).chars(DETAIL_CHARS)
 
 
-def _day(moment: datetime | None) -> date | None:
+def local_day(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def _newest(qs: QuerySet, *order: str, limit: int) -> QuerySet:
+def newest(qs: QuerySet, *order: str, limit: int) -> QuerySet:
     return qs.order_by(*order)[:limit]
 
 
@@ -179,7 +180,7 @@ def _staff_only(user) -> bool:
 def reviews(query: TimelineQuery) -> Iterable[Entry]:
     from reviews.models import Review, ReviewStatus
 
-    rows = _newest(
+    rows = newest(
         Review.objects.restrict(query.user)
         .with_visibility(query.user)
         .filter(query.subject.services())
@@ -207,20 +208,20 @@ def reviews(query: TimelineQuery) -> Iterable[Entry]:
             yield Entry(
                 on=review.completed_on,
                 title=f"{name}: final report" + (f", rated {rating}" if rating else ""),
-                detail=_short(review.summary),
+                detail=short(review.summary),
                 **common,
             )
             entered = True
         if review.status == ReviewStatus.CANCELLED:
             yield Entry(
-                on=_day(review.updated_at),
+                on=local_day(review.updated_at),
                 title=f"{name}: cancelled",
-                detail=_short(review.cancelled_reason),
+                detail=short(review.cancelled_reason),
                 **common,
             )
         elif not entered:
             yield Entry(
-                on=_day(review.created_at),
+                on=local_day(review.created_at),
                 title=f"{name}: planned",
                 detail=review.get_status_display(),
                 at=review.created_at,
@@ -241,13 +242,13 @@ def intelligence(query: TimelineQuery) -> Iterable[Entry]:
         qs = qs.filter(
             Q(service__provider_id=subject.provider_id) | Q(provider_id=subject.provider_id)
         )
-    rows = _newest(qs.filter(query.period.q("date")), "-date", "-pk", limit=query.limit)
+    rows = newest(qs.filter(query.period.q("date")), "-date", "-pk", limit=query.limit)
     for entry in rows:
         yield Entry(
             on=entry.date,
             kind="intelligence",
             title=entry.get_kind_display() + ("" if entry.service_id else " (provider-wide)"),
-            detail=_short(entry.summary),
+            detail=short(entry.summary),
             url=entry.get_absolute_url(),
             service_id=entry.service_id,
             confidential=entry.confidential,
@@ -262,7 +263,7 @@ def information(query: TimelineQuery) -> Iterable[Entry]:
     from reviews.models import InformationRequest, InformationRequestItem, RequestStatus
 
     requests = InformationRequest.objects.restrict(query.user).filter(query.subject.services())
-    for req in _newest(
+    for req in newest(
         requests.filter(query.period.q("issued_on", "created_at__date")),
         "-created_at",
         "-pk",
@@ -271,7 +272,7 @@ def information(query: TimelineQuery) -> Iterable[Entry]:
         sent = req.issued_on is not None and req.status != RequestStatus.DRAFT
         due = f"Due {req.due_date:%-d %B %Y}." if req.due_date else ""
         yield Entry(
-            on=req.issued_on if sent else _day(req.created_at),
+            on=req.issued_on if sent else local_day(req.created_at),
             kind="information",
             title=f"Information request sent: {req.title}"
             if sent
@@ -286,12 +287,12 @@ def information(query: TimelineQuery) -> Iterable[Entry]:
         .filter(query.period.q("answered_at__date"))
         .select_related("request")
     )
-    for item in _newest(answers, "-answered_at", "-pk", limit=query.limit):
+    for item in newest(answers, "-answered_at", "-pk", limit=query.limit):
         yield Entry(
-            on=_day(item.answered_at),
+            on=local_day(item.answered_at),
             kind="information",
             title=f"Answer to “{Truncator(item.request.title).chars(60)}”",
-            detail=_short(item.text),
+            detail=short(item.text),
             url=item.request.get_absolute_url(),
             service_id=item.request.service_id,
             at=item.answered_at,
@@ -309,13 +310,13 @@ def documents(query: TimelineQuery) -> Iterable[Entry]:
         qs = qs.filter(service_id=subject.service_id)
     else:
         qs = qs.filter(provider_id=subject.provider_id)
-    rows = _newest(
+    rows = newest(
         qs.filter(query.period.q("issued_at__date")), "-issued_at", "-pk", limit=query.limit
     )
     for document in rows:
         ready = document.status == Document.Status.READY
         yield Entry(
-            on=_day(document.issued_at),
+            on=local_day(document.issued_at),
             kind="documents",
             title=document.title,
             detail="" if ready else document.get_status_display(),
@@ -335,7 +336,7 @@ def ratings(query: TimelineQuery) -> Iterable[Entry]:
     from risk.matrix import FACTOR_LABELS
     from risk.models import RatingChange
 
-    rows = _newest(
+    rows = newest(
         RatingChange.objects.filter(query.subject.services()).filter(query.period.q("date")),
         "-date",
         "-pk",
@@ -356,372 +357,5 @@ def ratings(query: TimelineQuery) -> Iterable[Entry]:
         )
 
 
-# --- Suspensions and their appeals ----------------------------------------------------------
-
-
-@source("suspensions", "Suspensions and appeals")
-def suspensions(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import Appeal, Suspension, SuspensionStatus
-
-    visible = Suspension.objects.restrict(query.user).filter(query.subject.services())
-    rows = _newest(
-        visible.filter(query.period.q("created_at__date", "decided_on", "ended_on")),
-        "-created_at",
-        "-pk",
-        limit=query.limit,
-    )
-    for s in rows:
-        what = s.get_restriction_display()
-        common = {"kind": "suspensions", "url": s.get_absolute_url(), "service_id": s.service_id}
-        if query.staff:
-            yield Entry(
-                on=_day(s.created_at),
-                title=f"Suspension proposed: {what}",
-                detail=_short(s.actions_required),
-                at=s.created_at,
-                confidential=True,
-                **common,
-            )
-        if s.decided_on:
-            rejected = s.status == SuspensionStatus.REJECTED
-            yield Entry(
-                on=s.decided_on,
-                title=f"Suspension not approved: {what}"
-                if rejected
-                else f"Suspension in force: {what}",
-                detail=_short(s.decision_comment) if query.staff else "",
-                confidential=rejected,
-                **common,
-            )
-        if s.ended_on:
-            how = "ended on appeal" if s.status == SuspensionStatus.OVERTURNED else "lifted"
-            yield Entry(on=s.ended_on, title=f"Suspension {how}: {what}", **common)
-    appeals = (
-        Appeal.objects.visible_to(query.user)
-        .filter(suspension__in=visible)
-        .filter(query.period.q("submitted_at__date", "decided_on"))
-        .select_related("suspension")
-    )
-    for appeal in _newest(appeals, "-submitted_at", "-pk", limit=query.limit):
-        common = {
-            "kind": "suspensions",
-            "url": appeal.suspension.get_absolute_url(),
-            "service_id": appeal.suspension.service_id,
-        }
-        yield Entry(
-            on=_day(appeal.submitted_at),
-            title="Appeal against the suspension",
-            detail=_short(appeal.text),
-            at=appeal.submitted_at,
-            **common,
-        )
-        if appeal.decided_on:
-            yield Entry(
-                on=appeal.decided_on,
-                title=f"Appeal decided: {appeal.get_status_display()}",
-                detail=_short(appeal.decision_reason),
-                **common,
-            )
-
-
-# --- Escalation cases and their moves -------------------------------------------------------
-
-
-@source("cases", "Escalation cases")
-def cases(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import CaseMove, EscalationCase
-
-    visible = EscalationCase.objects.restrict(query.user).filter(query.subject.services())
-    if not query.staff:
-        # A provider's users see their case's stage and dates, never its history or reasons.
-        rows = _newest(
-            visible.filter(query.period.q("opened_on", "closed_on")),
-            "-opened_on",
-            "-pk",
-            limit=query.limit,
-        )
-        for case in rows:
-            common = {
-                "kind": "cases",
-                "url": case.get_absolute_url(),
-                "service_id": case.service_id,
-            }
-            yield Entry(on=case.opened_on, title="Escalation case opened", **common)
-            if case.closed_on:
-                yield Entry(on=case.closed_on, title="Escalation case closed", **common)
-        return
-    moves = (
-        CaseMove.objects.filter(case__in=visible)
-        .filter(query.period.q("on"))
-        .select_related("case")
-    )
-    for move in _newest(moves, "-on", "-at", "-pk", limit=query.limit):
-        if not move.from_stage:
-            title = f"Escalation case opened: {move.get_to_stage_display().lower()}"
-        elif move.from_stage != move.to_stage:
-            title = (
-                f"Escalation case {move.action}: {move.get_from_stage_display().lower()} to "
-                f"{move.get_to_stage_display().lower()}"
-            )
-        else:
-            title = f"Escalation case: {move.action}"
-        yield Entry(
-            on=move.on,
-            kind="cases",
-            title=title,
-            detail=_short(move.reason),
-            url=move.case.get_absolute_url(),
-            service_id=move.case.service_id,
-            confidential=True,
-            at=move.at,
-        )
-
-
-# --- Concern levels (the council's internal view) -------------------------------------------
-
-
-def _sees_concern(user) -> bool:
-    return can(user, "view", "escalation.concernlevel")
-
-
-@source("concern", "Concern levels", shown_to=_sees_concern)
-def concern(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import ConcernDecision, DecisionKind
-
-    rows = _newest(
-        ConcernDecision.objects.visible_to(query.user)
-        .filter(query.subject.services())
-        .filter(query.period.q("decided_on")),
-        "-decided_on",
-        "-pk",
-        limit=query.limit,
-    )
-    for decision in rows:
-        if decision.kind == DecisionKind.NOT_APPROVED:
-            title = (
-                f"Concern level {decision.from_level} to {decision.to_level} proposed, not approved"
-            )
-        else:
-            title = f"Concern level {decision.from_level} to {decision.to_level}"
-        yield Entry(
-            on=decision.decided_on,
-            kind="concern",
-            title=title,
-            detail=_short(decision.reason),
-            url=reverse("providers:service_detail", args=[decision.service_id]) + "#concern-level",
-            service_id=decision.service_id,
-            confidential=True,
-        )
-
-
-# --- Revocations and their appeals ----------------------------------------------------------
-
-
-@source("revocations", "Revocations and appeals")
-def revocations(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import Revocation, RevocationAppeal, RevocationStatus
-
-    visible = Revocation.objects.restrict(query.user).filter(query.subject.services())
-    rows = _newest(
-        visible.filter(query.period.q("proposed_on", "meeting_on", "decided_on", "ended_on")),
-        "-proposed_on",
-        "-pk",
-        limit=query.limit,
-    )
-    for r in rows:
-        common = {"kind": "revocations", "url": r.get_absolute_url(), "service_id": r.service_id}
-        if query.staff:
-            # Provider users see only what the board decided, never the proposal or meeting.
-            yield Entry(
-                on=r.proposed_on,
-                title="Revocation proposed",
-                detail=_short(", ".join(r.reason_labels)),
-                confidential=True,
-                **common,
-            )
-            if r.meeting_on:
-                yield Entry(
-                    on=r.meeting_on,
-                    title=f"Meeting with the provider: {r.get_meeting_outcome_display()}",
-                    detail=_short(r.meeting_notes),
-                    confidential=True,
-                    **common,
-                )
-        if r.decided_on:
-            yield Entry(
-                on=r.decided_on,
-                title="Revoked"
-                if r.status in (RevocationStatus.REVOKED, RevocationStatus.OVERTURNED)
-                else "The board decided not to revoke",
-                **common,
-            )
-        if r.ended_on and (query.staff or r.status == RevocationStatus.OVERTURNED):
-            yield Entry(
-                on=r.ended_on, title=f"Revocation ended: {r.get_status_display()}", **common
-            )
-    appeals = (
-        RevocationAppeal.objects.visible_to(query.user)
-        .filter(revocation__in=visible)
-        .filter(query.period.q("submitted_at__date", "decided_on"))
-        .select_related("revocation")
-    )
-    for appeal in _newest(appeals, "-submitted_at", "-pk", limit=query.limit):
-        common = {
-            "kind": "revocations",
-            "url": appeal.revocation.get_absolute_url(),
-            "service_id": appeal.revocation.service_id,
-        }
-        yield Entry(
-            on=_day(appeal.submitted_at),
-            title="Appeal against the revocation",
-            detail=_short(appeal.text),
-            at=appeal.submitted_at,
-            **common,
-        )
-        if appeal.decided_on:
-            yield Entry(
-                on=appeal.decided_on,
-                title=f"Appeal decided: {appeal.get_status_display()}",
-                detail=_short(appeal.decision_reason),
-                **common,
-            )
-
-
-# --- The board's decisions (staff only) -----------------------------------------------------
-
-
-def _sees_board(user) -> bool:
-    return can(user, "view", "escalation.boardmeeting")
-
-
-@source("board", "Board decisions", shown_to=_sees_board)
-def board(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import BoardDecision, ConcernLevel, EscalationCase, Revocation
-
-    types = ContentType.objects.get_for_models(EscalationCase, Revocation, ConcernLevel)
-
-    def service_of(model):
-        return Subquery(model.objects.filter(pk=OuterRef("subject_id")).values("service_id")[:1])
-
-    services = Service.objects.filter(_subject_services(query.subject))
-    rows = (
-        BoardDecision.objects.visible_to(query.user)
-        .annotate(
-            about_service=Case(
-                When(subject_type=types[EscalationCase], then=service_of(EscalationCase)),
-                When(subject_type=types[Revocation], then=service_of(Revocation)),
-                When(subject_type=types[ConcernLevel], then=F("subject_id")),
-                output_field=BigIntegerField(),
-            )
-        )
-        .filter(about_service__in=services.values("pk"))
-        .filter(query.period.q("meeting__starts_at__date"))
-        .select_related("meeting")
-    )
-    names = {
-        types[EscalationCase].pk: "escalation case",
-        types[Revocation].pk: "revocation",
-        types[ConcernLevel].pk: "concern level",
-    }
-    for decision in _newest(rows, "-meeting__starts_at", "-pk", limit=query.limit):
-        about = names.get(decision.subject_type_id, "")
-        yield Entry(
-            on=_day(decision.meeting.starts_at),
-            kind="board",
-            title=f"Board decision on the {about}: {decision.outcome.replace('_', ' ')}",
-            detail=_short(decision.reason),
-            url=decision.meeting.get_absolute_url(),
-            service_id=decision.about_service,
-            confidential=True,
-            at=decision.meeting.starts_at,
-        )
-
-
-def _subject_services(subject: Subject) -> Q:
-    if subject.service_id is not None:
-        return Q(pk=subject.service_id)
-    return Q(provider_id=subject.provider_id)
-
-
-# --- Improvement plans: the plan, its issues, actions and updates ---------------------------
-
-
-@source("plans", "Improvement plans")
-def plans(query: TimelineQuery) -> Iterable[Entry]:
-    from escalation.models import ImprovementPlan, PlanAction, PlanIssue, PlanUpdate
-
-    visible = ImprovementPlan.objects.restrict(query.user).filter(query.subject.services())
-    steps = (
-        ("requested_on", "Improvement plan asked for", ""),
-        ("submitted_on", "Improvement plan submitted", ""),
-        ("returned_on", "Improvement plan returned to the provider", "return_comment"),
-        ("accepted_on", "Improvement plan accepted", ""),
-        ("closed_on", "Improvement plan closed", ""),
-    )
-    rows = _newest(
-        visible.filter(query.period.q(*(name for name, _, _ in steps))),
-        "-requested_on",
-        "-pk",
-        limit=query.limit,
-    )
-    for plan in rows:
-        common = {"kind": "plans", "url": plan.get_absolute_url(), "service_id": plan.service_id}
-        for name, title, detail in steps:
-            day = getattr(plan, name)
-            if day:
-                text = _short(getattr(plan, detail)) if detail else ""
-                if name == "requested_on":
-                    text = f"To be submitted by {plan.submit_due:%-d %B %Y}."
-                yield Entry(on=day, title=title, detail=text, **common)
-    issues = (
-        PlanIssue.objects.filter(plan__in=visible)
-        .filter(query.period.q("created_at__date"))
-        .select_related("plan")
-    )
-    for issue in _newest(issues, "-created_at", "-pk", limit=query.limit):
-        yield Entry(
-            on=_day(issue.created_at),
-            kind="plans",
-            title="Issue added to the improvement plan",
-            detail=_short(issue.text),
-            url=issue.plan.get_absolute_url(),
-            service_id=issue.plan.service_id,
-            at=issue.created_at,
-        )
-    actions = (
-        PlanAction.objects.filter(plan__in=visible)
-        .filter(query.period.q("created_at__date", "verified_on"))
-        .select_related("plan")
-    )
-    for action in _newest(actions, "-created_at", "-pk", limit=query.limit):
-        common = {
-            "kind": "plans",
-            "url": action.get_absolute_url(),
-            "service_id": action.plan.service_id,
-        }
-        yield Entry(
-            on=_day(action.created_at),
-            title="Action added to the improvement plan",
-            detail=_short(f"{action.what} (due {action.due_on:%-d %B %Y})"),
-            at=action.created_at,
-            **common,
-        )
-        if action.verified_on:
-            yield Entry(
-                on=action.verified_on, title="Action verified", detail=_short(action.what), **common
-            )
-    updates = (
-        PlanUpdate.objects.filter(action__plan__in=visible)
-        .filter(query.period.q("created_at__date"))
-        .select_related("action__plan")
-    )
-    for update in _newest(updates, "-created_at", "-pk", limit=query.limit):
-        yield Entry(
-            on=_day(update.created_at),
-            kind="plans",
-            title=f"Update on an action: {update.get_status_display().lower()}",
-            detail=_short(update.text),
-            url=update.action.get_absolute_url(),
-            service_id=update.action.plan.service_id,
-            at=update.created_at,
-        )
+# The escalation app's sources, registered after the ones above (the filter's order).
+from providers import timeline_escalation  # noqa: E402, F401

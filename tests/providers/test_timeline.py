@@ -122,7 +122,7 @@ def everything(service, officer, manager, provider_user) -> dict[str, str]:
     )
     CaseMove.objects.create(
         case=case,
-        action="advanced",
+        action="advance",
         from_stage="informal",
         to_stage="formal",
         reason="No improvement after the call",
@@ -190,7 +190,7 @@ def everything(service, officer, manager, provider_user) -> dict[str, str]:
         "suspension_proposed": "Suspension proposed: ",
         "suspensions": "Suspension in force: ",
         "appeal": "Appeal against the suspension",
-        "cases": "Escalation case advanced: informal to formal: quality improvement",
+        "cases": "Escalation case moved from informal to formal: quality improvement",
         "concern": "Concern level 1 to 2",
         "revocation_proposed": "Revocation proposed",
         "revocations": "The board decided not to revoke",

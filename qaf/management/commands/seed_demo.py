@@ -22,6 +22,7 @@ from escalation.demo_plans import seed_plans
 from escalation.demo_qim import seed_qims
 from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
+from providers.demo_timeline import seed_timeline
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
 
@@ -53,6 +54,8 @@ STEPS = [
     demo_concern.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
+    # Sunrise House's timeline: the kinds of record the steps before left it without.
+    seed_timeline,
 ]
 
 
