@@ -33,6 +33,7 @@ from qaf.scoping import can
 # narrower period reaches further back.
 LIMIT = 500
 DETAIL_CHARS = 240
+INTELLIGENCE_CHARS = 140  # templates/includes/intelligence_table.html
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,8 @@ def name_services(entries: list[Entry], names: dict[int, str]) -> list[Entry]:
     return [replace(e, service_name=names.get(e.service_id, "")) for e in entries]
 
 
-def short(text: str) -> str:
-    return Truncator(" ".join((text or "").split())).chars(DETAIL_CHARS)
+def short(text: str, chars: int = DETAIL_CHARS) -> str:
+    return Truncator(" ".join((text or "").split())).chars(chars)
 
 
 def local_day(moment: datetime | None) -> date | None:
@@ -248,7 +249,9 @@ def intelligence(query: TimelineQuery) -> Iterable[Entry]:
             on=entry.date,
             kind="intelligence",
             title=entry.get_kind_display() + ("" if entry.service_id else " (provider-wide)"),
-            detail=short(entry.summary),
+            # As in the intelligence lists: a confidential entry read in full is logged on its
+            # own page (providers.services.record_view), so the list shows only its start.
+            detail=short(entry.summary, INTELLIGENCE_CHARS),
             url=entry.get_absolute_url(),
             service_id=entry.service_id,
             confidential=entry.confidential,

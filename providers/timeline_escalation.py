@@ -62,21 +62,24 @@ def suspensions(query: TimelineQuery) -> Iterable[Entry]:
         if s.ended_on:
             how = "ended on appeal" if s.status == SuspensionStatus.OVERTURNED else "lifted"
             yield Entry(on=s.ended_on, title=f"Suspension {how}: {what}", **common)
-    appeals = (
-        Appeal.objects.visible_to(query.user)
-        .filter(suspension__in=visible)
+    yield from _appeals(query, Appeal, "suspension", visible, "suspensions")
+
+
+def _appeals(query: TimelineQuery, model, parent: str, visible, kind: str) -> Iterable[Entry]:
+    """A provider's appeals against a suspension or a revocation (``parent``): when each was
+    made and when it was decided, linking to what it appealed against."""
+    rows = (
+        model.objects.visible_to(query.user)
+        .filter(**{f"{parent}__in": visible})
         .filter(query.period.q("submitted_at__date", "decided_on"))
-        .select_related("suspension")
+        .select_related(parent)
     )
-    for appeal in newest(appeals, "-submitted_at", "-pk", limit=query.limit):
-        common = {
-            "kind": "suspensions",
-            "url": appeal.suspension.get_absolute_url(),
-            "service_id": appeal.suspension.service_id,
-        }
+    for appeal in newest(rows, "-submitted_at", "-pk", limit=query.limit):
+        against = getattr(appeal, parent)
+        common = {"kind": kind, "url": against.get_absolute_url(), "service_id": against.service_id}
         yield Entry(
             on=local_day(appeal.submitted_at),
-            title="Appeal against the suspension",
+            title=f"Appeal against the {parent}",
             detail=short(appeal.text),
             at=appeal.submitted_at,
             **common,
@@ -230,32 +233,7 @@ def revocations(query: TimelineQuery) -> Iterable[Entry]:
             yield Entry(
                 on=r.ended_on, title=f"Revocation ended: {r.get_status_display()}", **common
             )
-    appeals = (
-        RevocationAppeal.objects.visible_to(query.user)
-        .filter(revocation__in=visible)
-        .filter(query.period.q("submitted_at__date", "decided_on"))
-        .select_related("revocation")
-    )
-    for appeal in newest(appeals, "-submitted_at", "-pk", limit=query.limit):
-        common = {
-            "kind": "revocations",
-            "url": appeal.revocation.get_absolute_url(),
-            "service_id": appeal.revocation.service_id,
-        }
-        yield Entry(
-            on=local_day(appeal.submitted_at),
-            title="Appeal against the revocation",
-            detail=short(appeal.text),
-            at=appeal.submitted_at,
-            **common,
-        )
-        if appeal.decided_on:
-            yield Entry(
-                on=appeal.decided_on,
-                title=f"Appeal decided: {appeal.get_status_display()}",
-                detail=short(appeal.decision_reason),
-                **common,
-            )
+    yield from _appeals(query, RevocationAppeal, "revocation", visible, "revocations")
 
 
 # --- The board's decisions (staff only) -----------------------------------------------------
