@@ -7,8 +7,10 @@ what is Sunrise's and not confidential; Quinn (Oak Lodge Ltd) sees none of it.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time
 
+import pypdf
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -308,6 +310,22 @@ def test_the_period_includes_both_of_its_days(story, sunrise_house, officer_oliv
     assert [e.title for e in april] == ["Suspension lifted: No new placements"]
 
 
+def test_a_late_evening_record_is_on_its_uk_day(sunrise_house, officer_olivia):
+    """23:30 in London on a summer day is 22:30 UTC the same day, and 23:30 in winter is
+    23:30 UTC: each is on its London day, for the period as for the heading."""
+    for day in (date(2026, 6, 20), date(2026, 12, 20)):
+        doc = Document.objects.create(
+            kind="letter",
+            title=f"Letter of {day}",
+            provider=sunrise_house.provider,
+            service=sunrise_house,
+            template="letters/letter_pdf.html",
+        )
+        Document.objects.filter(pk=doc.pk).update(issued_at=_at(day, 23).replace(minute=30))
+        entries = _entries(officer_olivia, sunrise_house, start=day, end=day)
+        assert [(e.on, e.title) for e in entries] == [(day, f"Letter of {day}")]
+
+
 def test_the_page_filters_by_en_gb_dates(client_for, story, sunrise_house, officer_olivia):
     html = _page(
         client_for(officer_olivia), sunrise_house, "?date_from=1/3/2026&date_to=01/03/2026"
@@ -409,6 +427,30 @@ def test_the_pdf_has_the_same_filters(client_for, story, sunrise_house, officer_
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
+
+
+def _pdf_text(response) -> str:
+    pages = pypdf.PdfReader(io.BytesIO(response.content)).pages
+    return " ".join(" ".join(page.extract_text().split()) for page in pages)
+
+
+def test_the_pdf_lists_what_the_page_lists(client_for, story, sunrise_house, officer_olivia):
+    url = reverse("providers:service_timeline_pdf", args=[sunrise_house.pk])
+    text = _pdf_text(client_for(officer_olivia).get(url + "?date_from=1/1/2026&date_to=31/1/2026"))
+    assert "Timeline: Sunrise House" in text
+    assert "From 1 January 2026 to 31 January 2026" in text
+    assert "Night staff asleep on shift" in text and "Quarterly meeting" in text
+    assert "Staffing rotas" not in text
+
+
+def test_a_provider_users_pdf_has_nothing_confidential(
+    client_for, story, sunrise_house, provider_pat
+):
+    url = reverse("providers:provider_timeline_pdf", args=[sunrise_house.provider_id])
+    text = _pdf_text(client_for(provider_pat).get(url))
+    assert "Quarterly meeting" in text and "Sunrise House" in text
+    assert "Night staff asleep" not in text
+    assert "Risk rating" not in text and "Concern level" not in text
 
 
 def test_a_pdf_with_bad_filters_is_refused_with_the_reason(
