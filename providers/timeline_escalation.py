@@ -151,6 +151,43 @@ def cases(query: TimelineQuery) -> Iterable[Entry]:
         )
 
 
+# --- Quality Improvement Meetings ----------------------------------------------------------
+
+
+@source("meetings", "Quality Improvement Meetings")
+def meetings(query: TimelineQuery) -> Iterable[Entry]:
+    from escalation.models import QimStatus, QualityImprovementMeeting
+    from escalation.models.qim import PROVIDER_VISIBLE
+
+    rows = newest(
+        QualityImprovementMeeting.objects.restrict(query.user)
+        .filter(query.subject.services("case__service"))
+        .filter(query.period.q("starts_at__date"))
+        .select_related("case"),
+        "-starts_at",
+        "-pk",
+        limit=query.limit,
+    )
+    for qim in rows:
+        name = "Follow-up QIM" if qim.follow_up else "Quality Improvement Meeting"
+        detail = ""
+        if query.staff and qim.status == QimStatus.DECIDED:
+            detail = short(f"{qim.get_position_display()}: {qim.position_reason}")
+        elif query.staff and qim.status == QimStatus.CANCELLED:
+            detail = short(qim.cancel_reason)
+        yield Entry(
+            on=local_day(qim.starts_at),
+            kind="meetings",
+            title=f"{name}: {qim.get_status_display().lower()}",
+            detail=detail,
+            url=qim.get_absolute_url(),
+            service_id=qim.case.service_id,
+            # Planned and not yet invited: the council's working, not the provider's.
+            confidential=qim.status not in PROVIDER_VISIBLE and qim.invitation_issued_on is None,
+            at=qim.starts_at,
+        )
+
+
 # --- Concern levels (the council's internal view) -------------------------------------------
 
 

@@ -78,8 +78,8 @@ class TimelineActionMixin:
     def timeline(self, request, pk=None):
         """Everything recorded about it, newest first (at most 500 entries; a shorter period
         reaches further back): reviews and visits, intelligence, information requests and
-        answers, letters, rating changes, suspensions, escalation steps, concern levels,
-        revocations, board decisions and improvement plans, as this user may see them."""
+        answers, letters, rating changes, suspensions, escalation steps and meetings, concern
+        levels, revocations, board decisions and improvement plans, as this user may see them."""
         obj = self.get_object()
         filters = TimelineFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

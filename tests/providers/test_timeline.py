@@ -29,6 +29,7 @@ from escalation.models import (
     PlanAction,
     PlanIssue,
     PlanUpdate,
+    QualityImprovementMeeting,
     Revocation,
     Suspension,
 )
@@ -131,6 +132,23 @@ def everything(service, officer, manager, provider_user) -> dict[str, str]:
         actor=officer,
         on=date(2026, 4, 20),
     )
+    QualityImprovementMeeting.objects.create(
+        case=case,
+        starts_at=_at(date(2026, 4, 25), 14),
+        venue="At the home",
+        chair=manager,
+        status="invited",
+        invitation_issued_on=date(2026, 4, 21),
+        created_by=officer,
+    )
+    QualityImprovementMeeting.objects.create(
+        case=case,
+        follow_up=True,
+        starts_at=_at(date(2026, 4, 28), 14),
+        venue="At the home",
+        chair=manager,
+        created_by=officer,
+    )
     ConcernDecision.objects.create(
         service=service,
         kind="decided",
@@ -193,6 +211,8 @@ def everything(service, officer, manager, provider_user) -> dict[str, str]:
         "suspensions": "Suspension in force: ",
         "appeal": "Appeal against the suspension",
         "cases": "Escalation case moved from informal to formal: quality improvement",
+        "meetings": "Quality Improvement Meeting: invitation issued",
+        "planned_meeting": "Follow-up QIM: planned",
         "concern": "Concern level 1 to 2",
         "revocation_proposed": "Revocation proposed",
         "revocations": "The board decided not to revoke",
@@ -368,13 +388,22 @@ def test_a_provider_user_sees_only_what_is_theirs_and_not_confidential(
     story, sunrise_house, provider_pat
 ):
     titles = [e.title for e in _entries(provider_pat, sunrise_house)]
-    for shown in ("reviews", "intelligence", "information", "answer", "documents", "suspensions"):
+    for shown in (
+        "reviews",
+        "intelligence",
+        "information",
+        "answer",
+        "documents",
+        "suspensions",
+        "meetings",
+    ):
         assert any(t.startswith(story[shown]) for t in titles), shown
     for hidden in (
         "confidential",
         "ratings",
         "suspension_proposed",
         "cases",
+        "planned_meeting",
         "concern",
         "revocation_proposed",
         "board",
