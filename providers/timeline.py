@@ -167,7 +167,9 @@ def local_day(moment: datetime | None) -> date | None:
 
 
 def newest(qs: QuerySet, *order: str, limit: int) -> QuerySet:
-    return qs.order_by(*order)[:limit]
+    """The newest ``limit`` rows and one more: so that a single source with more than the
+    limit still tells ``timeline`` there were more."""
+    return qs.order_by(*order)[: limit + 1]
 
 
 def _staff_only(user) -> bool:

@@ -374,6 +374,16 @@ def test_bad_filters_say_what_is_wrong(
     assert "Quarterly meeting" not in html
 
 
+def test_past_the_limit_the_newest_are_shown_and_it_says_so(sunrise_house, officer_olivia):
+    for n in range(4):
+        IntelligenceFactory(service=sunrise_house, date=date(2026, 1, 1 + n), summary=f"N{n}")
+    subject = Subject(sunrise_house.provider_id, sunrise_house.pk)
+    entries, more = timeline(TimelineQuery(officer_olivia, subject, limit=3), ["intelligence"])
+    assert [e.detail for e in entries] == ["N3", "N2", "N1"] and more
+    entries, more = timeline(TimelineQuery(officer_olivia, subject, limit=4), ["intelligence"])
+    assert len(entries) == 4 and not more
+
+
 def test_a_page_number_beyond_the_last_shows_the_last(
     client_for, story, sunrise_house, officer_olivia
 ):
