@@ -466,6 +466,7 @@ def test_the_pdf_has_the_same_filters(client_for, story, sunrise_house, officer_
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
 
 
 def _pdf_text(response) -> str:
