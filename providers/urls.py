@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import cqc_views, portal_views, views
+from providers import cqc_views, portal_views, timeline_views, views
 
 app_name = "providers"
 
@@ -14,6 +14,21 @@ urlpatterns = [
     path("services/<int:pk>/", views.ServiceDetail.as_view(), name="service_detail"),
     path("services/<int:pk>/edit/", views.ServiceEdit.as_view(), name="service_edit"),
     path("cqc-sync/run/", cqc_views.run_now, name="cqc_sync_run"),
+    # Everything about a service (or a provider), newest first, and as a PDF (issue 14).
+    path("services/<int:pk>/timeline/", timeline_views.service_timeline, name="service_timeline"),
+    path(
+        "services/<int:pk>/timeline.pdf",
+        timeline_views.service_timeline_pdf,
+        name="service_timeline_pdf",
+    ),
+    path(
+        "providers/<int:pk>/timeline/", timeline_views.provider_timeline, name="provider_timeline"
+    ),
+    path(
+        "providers/<int:pk>/timeline.pdf",
+        timeline_views.provider_timeline_pdf,
+        name="provider_timeline_pdf",
+    ),
     path("contracts/", views.ContractList.as_view(), name="contract_list"),
     path("contracts/new/", views.ContractCreate.as_view(), name="contract_create"),
     path("contracts/<int:pk>/", views.ContractDetail.as_view(), name="contract_detail"),

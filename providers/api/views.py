@@ -4,26 +4,37 @@ from rest_framework.response import Response
 
 from providers import filters
 from providers.api import serializers
+from providers.api.timeline import TimelineActionMixin
 from providers.models import Contract, Intelligence, Provider, Service
 from providers.services import record_view
+from providers.timeline import Subject
 from qaf.api import FileRenderer, ScopedModelViewSet
 
 
-class ProviderViewSet(ScopedModelViewSet):
+class ProviderViewSet(TimelineActionMixin, ScopedModelViewSet):
     queryset = Provider.objects.all()
     serializer_class = serializers.ProviderSerializer
     filterset_class = filters.ProviderFilter
     search_fields = ["name", "regulator_provider_id"]
     ordering_fields = ["name", "id", "updated_at"]
 
+    def timeline_subject(self, obj) -> Subject:
+        return Subject(provider_id=obj.pk)
 
-class ServiceViewSet(ScopedModelViewSet):
+    def timeline_service_names(self, obj, user) -> dict[int, str]:
+        return dict(Service.objects.visible_to(user).filter(provider=obj).values_list("pk", "name"))
+
+
+class ServiceViewSet(TimelineActionMixin, ScopedModelViewSet):
     queryset = Service.objects.all()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
     select_related = ("risk", "concern")
     search_fields = ["name", "provider__name", "postcode", "regulator_id"]
     ordering_fields = ["name", "id", "last_inspection_date", "updated_at"]
+
+    def timeline_subject(self, obj) -> Subject:
+        return Subject(provider_id=obj.provider_id, service_id=obj.pk)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):

@@ -1294,6 +1294,24 @@ def _api_shared_outcomes() -> list[Row]:
     ]
 
 
+def _timeline_rows() -> list[Row]:
+    """A service's and a provider's timeline (issue 14 item 1): everyone within their scope
+    reads them, as a page and a PDF; another organisation's are not found."""
+    return [
+        get("service timeline", "providers:service_timeline", on="service"),
+        get("service timeline PDF", "providers:service_timeline_pdf", on="service"),
+        get("provider timeline", "providers:provider_timeline", on="provider"),
+        get("provider timeline PDF", "providers:provider_timeline_pdf", on="provider"),
+    ]
+
+
+def _api_timeline_rows() -> list[Row]:
+    return [
+        get("service timeline", "api:service-timeline", on="service"),
+        get("provider timeline", "api:provider-timeline", on="provider"),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1604,6 +1622,7 @@ WEB: list[Row] = [
     *_data_protection_pages(),
     *_cqc_sync_rows(),
     *_shared_outcome_pages(),
+    *_timeline_rows(),
 ]
 
 
@@ -1830,6 +1849,7 @@ API: list[Row] = [
     *_api_portal_users(),
     get("access log", "api:access-log-list", ADMINS),
     *_api_shared_outcomes(),
+    *_api_timeline_rows(),
 ]
 
 

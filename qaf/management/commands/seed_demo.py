@@ -23,6 +23,7 @@ from escalation.demo_qim import seed_qims
 from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
 from providers import demo_cqc
+from providers.demo_timeline import seed_timeline
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
 from reviews.demo_shared import seed_shared_outcome
@@ -55,10 +56,12 @@ STEPS = [
     seed_plans,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
-    # Last: the memo lists the suspensions the steps before it made.
+    # The memo lists the suspensions the steps before it made (none come after it).
     seed_memo,
     # A care home CQC deregistered and its re-registered successor (issue 14 item 3).
     demo_cqc.seed,
+    # Sunrise House's timeline: the kinds of record the steps before left it without.
+    seed_timeline,
 ]
 
 

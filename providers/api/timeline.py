@@ -1,0 +1,104 @@
+"""The timeline in the API (issue 14 item 1): ``GET /api/v1/services/{id}/timeline/`` and
+``GET /api/v1/providers/{id}/timeline/``, with the page's filters, paged as every list."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+
+from providers.timeline import (
+    SOURCES,
+    Period,
+    Subject,
+    TimelineQuery,
+    name_services,
+    timeline,
+)
+from qaf.api import TypedDateField
+
+
+class TimelineFilterSerializer(serializers.Serializer):
+    kind = serializers.MultipleChoiceField(
+        choices=[(s.kind, s.label) for s in SOURCES],
+        required=False,
+        help_text="Only these kinds of record (repeat the parameter for several); every kind "
+        "by default. A kind the user may not see (a provider user asking for the council's "
+        "internal records) has no entries.",
+    )
+    date_from = TypedDateField(required=False, help_text="From this day (included)")
+    date_to = TypedDateField(required=False, help_text="To this day (included)")
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"date_to": "date_to must be the same as or after date_from."}
+            )
+        return attrs
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="The day it happened")
+    at = serializers.DateTimeField(
+        allow_null=True, help_text="The time it happened, when it was recorded with one"
+    )
+    kind = serializers.ChoiceField(choices=[(s.kind, s.label) for s in SOURCES])
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(
+        allow_blank=True, help_text="The page of its record (empty when it has none yet)"
+    )
+    service = serializers.IntegerField(source="service_id", allow_null=True)
+    service_name = serializers.CharField(
+        allow_blank=True, help_text="On a provider's timeline: the service's name"
+    )
+    confidential = serializers.BooleanField(
+        help_text="Never shown to provider users (confidential intelligence, the council's "
+        "internal records)"
+    )
+
+
+TIMELINE_SCHEMA = extend_schema(
+    parameters=[TimelineFilterSerializer],
+    responses={
+        200: TimelineEntrySerializer(many=True),
+        400: OpenApiResponse(description="A filter is not valid: the reason, by parameter."),
+        404: OpenApiResponse(description="Not visible to this user, or no such page."),
+    },
+)
+
+
+class TimelineActionMixin:
+    """For the service and provider viewsets: their ``timeline`` action."""
+
+    @TIMELINE_SCHEMA
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def timeline(self, request, pk=None):
+        """Everything recorded about it, newest first (at most 500 entries; a shorter period
+        reaches further back): reviews and visits, intelligence, information requests and
+        answers, letters, rating changes, suspensions, escalation steps and meetings, concern
+        levels, revocations, board decisions and improvement plans, as this user may see them."""
+        obj = self.get_object()
+        filters = TimelineFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        subject = self.timeline_subject(obj)
+        entries, _more = timeline(
+            TimelineQuery(
+                request.user, subject, Period(data.get("date_from"), data.get("date_to"))
+            ),
+            data.get("kind") or None,
+        )
+        page = self.paginate_queryset(entries)
+        names = self.timeline_service_names(obj, request.user)
+        return self.get_paginated_response(
+            TimelineEntrySerializer(name_services(page, names), many=True).data
+        )
+
+    def timeline_subject(self, obj) -> Subject:
+        raise NotImplementedError
+
+    def timeline_service_names(self, obj, user) -> dict[int, str]:
+        return {}
