@@ -28,7 +28,14 @@ from providers.invitations import Invitation
 from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, Notification, User
 from reviews.information import with_overdue
-from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
+from reviews.models import (
+    Answer,
+    InformationRequest,
+    InformationRequestItem,
+    PublishedSummary,
+    ReportComment,
+    Review,
+)
 from risk.models import ServiceRisk
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +76,7 @@ def _snapshot():
             InformationRequest,
             ReportComment,
             Invitation,
+            PublishedSummary,
         )
     } | {
         model.__name__: model.objects.count()
@@ -138,6 +146,10 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Answer.evidence.through.objects.exists()
     assert ReportComment.objects.filter(review__status="with_provider", response="").exists()
     assert ReportComment.objects.filter(review__status="final", response="not_accepted").exists()
+    # A published summary of a final review, with its domain ratings, and a withdrawn one.
+    summaries = PublishedSummary.objects.all()
+    assert summaries.filter(state="published", review__status="final").exclude(domains=[]).exists()
+    assert summaries.filter(state="withdrawn").exclude(withdrawal_reason="").exists()
 
     # Two provider users of different organisations, each with several services.
     a, b = User.objects.get(username="provider_a"), User.objects.get(username="provider_b")

@@ -24,6 +24,7 @@ from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
+from reviews import demo_public
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
 
@@ -37,6 +38,8 @@ STEPS = [
     reviews_demo.seed_evidence,
     reviews_demo.seed_live,
     reviews_demo.seed_requests,
+    # A published summary of the live final review, and a withdrawn one (issue 14 item 5).
+    demo_public.seed,
     escalation_demo.seed_suspensions,
     # The board's members and meetings, before the escalation cases and revocations that put
     # items on its agenda and record its decisions (context["board_meetings"]).
