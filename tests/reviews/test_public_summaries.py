@@ -111,6 +111,18 @@ def test_domain_and_standard_ratings_are_copied_from_the_scores(
     ]
 
 
+def test_the_staff_page_shows_the_history_of_a_scored_summary(
+    client, sunrise_house, officer_olivia, provider_pat, board_bea
+):
+    review = _scored_final(sunrise_house, officer_olivia, provider_pat)
+    row = public.publish(review, actor=officer_olivia, summary=TEXT)
+    client.force_login(board_bea)
+    page = client.get(row.get_absolute_url())
+    assert page.status_code == 200
+    assert b"2 entries" in page.content  # the domains' ratings, in the history
+    assert b"Dignity" in page.content
+
+
 @pytest.mark.parametrize(
     "status",
     [s for s in ReviewStatus.values if s != ReviewStatus.FINAL],
