@@ -40,6 +40,37 @@ def _summary_given(step: Step):
     return None
 
 
+def _names_nobody(step: Step):
+    """A safety net under the form's guidance: the full name of a member of staff, or of a user
+    of the provider, in the summary is refused (people who use the service have no accounts:
+    the guidance and the preview are what keeps them out)."""
+    text = " ".join(step.text("summary").split()).casefold()
+    named = sorted(name for name in step.facts["names"] if name.casefold() in text)
+    if named:
+        return (
+            f"The summary names {', '.join(named)}. A public summary names nobody: "
+            "say “the manager” or “staff” instead."
+        )
+    return None
+
+
+def people_near(summary: PublishedSummary) -> set[str]:
+    """The full names a summary of this review must not hold: the council's staff and the
+    provider's own users."""
+    from django.db.models import Q
+
+    from qaf.models import User
+
+    provider_id = summary.review.service.provider_id
+    people = User.objects.filter(Q(provider__isnull=True) | Q(provider_id=provider_id))
+    names = set()
+    for first, last in people.exclude(last_name="").values_list("first_name", "last_name"):
+        full = " ".join(f"{first} {last}".split())
+        if " " in full:
+            names.add(full)
+    return names
+
+
 def _reason_given(step: Step):
     return None if step.text("reason") else "Say why the summary is withdrawn."
 
@@ -82,6 +113,7 @@ SUMMARY = Workflow(
     url_name="summaries:step",
     forbidden=CASEWORK_ONLY,
     not_now=_not_now,
+    facts={"names": people_near},
     tags={S.DRAFT: "grey", S.PUBLISHED: "green", S.WITHDRAWN: "grey"},
     transitions=[
         # Taken from the publishing page (a form with a preview), not a step page of its own.
@@ -90,7 +122,7 @@ SUMMARY = Workflow(
             source={S.DRAFT},
             target=S.PUBLISHED,
             guards=(_review_final,),
-            checks=(_summary_given,),
+            checks=(_summary_given, _names_nobody),
             changes=_published,
         ),
         Transition(

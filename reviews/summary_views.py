@@ -117,6 +117,9 @@ def publish(request, review_pk: int):
         text = form.cleaned_data["summary"]
         if "preview" in request.POST:
             preview = PublishedSummary(review=review, summary=text, **public.public_facts(review))
+            problem = public.publish_refusal(review, request.user, summary=text)
+            if problem is not None:
+                form.add_error("summary", problem.reason)
         else:
             try:
                 row = public.publish(review, actor=request.user, summary=text)

@@ -174,8 +174,9 @@ def review_detail(request, pk: int):
         comment.can_answer = COMMENT.allows(comment, "answer", user, parent=review)
     may_comment = REVIEW.allows(review, "comment", user)
     # Its public summary (issue 14 item 5), for staff: the summary's state, or publishing one.
-    public_summary = public.summary_of(review) if staff else None
-    may_publish = staff and public_summary is None and public.publish_refusal(review, user) is None
+    final = staff and review.status == ReviewStatus.FINAL
+    public_summary = public.summary_of(review) if final else None
+    may_publish = final and public_summary is None and public.publish_refusal(review, user) is None
     return render(
         request,
         "reviews/detail.html",

@@ -166,6 +166,33 @@ def test_the_summary_is_required_and_limited(final_review, officer_olivia, text,
     assert not PublishedSummary.objects.exists()
 
 
+@pytest.mark.parametrize("who", ["officer_olivia", "manager_mo", "provider_pat"])
+def test_a_summary_naming_staff_or_the_providers_users_is_refused(
+    request, final_review, officer_olivia, who
+):
+    person = request.getfixturevalue(who)
+    # Any case and spacing: "OLIVIA   lewis".
+    written = f"{person.first_name.upper()}   {person.last_name.lower()} was very helpful."
+    with pytest.raises(public.NotNow, match="A public summary names nobody"):
+        public.publish(final_review, actor=officer_olivia, summary=written)
+    assert not PublishedSummary.objects.exists()
+
+
+def test_a_first_name_alone_or_another_providers_user_is_not_refused(
+    final_review, officer_olivia, provider_quinn
+):
+    text = f"Olivia visited. {provider_quinn.get_full_name()} works elsewhere."
+    assert public.publish(final_review, actor=officer_olivia, summary=text).state == "published"
+
+
+def test_the_preview_says_when_the_summary_names_someone(client, final_review, officer_olivia):
+    client.force_login(officer_olivia)
+    url = reverse("summaries:publish", args=[final_review.pk])
+    preview = client.post(url, {"summary": f"{officer_olivia.get_full_name()} came", "preview": 1})
+    assert b"A public summary names nobody" in preview.content
+    assert not PublishedSummary.objects.exists()
+
+
 def test_the_longest_summary_allowed_is_published(final_review, officer_olivia):
     row = public.publish(final_review, actor=officer_olivia, summary="x" * SUMMARY_MAX_LENGTH)
     assert row.state == SummaryState.PUBLISHED
