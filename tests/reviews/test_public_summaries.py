@@ -89,7 +89,7 @@ def test_an_officer_publishes_a_final_review_with_what_the_public_sees(published
 
 
 def test_domain_and_standard_ratings_are_copied_from_the_scores(
-    sunrise_house, officer_olivia, provider_pat
+    client, sunrise_house, officer_olivia, provider_pat
 ):
     review = _scored_final(sunrise_house, officer_olivia, provider_pat)
     row = public.publish(review, actor=officer_olivia, summary=TEXT)
@@ -109,6 +109,9 @@ def test_domain_and_standard_ratings_are_copied_from_the_scores(
             "standards": [{"code": "C1", "title": "Dignity", "rating": "red"}],
         },
     ]
+    page = client.get(row.get_public_url()).content.decode()
+    assert "Safe: Amber" in page and "Caring: Red" in page
+    assert "S2 Medicines" in page
 
 
 def test_the_staff_page_shows_the_history_of_a_scored_summary(
