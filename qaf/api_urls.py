@@ -23,6 +23,7 @@ from qaf.privacy.api import AccessLogViewSet
 from qaf.token_views import token_view
 from reviews.api.information import InformationRequestViewSet
 from reviews.api.shared import SharedOutcomeViewSet
+from reviews.api.summaries import PublishedSummaryViewSet
 from reviews.api.views import ReviewViewSet
 
 
@@ -74,6 +75,8 @@ router.register("provider-users", ProviderUserViewSet, basename="provider-user")
 router.register("invitations", InvitationViewSet, basename="invitation")
 # Data protection: who opened confidential entries and downloaded evidence (administrators).
 router.register("access-log", AccessLogViewSet, basename="access-log")
+# Public summaries of final reviews (issue 14 item 5): staff publish, withdraw and list them.
+router.register("public-summaries", PublishedSummaryViewSet, basename="public-summary")
 
 urlpatterns = [
     # POST issues (staff with two-factor sign-in also send `otp_token`), DELETE revokes.

@@ -76,6 +76,8 @@ def _display(record, previous, field, value) -> str:
     if field.choices and value not in (None, ""):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, list):
+        if any(isinstance(v, dict | list) for v in value):  # JSON records (a summary's ratings)
+            return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
         labels = dict(field.base_field.flatchoices) if hasattr(field, "base_field") else {}
         return ", ".join(str(labels.get(v, v)) for v in value) or "none"
     if value in (None, ""):

@@ -104,6 +104,10 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     },
     # Letter texts (qaf.letters): staff read them; the administrator edits them (SPEC §1).
     "qaf.lettertemplate": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
+    # Public summaries of final reviews (issue 14 item 5): officers and managers publish and
+    # withdraw them; staff read the list (with the withdrawn ones and their reasons); provider
+    # users and everyone else read the published ones on the public pages, not here.
+    "reviews.publishedsummary": {"view": _STAFF_READERS, "add": _CASEWORK, "act": _CASEWORK},
     # Information requests (SPEC §6): officers and managers write, send and review them;
     # the provider's own users answer the items of requests sent to them.
     "reviews.informationrequest": {

@@ -76,6 +76,10 @@ _EXEMPT_VIEWS = frozenset(
         "password_reset_complete",
         "healthz",
         "accessibility",
+        # The public pages: the same for everyone, signed in or not (reviews.public_views).
+        "public:index",
+        "public:summary",
+        "public:json",
     }
 )
 

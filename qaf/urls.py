@@ -39,6 +39,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("providers.urls")),
     path("", include("risk.urls")),
+    # Before reviews.urls, whose reviews/<pk>/<step>/ would take reviews/<pk>/public-summary/.
+    path("", include("reviews.summary_urls")),
     path("", include("reviews.urls")),
     path("", include("escalation.urls")),
     path("", include("escalation.concern_urls")),
@@ -48,6 +50,8 @@ urlpatterns = [
     path("memo/", include("escalation.memo_urls")),
     path("board/", include("escalation.board_urls")),
     path("data-protection/", include("qaf.privacy.urls")),
+    # Published summaries of final reviews: no sign-in (reviews.public_views).
+    path("public/", include("reviews.public_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -6,5 +6,6 @@ class ReviewsConfig(AppConfig):
     verbose_name = "QA reviews"
 
     def ready(self) -> None:
-        # Register the policy settings (qaf.policy) and notice kinds (qaf.notifications).
-        from reviews import deadlines, notices  # noqa: F401
+        # Register the policy settings (qaf.policy), notice kinds (qaf.notifications) and
+        # the public summary's workflow (reviews.public_workflows).
+        from reviews import deadlines, notices, public_workflows  # noqa: F401

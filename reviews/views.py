@@ -23,7 +23,7 @@ from qaf.generic import ScopedListView, get_scoped_or_404, history_rows
 from qaf.models import Document, User
 from qaf.scoping import can
 from qaf.validators import validate_plausible_date
-from reviews import services
+from reviews import public, services
 from reviews.deadlines import PROVIDER_COMMENT_DAYS
 from reviews.models import (
     CommentResponse,
@@ -173,6 +173,10 @@ def review_detail(request, pk: int):
     for comment in comments:
         comment.can_answer = COMMENT.allows(comment, "answer", user, parent=review)
     may_comment = REVIEW.allows(review, "comment", user)
+    # Its public summary (issue 14 item 5), for staff: the summary's state, or publishing one.
+    final = staff and review.status == ReviewStatus.FINAL
+    public_summary = public.summary_of(review) if final else None
+    may_publish = final and public_summary is None and public.publish_refusal(review, user) is None
     return render(
         request,
         "reviews/detail.html",
@@ -196,6 +200,8 @@ def review_detail(request, pk: int):
             "comment_form": CommentForm(review=review) if may_comment else None,
             # The audit trail: every step with who took it (staff only, like the page's scores).
             "history": history_rows(review) if staff else None,
+            "public_summary": public_summary,
+            "may_publish": may_publish,
         },
     )
 

@@ -32,6 +32,7 @@ from reviews.models import (
     Answer,
     InformationRequest,
     InformationRequestItem,
+    PublishedSummary,
     ReportComment,
     Review,
     SharedOutcome,
@@ -77,6 +78,7 @@ def _snapshot():
             ReportComment,
             Invitation,
             SharedOutcome,
+            PublishedSummary,
         )
     } | {
         model.__name__: model.objects.count()
@@ -146,6 +148,10 @@ def test_seed_demo_builds_the_demo_council_once(
     assert Answer.evidence.through.objects.exists()
     assert ReportComment.objects.filter(review__status="with_provider", response="").exists()
     assert ReportComment.objects.filter(review__status="final", response="not_accepted").exists()
+    # A published summary of a final review, with its domain ratings, and a withdrawn one.
+    summaries = PublishedSummary.objects.all()
+    assert summaries.filter(state="published", review__status="final").exclude(domains=[]).exists()
+    assert summaries.filter(state="withdrawn").exclude(withdrawal_reason="").exists()
 
     # Two provider users of different organisations, each with several services.
     a, b = User.objects.get(username="provider_a"), User.objects.get(username="provider_b")

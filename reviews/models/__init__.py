@@ -6,6 +6,11 @@ from reviews.models.information import (
     ItemStatus,
     RequestStatus,
 )
+from reviews.models.public import (
+    SUMMARY_MAX_LENGTH,
+    PublishedSummary,
+    SummaryState,
+)
 from reviews.models.report import CommentResponse, ReportComment
 from reviews.models.review import (
     IN_PROGRESS,
@@ -21,12 +26,14 @@ from reviews.models.visit import Answer, Score, StandardNote
 
 __all__ = [
     "IN_PROGRESS",
+    "SUMMARY_MAX_LENGTH",
     "Answer",
     "CommentResponse",
     "Domain",
     "InformationRequest",
     "InformationRequestItem",
     "ItemStatus",
+    "PublishedSummary",
     "Question",
     "Rag",
     "ReportComment",
@@ -39,6 +46,7 @@ __all__ = [
     "SharedOutcome",
     "Standard",
     "StandardNote",
+    "SummaryState",
     "Toolkit",
     "ToolkitStatus",
 ]

@@ -154,6 +154,14 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         last_name="Hood",
         base_url="http://testserver/",
     )
+    # A published summary of a final review of Sunrise's (issue 14 item 5).
+    from reviews import public
+
+    summary = public.publish(
+        ReviewFactory(service=ServiceFactory(provider=sunrise, name="Sunrise Public House")),
+        actor=officer_olivia,
+        summary="Clean and friendly.",
+    )
     ids = {
         "improvement-plans": plan.pk,
         "plan_pk": plan.pk,
@@ -181,6 +189,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         "board-meetings": board_meeting.pk,
         # Another council's outcome on Sunrise House (issue 14 item 4).
         "shared-outcomes": _shared_outcome(sunrise_house),
+        "public-summaries": summary.pk,
     }
     return ids
 

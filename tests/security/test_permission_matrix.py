@@ -1312,6 +1312,78 @@ def _api_timeline_rows() -> list[Row]:
     ]
 
 
+def _public_summary_pages() -> list[Row]:
+    """Public summaries (issue 14 item 5): the public pages for everyone, signed in or not
+    (Sunrise's summaries only: tests/security/world_public.py); the staff pages for staff,
+    publishing and withdrawing for officers and managers. Council-wide pages: provider users
+    get 403 whichever organisation's summary it is."""
+    return [
+        get("public summaries index", "public:index", PUBLIC),
+        get("public summaries JSON", "public:json", PUBLIC),
+        get("public summary page", "public:summary", PUBLIC, on="summary_published", scope=None),
+        get(
+            "public summary page withdrawn",
+            "public:summary",
+            PUBLIC,
+            on="summary_withdrawn",
+            scope=None,
+            ok=frozenset({410}),
+        ),
+        get("public summaries staff list", "summaries:list", STAFF_READERS),
+        get(
+            "public summary staff page",
+            "summaries:detail",
+            STAFF_READERS,
+            on="summary_published",
+            scope=None,
+        ),
+        *page_and_post(
+            "public summary publish",
+            "summaries:publish",
+            CASEWORK,
+            "review_to_publish",
+            scope=None,
+            data=body({"summary": "Clean, calm and friendly.", "publish": "1"}),
+        ),
+        *page_and_post(
+            "public summary withdraw",
+            "summaries:step",
+            CASEWORK,
+            "summary_published",
+            step="withdraw",
+            scope=None,
+            data=body({"reason": "The provider asked"}),
+        ),
+    ]
+
+
+def _api_public_summaries() -> list[Row]:
+    return [
+        get("public summaries API list", "api:public-summary-list", STAFF_READERS),
+        post(
+            "public summary API publish",
+            "api:public-summary-list",
+            CASEWORK,
+            data=lambda o: {"review": o["review_to_publish"], "summary": "Clean and calm."},
+        ),
+        get(
+            "public summary API detail",
+            "api:public-summary-detail",
+            STAFF_READERS,
+            on="summary_published",
+            scope=None,
+        ),
+        post(
+            "public summary API withdraw",
+            "api:public-summary-withdraw",
+            CASEWORK,
+            "summary_published",
+            scope=None,
+            data=body({"reason": "The provider asked"}),
+        ),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1623,6 +1695,7 @@ WEB: list[Row] = [
     *_cqc_sync_rows(),
     *_shared_outcome_pages(),
     *_timeline_rows(),
+    *_public_summary_pages(),
 ]
 
 
@@ -1847,6 +1920,7 @@ API: list[Row] = [
     *_api_qims(),
     *_api_plans(),
     *_api_portal_users(),
+    *_api_public_summaries(),
     get("access log", "api:access-log-list", ADMINS),
     *_api_shared_outcomes(),
     *_api_timeline_rows(),

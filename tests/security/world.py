@@ -39,6 +39,7 @@ from tests.security.world_board import board_objects
 from tests.security.world_cases import case_objects
 from tests.security.world_concern import concern_objects
 from tests.security.world_plans import plan_objects
+from tests.security.world_public import public_objects
 from tests.security.world_qim import qim_objects
 from tests.security.world_revocation import revocation_objects
 from tests.security.world_shared import shared_outcome_objects
@@ -273,6 +274,8 @@ def build_world() -> dict:
         service = Service.objects.get(pk=ids["service"])
         ids |= plan_objects(service.provider, service, user, olivia=olivia)
         ids |= shared_outcome_objects(service)
+    # Public summaries: Sunrise's only (tests/security/world_public.py says why).
+    own |= public_objects(Service.objects.get(pk=own["service"]).provider, olivia=olivia, maya=maya)
     shared = {
         **board_ids,
         "toolkit": kit.pk,

@@ -26,6 +26,7 @@ from providers import demo_cqc
 from providers.demo_timeline import seed_timeline
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
+from reviews import demo_public
 from reviews.demo_shared import seed_shared_outcome
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
@@ -42,6 +43,8 @@ STEPS = [
     reviews_demo.seed_requests,
     # Another council's outcome on Sunrise House, sent in by its provider (issue 14 item 4).
     seed_shared_outcome,
+    # A published summary of the live final review, and a withdrawn one (issue 14 item 5).
+    demo_public.seed,
     escalation_demo.seed_suspensions,
     # The board's members and meetings, before the escalation cases and revocations that put
     # items on its agenda and record its decisions (context["board_meetings"]).
