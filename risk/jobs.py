@@ -25,6 +25,7 @@ from escalation.plan_services import nightly as plan_nightly
 from providers.models import Service
 from qaf import notifications, policy
 from qaf.models import User
+from risk.early_warning_job import nightly as early_warning_nightly
 from risk.models import JobRun, PolicyVersion, ServiceRisk
 from risk.notices import NOTICE_FIELDS, Due, service_notices
 from risk.recompute import recompute
@@ -89,7 +90,10 @@ def run_job(
 
 
 def nightly_work(today: date) -> dict:
-    counts = recompute(today=today, policy=PolicyVersion.current()).as_dict()
+    current = PolicyVersion.current()
+    counts = recompute(today=today, policy=current).as_dict()
+    # Early warning reads only intelligence: after the re-rating, before the emails.
+    counts.update(early_warning_nightly(today, current))
     counts.update(plan_nightly(today))
     counts.update(suggest_concern_levels(today))
     counts.update(notify(today))
