@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from qaf import policy
 from qaf.rag import Rag, is_worse
+from qaf.scoping import ScopedQuerySet
 from risk.matrix import DEFAULT_MATRIX
 
 
@@ -181,6 +182,13 @@ def computed_for(risk: ServiceRisk, last_full_run=None):
     return risk.evaluated_on
 
 
+class EarlyWarningQuerySet(ScopedQuerySet):
+    provider_field = "service__provider_id"
+
+    def for_provider_user(self, user) -> EarlyWarningQuerySet:
+        return self.none()  # the counts include confidential entries (qaf.scoping POLICY)
+
+
 class EarlyWarning(models.Model):
     """A service's "getting worse" flag (issue 14 item 2, ``risk.early_warning``): recomputed
     by the nightly job, written only when it changes. Staff only: the counts include
@@ -210,6 +218,7 @@ class EarlyWarning(models.Model):
     computed_for = models.DateField()
     policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
 
+    objects = EarlyWarningQuerySet.as_manager()
     # The series and the day move every night: the history keeps what was decided.
     history = HistoricalRecords(excluded_fields=["weekly", "computed_for"])
 
