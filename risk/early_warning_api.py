@@ -90,6 +90,8 @@ class EarlyWarningViewSet(
     serializer_class = EarlyWarningSerializer
     filterset_class = EarlyWarningFilter
     scope_action: str | None = None
+    # {id} in the paths, as the concern levels: the service's id (the row's primary key).
+    lookup_url_kwarg = "id"
     ordering_fields = ["service", "flagged_since", "recent"]
 
     def get_queryset(self):
@@ -103,8 +105,8 @@ class EarlyWarningViewSet(
         request=None, responses=EarlyWarningSerializer, summary="Check one service again now"
     )
     @action(detail=True, methods=["post"], scope_action="run")
-    def recompute(self, request, pk=None):
-        service = get_object_or_404(Service.objects.visible_to(request.user), pk=pk)
+    def recompute(self, request, id=None):  # noqa: A002 - the URL's name for the service's id
+        service = get_object_or_404(Service.objects.visible_to(request.user), pk=id)
         compute(timezone.localdate(), only=service.pk)
         warning = self.get_queryset().filter(service=service).first()
         if warning is None:

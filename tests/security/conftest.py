@@ -177,10 +177,20 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         # The Managed Placements Memo's issues, by number (/memo/issues/{number}/).
         "number": memo_services.issue(actor=manager_maya).number,
         "concern-levels": sunrise_house.pk,
+        "early-warnings": _early_warning(sunrise_house),
         "concern-suggestions": suggestion.pk,
         "board-meetings": board_meeting.pk,
     }
     return ids
+
+
+def _early_warning(service) -> int:
+    from django.utils import timezone
+
+    from risk.early_warning_job import compute
+
+    compute(timezone.localdate(), only=service.pk)
+    return service.pk
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from escalation.demo_revocation import seed_revocations
 from providers import demo as providers_demo
 from qaf import demo as people_demo
 from reviews import demo as reviews_demo
+from risk import demo_warning
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
 
@@ -51,6 +52,8 @@ STEPS = [
     seed_plans,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
+    # Early warning: a service getting worse before its rating moves; every service checked.
+    demo_warning.seed,
     # Last: the memo lists the suspensions the steps before it made.
     seed_memo,
 ]
