@@ -168,3 +168,38 @@ def test_the_management_command(rising, capsys):
     call_command("early_warning", "--date", TODAY.isoformat())
     assert "1 flagged" in capsys.readouterr().out
     assert EarlyWarning.objects.get(service=rising).flagged
+
+
+def test_precision_counts_the_flags_followed_by_a_worse_rating(rising, oak_lodge_home):
+    from risk.early_warning_precision import precision
+    from risk.models import RatingChange
+
+    version = PolicyVersion.current()
+    for service, days in ((rising, 30), (oak_lodge_home, 60)):
+        RatingChange.objects.create(
+            service=service,
+            date=TODAY + timedelta(days=days),
+            from_rating="green",
+            to_rating="amber",
+            policy_version=version,
+        )
+    RatingChange.objects.create(  # after the horizon: not counted
+        service=rising,
+        date=TODAY + timedelta(days=200),
+        from_rating="amber",
+        to_rating="red",
+        policy_version=version,
+    )
+    result = precision(TODAY, horizon=180)
+    assert (result.flagged, result.flagged_then_worse) == (1, 1)
+    assert result.precision == 1.0
+    assert result.not_flagged_then_worse == 1
+    assert result.base_rate == pytest.approx(1 / (result.services - 1))
+    assert not EarlyWarning.objects.exists()  # a report: nothing stored
+
+
+def test_the_precision_report(rising, capsys):
+    call_command("early_warning", "--precision", TODAY.isoformat())
+    out = capsys.readouterr().out
+    assert "1 flagged" in out
+    assert "0 of the 1 flagged had a worse rating or concern level (precision 0%)" in out
