@@ -21,13 +21,16 @@ RECENT_WEEKS = 13  # the sparkline's blue columns: about the 90 days of the wind
 HOME_ROWS = 20
 
 
-def sparkline(warning: EarlyWarning, *, id_prefix: str) -> str:
+def sparkline(warning: EarlyWarning, *, id_prefix: str, large: bool = False) -> str:
+    """The weekly series; ``large`` for the service page, small for a list or a table cell."""
     return charts.sparkline(
         warning.weekly or [0] * WEEKS,
         title=f"Complaints, safeguarding concerns and notices each week for {WEEKS} weeks to "
         f"{warning.computed_for.day} {warning.computed_for:%B %Y}",
         recent=RECENT_WEEKS,
         id_prefix=id_prefix,
+        width=325 if large else 140,
+        height=64 if large else 32,
     )
 
 
@@ -42,7 +45,9 @@ def service_context(service: Service, user) -> dict:
         "early_warning_window": WINDOW_DAYS,
     }
     if warning:
-        context["early_warning_chart"] = sparkline(warning, id_prefix="early-warning-spark")
+        context["early_warning_chart"] = sparkline(
+            warning, id_prefix="early-warning-spark", large=True
+        )
         context["early_warning_kinds"] = [
             (KIND_WORDS[kind][1].capitalize(), warning.recent_by_kind.get(kind, 0))
             for kind in KINDS

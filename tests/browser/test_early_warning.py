@@ -43,12 +43,15 @@ def test_an_officer_sees_a_service_getting_worse(
 
     section = page.locator("#early-warning")
     expect(section).to_contain_text("Getting worse since")
+    # Its name is its title and its description: the numbers a sighted user sees.
     expect(section.get_by_role("img")).to_have_accessible_name(
         "Complaints, safeguarding concerns and notices each week for 65 weeks to "
-        f"{today.day} {today:%B %Y}"
+        f"{today.day} {today:%B %Y} 4 entries in the last 13 weeks, 0 in the 52 weeks before; "
+        "the most in one week was 1."
     )
     axe_check(page)
     shoot(page, "early-warning-service")
+    page.goto(sunrise_house.get_absolute_url())  # from the top of the page, keyboard only
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the skip link
     _tab_to(page, lambda f: f["text"] == "Check again now", "The check-again button")
