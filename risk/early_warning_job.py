@@ -216,7 +216,8 @@ def compute(
         elif warning._weekly_changed:
             moved.append(warning)
     with transaction.atomic():
-        bulk_create_with_history(new, EarlyWarning, batch_size=BATCH)
+        # A check by hand during the nightly run may have made a row first: keep that one.
+        bulk_create_with_history(new, EarlyWarning, batch_size=BATCH, ignore_conflicts=True)
         bulk_update_with_history(
             decided, EarlyWarning, [*DECIDED_FIELDS, "weekly", "computed_for"], batch_size=BATCH
         )

@@ -29,7 +29,7 @@ from providers.models import Contract, Intelligence, Provider, Service
 from qaf.models import Document, Notification, User
 from reviews.information import with_overdue
 from reviews.models import Answer, InformationRequest, InformationRequestItem, ReportComment, Review
-from risk.models import ServiceRisk
+from risk.models import EarlyWarning, RatingChange, ServiceRisk
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,7 @@ def _snapshot():
             InformationRequest,
             ReportComment,
             Invitation,
+            EarlyWarning,
         )
     } | {
         model.__name__: model.objects.count()
@@ -263,6 +264,19 @@ def test_seed_demo_builds_the_demo_council_once(
     waiting = PlanSuggestion.objects.filter(status="open")
     assert set(waiting.values_list("kind", flat=True)) == {"review", "regulator"}
     assert PlanSuggestion.objects.filter(status="not_needed").exists()
+
+    # Early warning: Sunrise Lodge is getting worse before its rating moved, and its lead
+    # officer was told.
+    lodge = EarlyWarning.objects.get(service__name="Sunrise Lodge")
+    assert lodge.flagged and "in the last 90 days" in lodge.reason
+    assert not [c for c in RatingChange.objects.filter(service=lodge.service) if c.worsened]
+    assert Notification.objects.filter(
+        kind="getting_worse", object_id=lodge.service_id, user=lodge.service.lead_officer
+    ).exists()
+    assert (
+        EarlyWarning.objects.count()
+        == Service.objects.exclude(commissioning_status="decommissioned").count()
+    )
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):
