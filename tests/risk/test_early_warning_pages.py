@@ -12,7 +12,7 @@ from django.urls import reverse
 from providers.models import IntelligenceKind as K
 from providers.models import IntelligenceStatus
 from risk.early_warning_job import compute
-from risk.models import EarlyWarning
+from risk.models import EarlyWarning, PolicyVersion
 from tests.factories import IntelligenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,24 @@ def test_the_api_recomputes_for_officers_only(api_for, officer_olivia, partner_p
     response = api_for(officer_olivia).post(f"{API}{getting_worse.pk}/recompute/")
     assert response.status_code == 200
     assert response.json()["flagged"] is True
+
+
+def test_the_administrator_changes_a_threshold_on_the_policy_page(
+    client, admin_alex, getting_worse, django_capture_on_commit_callbacks
+):
+    from tests.test_policy import _post
+
+    client.force_login(admin_alex)
+    page = client.get(reverse("risk:policy")).content.decode()
+    assert "Early warning" in page and "3 entries" in page and "200%" in page
+    refused = _post(client, schedule__early_warning_own_percent=99)
+    assert refused.status_code == 200  # a percentage below 100 would flag falling services
+    assert refused.context["form"].errors["schedule__early_warning_own_percent"]
+    assert PolicyVersion.objects.count() == 1
+    with django_capture_on_commit_callbacks():
+        assert _post(client, schedule__early_warning_min_entries=5).status_code == 302
+    compute(TODAY)
+    warning = EarlyWarning.objects.get(service=getting_worse)
+    assert not warning.flagged
+    assert warning.policy_version.number == 2
+    assert "fewer than the 5 that can raise a flag" in warning.reason
