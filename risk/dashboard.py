@@ -72,6 +72,7 @@ COUNT_KEYS = (*RAG_KEYS, "unrated", "total", "overdue")
 # Filters that the register's service list (providers.filters.ServiceFilter) understands too:
 # the dashboard's links into the list carry them.
 REGISTER_FILTERS = (
+    "getting_worse",
     "service_type",
     "local_authority_area",
     "out_of_area",
@@ -135,6 +136,11 @@ class DashboardFilter(ScopedFilterSet):
     lead_officer = df.ModelChoiceFilter(
         queryset=lead_officers(), label="Lead officer", empty_label="Any lead officer"
     )
+    getting_worse = df.BooleanFilter(
+        field_name="early_warning__flagged",
+        label="Early warning",
+        widget=forms.Select(choices=[("", "All services"), ("true", "Getting worse only")]),
+    )
     # Not offered in the panel (a long list): a link sets it, the form keeps it.
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), widget=forms.HiddenInput)
 
@@ -146,6 +152,7 @@ class DashboardFilter(ScopedFilterSet):
             "local_authority_area",
             "out_of_area",
             "lead_officer",
+            "getting_worse",
             "provider",
         ]
 

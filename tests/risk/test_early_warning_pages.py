@@ -175,3 +175,21 @@ def test_the_administrator_changes_a_threshold_on_the_policy_page(
     assert not warning.flagged
     assert warning.policy_version.number == 2
     assert "fewer than the 5 that can raise a flag" in warning.reason
+
+
+def test_the_dashboard_and_register_filter_services_getting_worse(
+    client_for, manager_maya, provider_pat, getting_worse, steady
+):
+    client = client_for(manager_maya)
+    dashboard = client.get(reverse("risk:dashboard"), {"getting_worse": "true"})
+    assert dashboard.context["totals"]["total"] == 1
+    assert "getting_worse=true" in dashboard.context["overdue_url"]
+    register = client.get(reverse("providers:service_list"), {"getting_worse": "true"})
+    page = register.content.decode()
+    assert "Sunrise House" in page and "Oak Lodge" not in page
+    # Provider users have no such filter: it is ignored, never a hint about a flag.
+    theirs = client_for(provider_pat).get(
+        reverse("providers:service_list"), {"getting_worse": "false"}
+    )
+    assert "Sunrise House" in theirs.content.decode()
+    assert "getting_worse" not in theirs.context["filter"].filters
