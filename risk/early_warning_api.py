@@ -6,16 +6,18 @@ managers). Staff only: provider users get 403 (the counts include confidential e
 from __future__ import annotations
 
 import django_filters as df
+from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from providers.filters import ScopedFilterSet
-from providers.models import Service, ServiceType
+from providers.models import Provider, Service, ServiceType
 from qaf.api import ModelSerializer
 from risk.early_warning import KINDS, SIZE_WORDS
 from risk.early_warning_job import compute
@@ -23,6 +25,9 @@ from risk.models import EarlyWarning
 
 
 class EarlyWarningSerializer(ModelSerializer):
+    """A service's early-warning flag: the reason in words, the counts it was decided on, the
+    weekly series of the sparkline and the policy version that set the thresholds."""
+
     service_name = serializers.CharField(source="service.name", read_only=True)
     provider = serializers.IntegerField(source="service.provider_id", read_only=True)
     recent_by_kind = serializers.DictField(
@@ -67,15 +72,33 @@ class EarlyWarningSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class _StrictBoolean(forms.NullBooleanField):
+    """ "true" or "false" (or nothing); anything else is refused. A BooleanFilter ignores what
+    it cannot read, so a mistyped value would list every service as if it were filtered."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError("Say true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(df.BooleanFilter):
+    field_class = _StrictBoolean
+
+
 class EarlyWarningFilter(ScopedFilterSet):
-    # Strict: "true" or "false", anything else a 400 (a BooleanFilter ignores what it cannot
-    # read, and a mistyped value would list every service as if it were filtered).
-    flagged = df.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        help_text="true: only services getting worse; false: only the others",
+    flagged = StrictBooleanFilter(
+        help_text="true: only services getting worse; false: only the others"
     )
-    provider = df.NumberFilter(field_name="service__provider_id")
+    provider = df.ModelChoiceFilter(field_name="service__provider", queryset=Provider.objects.all())
     service_type = df.ChoiceFilter(field_name="service__service_type", choices=ServiceType.choices)
 
     class Meta:
