@@ -107,7 +107,7 @@ class ProviderFilter(ScopedFilterSet):
 
 class ServiceFilter(ScopedFilterSet):
     # The council's risk rating is internal: it reflects confidential safeguarding facts.
-    staff_only_filters = ("risk_rating", "review_overdue")
+    staff_only_filters = ("risk_rating", "review_overdue", "getting_worse")
 
     q = df.CharFilter(
         label="Search",
@@ -158,6 +158,8 @@ class ServiceFilter(ScopedFilterSet):
         label="Risk rating",
     )
     review_overdue = df.BooleanFilter(field_name="risk__review_overdue", label="Review overdue")
+    # The early-warning flag (risk.EarlyWarning): staff only, like the rating.
+    getting_worse = df.BooleanFilter(field_name="early_warning__flagged", label="Getting worse")
 
     class Meta:
         model = Service
@@ -176,6 +178,7 @@ class ServiceFilter(ScopedFilterSet):
             "local_authority_area",
             "risk_rating",
             "review_overdue",
+            "getting_worse",
         ]
 
     def filter_registered_manager(self, queryset, name, value):

@@ -33,6 +33,7 @@ from qaf.models import Document
 from qaf.scoping import can
 from qaf.workflow import NotNow
 from reviews.models import Review
+from risk import early_warning_views
 from risk.explain import risk_context
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class ServiceDetail(ScopedDetailView):
         context["successors"] = Service.objects.visible_to(user).filter(predecessor=self.object)
         context["can_add_intelligence"] = can(user, "add", Intelligence)
         context.update(risk_context(self.object, user))
+        context.update(early_warning_views.service_context(self.object, user))
         context.update(concern_views.service_context(self.object, user))
         context["service_reviews"] = (
             Review.objects.visible_to(user)

@@ -25,6 +25,7 @@ from reviews.api.information import InformationRequestViewSet
 from reviews.api.shared import SharedOutcomeViewSet
 from reviews.api.summaries import PublishedSummaryViewSet
 from reviews.api.views import ReviewViewSet
+from risk.early_warning_api import EarlyWarningViewSet
 
 
 class Router(DefaultRouter):
@@ -55,6 +56,7 @@ router.register("memo/issues", MemoIssueViewSet, basename="memo-issue")
 router.register("memo", MemoViewSet, basename="memo")
 router.register("concern-levels", ConcernLevelViewSet, basename="concern-level")
 router.register("concern-suggestions", ConcernSuggestionViewSet, basename="concern-suggestion")
+router.register("early-warnings", EarlyWarningViewSet, basename="early-warning")
 router.register("board-meetings", BoardMeetingViewSet, basename="board-meeting")
 router.register("escalations", EscalationCaseViewSet, basename="escalation")
 router.register(

@@ -421,3 +421,72 @@ def _score_words(mean, rag) -> str:
     if mean is None or rag not in RAG_BY_KEY:
         return "not scored"
     return f"{mean:.2f}, {RAG_BY_KEY[rag].label}"
+
+
+SPARK_RECENT = "#1d70b8"  # GOV.UK blue: 5.2:1 on white
+SPARK_EARLIER = "#6f777b"  # GOV.UK mid grey: 4.6:1 on white
+
+
+def sparkline(
+    values: Sequence[int],
+    *,
+    title: str,
+    recent: int = 0,
+    noun: tuple[str, str] = ("entry", "entries"),
+    period: str = "week",
+    id_prefix: str = "spark",
+    width: int = 140,
+    height: int = 32,
+) -> str:
+    """A small column chart of counts per ``period``, oldest first, for a line of text or a
+    table cell. The last ``recent`` columns are drawn in blue after a dashed rule (colour is
+    not the only signal); the description gives the totals before and after the rule and the
+    largest column, so a screen reader user hears what a sighted user sees."""
+    values = [max(0, int(v or 0)) for v in values]
+    n = len(values)
+    recent = max(0, min(recent, n))
+    earlier, latest = values[: n - recent], values[n - recent :]
+    one, many = noun
+    peak = max(values, default=0)
+    if not n or not peak:
+        desc = f"No {many} in the {_count(n, period)} shown."
+    else:
+        parts = []
+        if recent:
+            parts.append(
+                f"{_count(sum(latest), one, many)} in the last {_count(recent, period)}"
+                + (
+                    f", {sum(earlier):,} in the {_count(len(earlier), period)} before"
+                    if earlier
+                    else ""
+                )
+            )
+        else:
+            parts.append(f"{_count(sum(values), one, many)} in {_count(n, period)}")
+        parts.append(f"the most in one {period} was {peak:,}")
+        desc = "; ".join(parts) + "."
+    body = [
+        f'<line x1="0" y1="{height - 0.5}" x2="{width}" y2="{height - 0.5}"'
+        f'{_attrs(stroke=GRID)} stroke-width="1"/>'
+    ]
+    if n:
+        step = width / n
+        bar = max(step - 1, 1)
+        scale = (height - 3) / peak if peak else 0
+        for i, v in enumerate(values):
+            if not v:
+                continue
+            h = max(v * scale, 2)
+            colour = SPARK_RECENT if i >= n - recent else SPARK_EARLIER
+            body.append(
+                f'<rect x="{_num(i * step)}" y="{_num(height - 1 - h)}" width="{_num(bar)}"'
+                f' height="{_num(h)}"{_attrs(fill=colour)}/>'
+            )
+        if 0 < recent < n:
+            x = (n - recent) * step - 0.5
+            body.append(
+                f'<line x1="{_num(x)}" y1="0" x2="{_num(x)}" y2="{height}"'
+                f'{_attrs(stroke=TEXT)} stroke-width="1" stroke-dasharray="2 2"/>'
+            )
+    svg = _svg(width, height, id_prefix, title, desc, "".join(body))
+    return svg.replace('class="qaf-chart"', 'class="qaf-chart qaf-sparkline"', 1)

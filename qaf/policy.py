@@ -43,6 +43,8 @@ UNITS = {
     "days": ("day", "days"),
     "months": ("month", "months"),
     "people": ("person", "people"),
+    "entries": ("entry", "entries"),
+    "services": ("service", "services"),
     "%": ("", ""),
 }
 

@@ -74,6 +74,9 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     # A service's risk rating and schedule are the council's internal view (they reflect
     # confidential safeguarding facts): never shown to provider users.
     "risk.servicerisk": {"view": _STAFF_READERS},
+    # Early warning (issue 14 item 2): its counts include confidential safeguarding and
+    # whistleblowing entries, so staff only; officers and managers recompute it by hand.
+    "risk.earlywarning": {"view": _STAFF_READERS, "run": _CASEWORK},
     # The risk matrix and schedules: staff read them; the administrator edits them.
     "risk.policyversion": {"view": _STAFF_READERS, "change": frozenset({Role.ADMIN})},
     # Nightly job runs: staff see them; managers (and the administrator) run them by hand.

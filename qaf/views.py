@@ -101,6 +101,9 @@ def home(request):
 
         context.update(plan_home(user))
         context["notifications"] = notifications.unread_for(user)
+        from risk.early_warning_views import home_context as early_warning_home
+
+        context.update(early_warning_home(user))
         context["my_caseload"] = (
             services.filter(lead_officer=user).select_related("risk").order_by("name")[:20]
         )

@@ -8,4 +8,4 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         # Register the schedule settings (qaf.policy) and notice kinds (qaf.notifications), and
         # connect the "facts changed" receivers.
-        from risk import notices, schedules, signals  # noqa: F401
+        from risk import early_warning, notices, schedules, signals  # noqa: F401

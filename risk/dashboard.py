@@ -39,6 +39,7 @@ from risk.dashboard_tables import (
     CaseloadTable,
     DashboardExport,
     DashboardPaginator,
+    GettingWorseTable,
     OverdueReviewsTable,
     RagCountsTable,
     WorsenedTable,
@@ -56,6 +57,7 @@ TITLES = {
     "overdue": "overdue reviews",
     "worsened": "ratings that got worse",
     "caseload": "my caseload",
+    "getting_worse": "services getting worse",
 }
 EXPORT_NAMES = {
     "by_type": "ratings-by-service-type",
@@ -63,12 +65,14 @@ EXPORT_NAMES = {
     "overdue": "overdue-reviews",
     "worsened": "worsened-ratings",
     "caseload": "my-caseload",
+    "getting_worse": "getting-worse",
 }
 RAG_KEYS = WORST_FIRST
 COUNT_KEYS = (*RAG_KEYS, "unrated", "total", "overdue")
 # Filters that the register's service list (providers.filters.ServiceFilter) understands too:
 # the dashboard's links into the list carry them.
 REGISTER_FILTERS = (
+    "getting_worse",
     "service_type",
     "local_authority_area",
     "out_of_area",
@@ -132,6 +136,11 @@ class DashboardFilter(ScopedFilterSet):
     lead_officer = df.ModelChoiceFilter(
         queryset=lead_officers(), label="Lead officer", empty_label="Any lead officer"
     )
+    getting_worse = df.BooleanFilter(
+        field_name="early_warning__flagged",
+        label="Early warning",
+        widget=forms.Select(choices=[("", "All services"), ("true", "Getting worse only")]),
+    )
     # Not offered in the panel (a long list): a link sets it, the form keeps it.
     provider = df.ModelChoiceFilter(queryset=Provider.objects.all(), widget=forms.HiddenInput)
 
@@ -143,6 +152,7 @@ class DashboardFilter(ScopedFilterSet):
             "local_authority_area",
             "out_of_area",
             "lead_officer",
+            "getting_worse",
             "provider",
         ]
 
@@ -264,6 +274,17 @@ def worsened_queryset(services: QuerySet, today: date, days: int) -> QuerySet:
     )
 
 
+def getting_worse_queryset(services: QuerySet) -> QuerySet:
+    """Services whose early-warning flag is raised (risk.early_warning), latest first."""
+    return (
+        services.filter(early_warning__flagged=True)
+        .select_related("provider", "lead_officer", "risk", "early_warning")
+        .defer(*NOT_SHOWN)
+        .annotate(rating_rank=rank_expression("risk__rating"))
+        .order_by("-early_warning__flagged_since", "name", "pk")
+    )
+
+
 def caseload_queryset(services: QuerySet, user: User) -> QuerySet:
     return (
         # Rated services only: an inner join lets PostgreSQL walk the due-date index instead of
@@ -354,6 +375,10 @@ class DashboardTables:
         )
         return self._configure(table)
 
+    def getting_worse(self) -> GettingWorseTable:
+        data = getting_worse_queryset(self.services)
+        return self._configure(self._table(GettingWorseTable, data, "getting_worse"))
+
     def caseload(self) -> CaseloadTable | None:
         if not self.request.user.has_role(*CASEWORK_ROLES):
             return None
@@ -419,6 +444,7 @@ def dashboard(request):
         "by_area": tables.by_area(),
         "overdue": tables.overdue(),
         "worsened": tables.worsened(),
+        "getting_worse": tables.getting_worse(),
         "caseload": tables.caseload(),
         "can_export": can(user, "export", "risk.dashboard"),
         "totals_chart": charts.donut_chart(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from providers.models import Service, ServiceType
 from providers.tables import DateColumn
@@ -297,3 +298,62 @@ class WorsenedTable(DashboardTable):
 
     def render_changed_factors(self, value):
         return _factors(value)
+
+
+class GettingWorseTable(_ServiceColumns):
+    """Services whose early-warning flag is raised (risk.early_warning), the latest raised
+    first, with the weekly sparkline on the page and the reason in words."""
+
+    export_only = ("provider", "service_type", "previous")
+
+    rating = RagColumn(
+        accessor="risk__rating", verbose_name="Rating", order_by=("rating_rank", "risk__score")
+    )
+    flagged_since = DateColumn(
+        accessor="early_warning__flagged_since", verbose_name="Since", attrs=NO_WRAP
+    )
+    recent = CountColumn(accessor="early_warning__recent", verbose_name="Last 90 days")
+    previous = CountColumn(accessor="early_warning__previous", verbose_name="Year before")
+    trend = tables.Column(
+        accessor="early_warning__weekly",
+        verbose_name="Weekly trend",
+        orderable=False,
+        exclude_from_export=True,
+    )
+    reason = tables.Column(accessor="early_warning__reason", verbose_name="Why", orderable=False)
+    lead_officer = tables.Column("Lead officer", default="Not assigned")
+
+    class Meta(DashboardTable.Meta):
+        model = Service
+        fields = [
+            "name",
+            "provider",
+            "service_type",
+            "rating",
+            "flagged_since",
+            "recent",
+            "previous",
+            "trend",
+            "reason",
+            "lead_officer",
+        ]
+        empty_text = "No service that matches the filters is getting worse."
+
+    export_fields = (
+        ExportField("name", ("name",)),
+        ExportField("provider", ("provider__name",)),
+        ExportField("service_type", ("service_type",), lambda v: TYPE_LABELS.get(v, v)),
+        ExportField("rating", ("risk__rating",), _rating),
+        ExportField("flagged_since", ("early_warning__flagged_since",), _iso),
+        ExportField("recent", ("early_warning__recent",)),
+        ExportField("previous", ("early_warning__previous",)),
+        ExportField("reason", ("early_warning__reason",)),
+        _person_field("lead_officer", "lead_officer"),
+    )
+
+    def render_trend(self, value, record):
+        from risk.early_warning_views import sparkline
+
+        return mark_safe(  # noqa: S308 - SVG drawn by qaf.charts, every text escaped there
+            sparkline(record.early_warning, id_prefix=f"dash-spark-{record.pk}")
+        )

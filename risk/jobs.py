@@ -25,6 +25,7 @@ from escalation.plan_services import nightly as plan_nightly
 from providers.models import Service
 from qaf import notifications, policy
 from qaf.models import User
+from risk.early_warning_job import nightly as early_warning_nightly
 from risk.models import JobRun, PolicyVersion, ServiceRisk
 from risk.notices import NOTICE_FIELDS, Due, service_notices
 from risk.recompute import recompute
@@ -99,7 +100,10 @@ def nightly_work(today: date) -> dict:
 
     # First, so a rating CQC published today is in tonight's re-rating; never fails the night.
     counts = cqc_sync()
-    counts.update(recompute(today=today, policy=PolicyVersion.current()).as_dict())
+    current = PolicyVersion.current()
+    counts.update(recompute(today=today, policy=current).as_dict())
+    # Early warning reads only intelligence: after the re-rating, before the emails.
+    counts.update(early_warning_nightly(today, current))
     counts.update(plan_nightly(today))
     counts.update(suggest_concern_levels(today))
     counts.update(notify(today))

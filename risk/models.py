@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models, transaction
+from simple_history.models import HistoricalRecords
 
 from qaf import policy
 from qaf.rag import Rag, is_worse
+from qaf.scoping import ScopedQuerySet
 from risk.matrix import DEFAULT_MATRIX
 
 
@@ -178,3 +180,54 @@ def computed_for(risk: ServiceRisk, last_full_run=None):
     if last_full_run and last_full_run > risk.evaluated_on:
         return last_full_run
     return risk.evaluated_on
+
+
+class EarlyWarningQuerySet(ScopedQuerySet):
+    provider_field = "service__provider_id"
+
+    def for_provider_user(self, user) -> EarlyWarningQuerySet:
+        return self.none()  # the counts include confidential entries (qaf.scoping POLICY)
+
+
+class EarlyWarning(models.Model):
+    """A service's "getting worse" flag (issue 14 item 2, ``risk.early_warning``): recomputed
+    by the nightly job, written only when it changes. Staff only: the counts include
+    confidential safeguarding and whistleblowing entries."""
+
+    service = models.OneToOneField(
+        "providers.Service",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="early_warning",
+    )
+    flagged = models.BooleanField(default=False)
+    flagged_since = models.DateField(
+        null=True, blank=True, help_text="The day the current flag was raised"
+    )
+    reason = models.TextField()
+    recent = models.PositiveIntegerField(default=0, help_text="Entries in the last 90 days")
+    recent_by_kind = models.JSONField(default=dict)
+    previous = models.PositiveIntegerField(
+        default=0, help_text="Entries in the year before the 90 days"
+    )
+    own_rate = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    peer_rate = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    peers = models.PositiveIntegerField(default=0)
+    size_band = models.CharField(max_length=8)
+    weekly = models.JSONField(default=list, help_text="Entries per week, oldest first")
+    computed_for = models.DateField()
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+
+    objects = EarlyWarningQuerySet.as_manager()
+    # The series and the day move every night: the history keeps what was decided.
+    history = HistoricalRecords(excluded_fields=["weekly", "computed_for"])
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["service"], condition=models.Q(flagged=True), name="risk_ew_flagged"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {'getting worse' if self.flagged else 'no flag'}"

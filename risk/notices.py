@@ -28,6 +28,8 @@ REVIEW_OVERDUE = notifications.register_kind("review_overdue", "Review overdue")
 FOLLOW_UP_DUE_SOON = notifications.register_kind(
     "follow_up_due_soon", "Follow-up review due soon"
 ).name
+# A service's early-warning flag was raised (risk.early_warning_job.notices).
+GETTING_WORSE = notifications.register_kind("getting_worse", "Service getting worse").name
 FOLLOW_UP_OVERDUE = notifications.register_kind(
     "follow_up_overdue", "Follow-up review overdue"
 ).name

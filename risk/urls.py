@@ -1,6 +1,6 @@
 from django.urls import path
 
-from risk import dashboard, views
+from risk import dashboard, early_warning_views, views
 
 app_name = "risk"
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("jobs/run/", views.run_job_now, name="run_job"),
     path("risk/policy/", views.policy_detail, name="policy"),
     path("risk/policy/edit/", views.policy_edit, name="policy_edit"),
+    path(
+        "risk/early-warning/<int:pk>/recompute/",
+        early_warning_views.recompute,
+        name="early_warning_recompute",
+    ),
 ]

@@ -37,7 +37,7 @@ from reviews.models import (
     Review,
     SharedOutcome,
 )
-from risk.models import ServiceRisk
+from risk.models import EarlyWarning, RatingChange, ServiceRisk
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def _snapshot():
             Invitation,
             SharedOutcome,
             PublishedSummary,
+            EarlyWarning,
         )
     } | {
         model.__name__: model.objects.count()
@@ -284,6 +285,18 @@ def test_seed_demo_builds_the_demo_council_once(
     # Another council's outcome on Sunrise House, sent in by its provider (issue 14 item 4).
     outcome = SharedOutcome.objects.get(service__name="Sunrise House")
     assert outcome.intelligence.source == "Brookshire Council, supplied by Sunrise Care Ltd"
+    # Early warning: Sunrise Lodge is getting worse before its rating moved, and its lead
+    # officer was told.
+    lodge = EarlyWarning.objects.get(service__name="Sunrise Lodge")
+    assert lodge.flagged and "in the last 90 days" in lodge.reason
+    assert not [c for c in RatingChange.objects.filter(service=lodge.service) if c.worsened]
+    assert Notification.objects.filter(
+        kind="getting_worse", object_id=lodge.service_id, user=lodge.service.lead_officer
+    ).exists()
+    assert (
+        EarlyWarning.objects.count()
+        == Service.objects.exclude(commissioning_status="decommissioned").count()
+    )
 
     # Every row passes the models' own validation.
     for model in (Provider, Service, Intelligence, Contract, Review):

@@ -185,6 +185,7 @@ def api_world(sunrise, sunrise_house, officer_olivia, provider_pat, manager_maya
         # The Managed Placements Memo's issues, by number (/memo/issues/{number}/).
         "number": memo_services.issue(actor=manager_maya).number,
         "concern-levels": sunrise_house.pk,
+        "early-warnings": _early_warning(sunrise_house),
         "concern-suggestions": suggestion.pk,
         "board-meetings": board_meeting.pk,
         # Another council's outcome on Sunrise House (issue 14 item 4).
@@ -198,6 +199,15 @@ def _shared_outcome(service) -> int:
     from tests.security.world_shared import shared_outcome_objects
 
     return shared_outcome_objects(service)["shared_outcome"]
+
+
+def _early_warning(service) -> int:
+    from django.utils import timezone
+
+    from risk.early_warning_job import compute
+
+    compute(timezone.localdate(), only=service.pk)
+    return service.pk
 
 
 @pytest.fixture

@@ -1384,6 +1384,29 @@ def _api_public_summaries() -> list[Row]:
     ]
 
 
+def _early_warning_rows() -> list[Row]:
+    # Early warning (issue 14 item 2): staff read it on the service page; officers and
+    # managers check a service again by hand. Provider users never: its counts include
+    # confidential entries.
+    return [
+        post("early warning check again", "risk:early_warning_recompute", CASEWORK, "service"),
+    ]
+
+
+def _api_early_warnings() -> list[Row]:
+    return [
+        get("early warnings list", "api:early-warning-list", STAFF_READERS),
+        get("early warning detail", "api:early-warning-detail", STAFF_READERS, "early_warning"),
+        post(
+            "early warning recompute",
+            "api:early-warning-recompute",
+            CASEWORK,
+            "early_warning",
+            ok=frozenset({200}),
+        ),
+    ]
+
+
 WEB: list[Row] = [
     # Public pages: the same for everyone, signed in or not.
     get("health check", "healthz", PUBLIC, ok=frozenset({200, 503})),
@@ -1631,6 +1654,7 @@ WEB: list[Row] = [
     get("nightly jobs", "risk:jobs", STAFF_READERS),
     post("nightly job run now", "risk:run_job", RUNNERS, writes=False),  # queued on commit
     get("risk policy", "risk:policy", STAFF_READERS),
+    *_early_warning_rows(),
     *page_and_post("risk policy edit", "risk:policy_edit", ADMINS, echo=True, data=_policy_edit),
     # Letters: staff read the texts; the administrator previews (a page, a PDF) and saves.
     get("letter list", "letters:list", STAFF_READERS),
@@ -1865,6 +1889,7 @@ API: list[Row] = [
         "concern_proposed",
         data=lambda o: {"meeting": o["board_planned"]},
     ),
+    *_api_early_warnings(),
     get("concern suggestions list", "api:concern-suggestion-list", STAFF_READERS),
     get("concern suggestion detail", "api:concern-suggestion-detail", STAFF_READERS, "suggestion"),
     post(

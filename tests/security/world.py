@@ -43,6 +43,7 @@ from tests.security.world_public import public_objects
 from tests.security.world_qim import qim_objects
 from tests.security.world_revocation import revocation_objects
 from tests.security.world_shared import shared_outcome_objects
+from tests.security.world_warning import warning_objects
 
 
 def _suspensions(provider, home: str, user, *, olivia, mo) -> dict:
@@ -221,6 +222,7 @@ def build_world() -> dict:
         ids |= concern_objects(provider, maya=maya, mo=mo)
         ids |= case_objects(provider, olivia=olivia, maya=maya)
         ids |= qim_objects(provider, olivia=olivia, owen=owen)
+        ids |= warning_objects(Service.objects.get(pk=ids["service"]))
 
     draft = toolkits.new_version(kit, actor=alex)
     domain = draft.domains.get()

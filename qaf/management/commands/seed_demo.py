@@ -28,6 +28,7 @@ from qaf import demo as people_demo
 from reviews import demo as reviews_demo
 from reviews import demo_public
 from reviews.demo_shared import seed_shared_outcome
+from risk import demo_warning
 
 DEFAULT_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo, refused in prod
 
@@ -59,6 +60,8 @@ STEPS = [
     seed_plans,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
+    # Early warning: a service getting worse before its rating moves; every service checked.
+    demo_warning.seed,
     # The memo lists the suspensions the steps before it made (none come after it).
     seed_memo,
     # A care home CQC deregistered and its re-registered successor (issue 14 item 3).
