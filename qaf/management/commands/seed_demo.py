@@ -60,14 +60,15 @@ STEPS = [
     seed_plans,
     # The nightly check reads what the steps before made (ratings, intelligence, suspensions).
     demo_concern.seed,
-    # Early warning: a service getting worse before its rating moves; every service checked.
-    demo_warning.seed,
     # The memo lists the suspensions the steps before it made (none come after it).
     seed_memo,
     # A care home CQC deregistered and its re-registered successor (issue 14 item 3).
     demo_cqc.seed,
     # Sunrise House's timeline: the kinds of record the steps before left it without.
     seed_timeline,
+    # Early warning: a service getting worse before its rating moves; every service
+    # checked (last: after every step that adds a service).
+    demo_warning.seed,
 ]
 
 
