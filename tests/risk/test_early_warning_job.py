@@ -4,6 +4,7 @@ raise, and the nightly job running it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -98,7 +99,7 @@ def test_peers_of_the_same_type_and_size(sunrise_house):
     compute(TODAY)
     warning = EarlyWarning.objects.get(service=sunrise_house)
     assert warning.peers == 3
-    assert float(warning.peer_rate) == pytest.approx(10 * 90 / 365, abs=0.01)
+    assert warning.peer_rate == Decimal("2.5")  # 10 * 90 / 365 = 2.47, to one decimal place
     assert not warning.flagged
     assert "usual for care homes without nursing of this size" in warning.reason
 
