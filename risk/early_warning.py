@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -251,8 +252,16 @@ def _comparison(counts: Counts, own: Fraction | None, peers: Fraction | None) ->
     return f"{mine} and {theirs}"
 
 
+def rate_to_tenth(value: Fraction) -> Decimal:
+    """A rate rounded once, half up, to one decimal place: the reason's words, the stored
+    rates and the pages all show this figure (rounding a rounded figure again could differ)."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
 def _rate(value: Fraction) -> str:
-    return f"{float(value):.1f}"
+    return str(rate_to_tenth(value))
 
 
 def _capitalise(text: str) -> str:

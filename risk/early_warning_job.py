@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib.contenttypes.models import ContentType
@@ -32,6 +32,7 @@ from risk.early_warning import (
     Decision,
     Thresholds,
     decide,
+    rate_to_tenth,
     size_band,
 )
 from risk.models import EarlyWarning, PolicyVersion
@@ -185,11 +186,7 @@ def _decisions(services: list[_Service], thresholds: Thresholds) -> dict[int, tu
 
 
 def _money(value: Fraction | None) -> Decimal | None:
-    if value is None:
-        return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
+    return None if value is None else rate_to_tenth(value)
 
 
 def compute(

@@ -1,6 +1,17 @@
 """How often the early-warning flag was right (docs/early-warning.md): of the services the rule
-would have flagged on a past day, how many went on, within ``horizon`` days, to a worse risk
-rating or a higher concern level (suggested by the nightly check or decided).
+would have flagged on a past day, how many went on, within ``horizon`` days, to get worse.
+
+"Went on to get worse" is read from dated records of what people decided, never from rows a
+job computed (a re-rating or a nightly suggestion is dated the day the job ran, which says
+nothing about when the service changed): in the days after the as-of day up to and including
+the horizon's last day, the service
+
+- had its concern level raised (a manager's decision, or the board's approved proposal:
+  ``ConcernDecision.decided_on``),
+- had a suspension approved (placements stopped or restricted: ``Suspension.decided_on``), or
+- had a review's final report issued rated Red (``Review.completed_on``).
+
+Contract default notices are not an outcome: they are one of the entries the rule counts.
 
 Read-only: the decisions as of that day are worked out in memory from the intelligence dated
 up to it (``risk.early_warning_job``), with the current policy's thresholds.
@@ -13,12 +24,15 @@ from datetime import date, timedelta
 
 from django.db.models import F
 
-from escalation.models import ConcernDecision, ConcernSuggestion
+from escalation.models import ConcernDecision, DecisionKind, Suspension, SuspensionStatus
 from qaf import policy as qaf_policy
-from risk.dashboard import WORSENED
+from qaf.rag import RED
+from reviews.models import Review, ReviewStatus
 from risk.early_warning import Thresholds
 from risk.early_warning_job import _decisions, _services
-from risk.models import PolicyVersion, RatingChange
+from risk.models import PolicyVersion
+
+NOT_DECIDED = (SuspensionStatus.PROPOSED, SuspensionStatus.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -32,7 +46,17 @@ class Precision:
 
     @property
     def precision(self) -> float | None:
+        """Of the services flagged, the share that went on to get worse."""
         return self.flagged_then_worse / self.flagged if self.flagged else None
+
+    @property
+    def worse(self) -> int:
+        return self.flagged_then_worse + self.not_flagged_then_worse
+
+    @property
+    def recall(self) -> float | None:
+        """Of the services that went on to get worse, the share flagged beforehand."""
+        return self.flagged_then_worse / self.worse if self.worse else None
 
     @property
     def base_rate(self) -> float | None:
@@ -41,20 +65,21 @@ class Precision:
 
 
 def went_worse(start: date, end: date) -> set[int]:
-    """Services with a worse rating or a higher concern level in (start, end]."""
+    """Services with a dated turn for the worse in (start, end] (the module's list)."""
+    window = {"decided_on__gt": start, "decided_on__lte": end}
     worse = set(
-        RatingChange.objects.filter(WORSENED, date__gt=start, date__lte=end).values_list(
-            "service_id", flat=True
-        )
+        ConcernDecision.objects.filter(to_level__gt=F("from_level"), **window)
+        .exclude(kind=DecisionKind.NOT_APPROVED)
+        .values_list("service_id", flat=True)
     )
     worse |= set(
-        ConcernDecision.objects.filter(
-            to_level__gt=F("from_level"), decided_on__gt=start, decided_on__lte=end
-        ).values_list("service_id", flat=True)
+        Suspension.objects.filter(**window)
+        .exclude(status__in=NOT_DECIDED)
+        .values_list("service_id", flat=True)
     )
     worse |= set(
-        ConcernSuggestion.objects.filter(
-            level__gt=F("from_level"), created_for__gt=start, created_for__lte=end
+        Review.objects.filter(
+            status=ReviewStatus.FINAL, rating=RED, completed_on__gt=start, completed_on__lte=end
         ).values_list("service_id", flat=True)
     )
     return worse

@@ -4,6 +4,7 @@ raise, and the nightly job running it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -98,7 +99,7 @@ def test_peers_of_the_same_type_and_size(sunrise_house):
     compute(TODAY)
     warning = EarlyWarning.objects.get(service=sunrise_house)
     assert warning.peers == 3
-    assert float(warning.peer_rate) == pytest.approx(10 * 90 / 365, abs=0.01)
+    assert warning.peer_rate == Decimal("2.5")  # 10 * 90 / 365 = 2.47, to one decimal place
     assert not warning.flagged
     assert "usual for care homes without nursing of this size" in warning.reason
 
@@ -170,36 +171,104 @@ def test_the_management_command(rising, capsys):
     assert EarlyWarning.objects.get(service=rising).flagged
 
 
-def test_precision_counts_the_flags_followed_by_a_worse_rating(rising, oak_lodge_home):
-    from risk.early_warning_precision import precision
-    from risk.models import RatingChange
+AS_OF = date(2026, 3, 1)
 
-    version = PolicyVersion.current()
-    for service, days in ((rising, 30), (oak_lodge_home, 60)):
-        RatingChange.objects.create(
-            service=service,
-            date=TODAY + timedelta(days=days),
-            from_rating="green",
-            to_rating="amber",
-            policy_version=version,
-        )
-    RatingChange.objects.create(  # after the horizon: not counted
-        service=rising,
-        date=TODAY + timedelta(days=200),
-        from_rating="amber",
-        to_rating="red",
-        policy_version=version,
+
+def _concern_raised(service, manager, on, level=2):
+    from escalation import concern_services
+
+    concern_services.decide(
+        service, actor=manager, level=level, reason="Concerns rising.", today=on
     )
-    result = precision(TODAY, horizon=180)
-    assert (result.flagged, result.flagged_then_worse) == (1, 1)
-    assert result.precision == 1.0
-    assert result.not_flagged_then_worse == 1
-    assert result.base_rate == pytest.approx(1 / (result.services - 1))
+
+
+def _suspended(service, manager, on, status="active"):
+    from escalation.models import Suspension
+
+    Suspension.objects.create(
+        service=service,
+        status=status,
+        restriction="no_new_placements",
+        reasons=["other"],
+        other_reason="Test",
+        actions_required="Improve.",
+        proposed_by=manager,
+        decided_by=manager,
+        decided_on=on,
+    )
+
+
+@pytest.fixture
+def history(manager_maya):
+    """Six care homes on a constructed history as of 1 March 2026, horizon 180 days: three
+    whose entries rose in the 90 days before (flagged), three quiet ones."""
+    from risk.models import RatingChange
+    from tests.factories import ReviewFactory
+
+    names = ("Rose", "Birch", "Cedar", "Dale", "Elm", "Fern")
+    homes = {
+        n: ServiceFactory(
+            name=n, service_type=ServiceType.CARE_HOME, capacity=20, registration_date=LONG_AGO
+        )
+        for n in names
+    }
+    for n in ("Rose", "Birch", "Cedar"):
+        for days_before in (200, 60, 30, 10, 0):
+            IntelligenceFactory(
+                service=homes[n],
+                kind=K.COMPLAINT,
+                status=IntelligenceStatus.CLOSED,
+                date=AS_OF - timedelta(days=days_before),
+            )
+    after = lambda days: AS_OF + timedelta(days=days)  # noqa: E731
+    # Rose: flagged, its concern level raised 30 days later: a true positive.
+    _concern_raised(homes["Rose"], manager_maya, after(30))
+    # Birch: flagged, a worse rating computed by a job (not a dated decision): a false positive.
+    RatingChange.objects.create(
+        service=homes["Birch"],
+        date=after(10),
+        from_rating="green",
+        to_rating="red",
+        policy_version=PolicyVersion.current(),
+    )
+    # Cedar: flagged, raised the day after the horizon: a false positive.
+    _concern_raised(homes["Cedar"], manager_maya, after(181))
+    # Dale: not flagged, suspended on the horizon's last day: a miss.
+    _suspended(homes["Dale"], manager_maya, after(180))
+    # Elm: not flagged, a review's final report rated Red: a miss.
+    ReviewFactory(service=homes["Elm"], rating="red", completed_on=after(90))
+    # Fern: not flagged; raised on the as-of day itself, an Amber review, a suspension not
+    # approved: none of them counts.
+    _concern_raised(homes["Fern"], manager_maya, AS_OF)
+    ReviewFactory(service=homes["Fern"], rating="amber", completed_on=after(20))
+    _suspended(homes["Fern"], manager_maya, after(20), status="rejected")
+    return homes
+
+
+def test_precision_counts_flags_followed_by_a_dated_turn_for_the_worse(history):
+    from risk.early_warning_precision import precision
+
+    result = precision(AS_OF, horizon=180)
+    assert (result.services, result.flagged) == (6, 3)
+    assert result.flagged_then_worse == 1  # Rose
+    assert result.precision == pytest.approx(1 / 3)
+    assert result.not_flagged_then_worse == 2  # Dale and Elm
+    assert result.recall == pytest.approx(1 / 3)
+    assert result.base_rate == pytest.approx(2 / 3)
     assert not EarlyWarning.objects.exists()  # a report: nothing stored
+
+
+def test_the_precision_report_on_a_constructed_history(history, capsys):
+    call_command("early_warning", "--precision", AS_OF.isoformat(), "--horizon", "180")
+    out = capsys.readouterr().out
+    assert "As of 2026-03-01: 6 services, 3 flagged." in out
+    assert "1 of the 3 flagged got worse (precision 33%)" in out
+    assert "2 of the 3 not flagged did (67%)" in out
+    assert "1 of the 3 that got worse were flagged (recall 33%)" in out
 
 
 def test_the_precision_report(rising, capsys):
     call_command("early_warning", "--precision", TODAY.isoformat())
     out = capsys.readouterr().out
     assert "1 flagged" in out
-    assert "0 of the 1 flagged had a worse rating or concern level (precision 0%)" in out
+    assert "0 of the 1 flagged got worse (precision 0%)" in out

@@ -61,6 +61,22 @@ def test_the_service_page_shows_the_flag_reason_and_sparkline(
     assert "Check again now" in page
 
 
+def test_the_page_and_the_reason_give_the_same_rate(client_for, officer_olivia, getting_worse):
+    """One entry in the year before is 90/365 = 0.2466 a quarter: 0.2 in the reason's words and
+    on the page alike (rounded once, not 0.25 stored and then 0.3 shown)."""
+    IntelligenceFactory(
+        service=getting_worse,
+        kind=K.COMPLAINT,
+        status=IntelligenceStatus.CLOSED,
+        date=TODAY - timedelta(days=200),
+    )
+    compute(TODAY)
+    page = client_for(officer_olivia).get(getting_worse.get_absolute_url()).content.decode()
+    assert "against 0.2 per 90 days over the year before" in page
+    assert "1 entry: 0.2 per 90 days" in page
+    assert "0.3 per 90 days" not in page
+
+
 def test_a_service_without_a_flag_says_so(client_for, partner_pia, steady):
     page = client_for(partner_pia).get(steady.get_absolute_url()).content.decode()
     assert "No flag" in page

@@ -1,6 +1,6 @@
 """``manage.py early_warning [--date YYYY-MM-DD] [--precision AS_OF [--horizon DAYS]]``: the
 nightly early-warning step by hand, or (``--precision``) how often its flags of a past day were
-followed by a worse rating or concern level (docs/early-warning.md)."""
+followed by a dated turn for the worse (docs/early-warning.md)."""
 
 from __future__ import annotations
 
@@ -50,12 +50,16 @@ class Command(BaseCommand):
 
     def _report(self, as_of: date, horizon: int) -> None:
         p = precision(as_of, horizon)
-        share = f"{p.precision:.0%}" if p.precision is not None else "n/a"
-        base = f"{p.base_rate:.0%}" if p.base_rate is not None else "n/a"
+
+        def share(value: float | None) -> str:
+            return f"{value:.0%}" if value is not None else "n/a"
+
         self.stdout.write(
             f"As of {p.as_of}: {p.services} services, {p.flagged} flagged.\n"
-            f"Within {p.horizon} days: {p.flagged_then_worse} of the {p.flagged} flagged had a "
-            f"worse rating or concern level (precision {share}); "
-            f"{p.not_flagged_then_worse} of the {p.services - p.flagged} not flagged did "
-            f"({base})."
+            f"Within {p.horizon} days (concern level raised, suspension approved or a review "
+            f"rated Red): {p.flagged_then_worse} of the {p.flagged} flagged got worse "
+            f"(precision {share(p.precision)}); {p.not_flagged_then_worse} of the "
+            f"{p.services - p.flagged} not flagged did ({share(p.base_rate)}); "
+            f"{p.flagged_then_worse} of the {p.worse} that got worse were flagged "
+            f"(recall {share(p.recall)}).\n"
         )
