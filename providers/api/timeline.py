@@ -55,8 +55,8 @@ class TimelineEntrySerializer(serializers.Serializer):
         allow_blank=True, help_text="On a provider's timeline: the service's name"
     )
     confidential = serializers.BooleanField(
-        help_text="Never shown to provider users (confidential intelligence, the council's "
-        "internal records)"
+        help_text="Not shown to the provider: the provider's users do not see this entry "
+        "(always false for a provider user)"
     )
 
 

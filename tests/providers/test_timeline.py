@@ -270,7 +270,7 @@ def test_the_page_shows_the_entries_with_dates_and_tags(
     html = response.content.decode()
     assert "Wednesday 1 July 2026" in html
     assert "Night staff asleep on shift" in html
-    assert "Confidential" in html
+    assert "Not shown to the provider" in html
     assert html.index("Update on an action") < html.index("Full review: final report")
 
 
@@ -456,6 +456,78 @@ def test_drafts_are_the_councils_until_sent(sunrise_house, officer_olivia, provi
     assert _entries(provider_pat, sunrise_house) == []
 
 
+def _more_the_provider_does_not_see(service, officer):
+    """An unannounced visit still to come, a draft information request and a cancelled
+    review: records staff see and the provider's users do not."""
+    ReviewFactory(
+        service=service,
+        status="planned",
+        announced=False,
+        visit_date=date(2026, 8, 3),
+        completed_on=None,
+        rating="",
+    )
+    InformationRequest.objects.create(service=service, title="Menus", created_by=officer)
+    ReviewFactory(
+        service=service,
+        kind="focused",
+        status="cancelled",
+        cancelled_reason="Merged",
+        completed_on=None,
+        rating="",
+    )
+
+
+def _event(entry) -> tuple:
+    return (entry.kind, entry.on, entry.title, entry.url)
+
+
+@pytest.mark.parametrize("on_provider", [False, True])
+def test_every_entry_staff_see_unmarked_the_provider_sees_too(
+    story, sunrise_house, officer_olivia, provider_pat, on_provider
+):
+    _more_the_provider_does_not_see(sunrise_house, officer_olivia)
+    subject = Subject(sunrise_house.provider_id, None if on_provider else sunrise_house.pk)
+    staff, _ = timeline(TimelineQuery(officer_olivia, subject))
+    provider, _ = timeline(TimelineQuery(provider_pat, subject))
+    theirs = {_event(e) for e in provider}
+    unmarked = [e for e in staff if not e.confidential]
+    assert unmarked and all(_event(e) in theirs for e in unmarked)
+
+
+def test_what_the_provider_does_not_see_is_marked_for_staff(story, sunrise_house, officer_olivia):
+    _more_the_provider_does_not_see(sunrise_house, officer_olivia)
+    marked = {e.title for e in _entries(officer_olivia, sunrise_house) if e.confidential}
+    for title in (
+        "Full review: visit planned",  # unannounced
+        "Draft request: Menus",
+        "Focused review: cancelled",
+        "Whistleblowing",
+        story["ratings"],
+        story["concern"],
+        story["board"],
+        story["planned_meeting"],
+        story["revocation_proposed"],
+    ):
+        assert any(t.startswith(title) for t in marked), title
+    assert any(t.startswith("Escalation case") for t in marked)
+    assert any(t.startswith(story["suspension_proposed"]) for t in marked)
+    assert not any(t.startswith(story["intelligence"]) for t in marked)
+
+
+def test_an_announced_visit_to_come_is_not_marked(sunrise_house, officer_olivia):
+    ReviewFactory(
+        service=sunrise_house,
+        status="planned",
+        announced=True,
+        visit_date=date(2026, 8, 3),
+        completed_on=None,
+        rating="",
+    )
+    [entry] = _entries(officer_olivia, sunrise_house)
+    assert entry.title == "Full review: visit planned" and not entry.confidential
+
+
 # --- PDF --------------------------------------------------------------------------------------
 
 
@@ -481,6 +553,8 @@ def test_the_pdf_lists_what_the_page_lists(client_for, story, sunrise_house, off
     assert "From 1 January 2026 to 31 January 2026" in text
     assert "Night staff asleep on shift" in text and "Quarterly meeting" in text
     assert "Staffing rotas" not in text
+    assert "Entries marked “Not shown to the provider”" in text
+    assert text.count("Not shown to the provider") == 2  # the warning, and the whistleblowing
 
 
 def test_a_provider_users_pdf_has_nothing_confidential(
