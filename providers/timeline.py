@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -212,11 +213,21 @@ def _staff_only(user) -> bool:
 def reviews(query: TimelineQuery) -> Iterable[Entry]:
     from reviews.models import Review, ReviewStatus
 
+    # When it was cancelled: the history row the workflow wrote with the cancel step (a later
+    # save, an edit of its notes say, moves updated_at but not that).
+    cancelled_at = Subquery(
+        Review.history.filter(id=OuterRef("pk"), status=ReviewStatus.CANCELLED)
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
     rows = newest(
         Review.objects.restrict(query.user)
         .with_visibility(query.user)
         .filter(query.subject.services())
-        .filter(query.period.q("visit_date", "completed_on", "created_at__date")),
+        .annotate(cancelled_at=Coalesce(cancelled_at, "updated_at"))
+        .filter(
+            query.period.q("visit_date", "completed_on", "created_at__date", "cancelled_at__date")
+        ),
         "-created_at",
         "-pk",
         limit=query.limit,
@@ -246,9 +257,10 @@ def reviews(query: TimelineQuery) -> Iterable[Entry]:
             entered = True
         if review.status == ReviewStatus.CANCELLED:
             yield Entry(
-                on=local_day(review.updated_at),
+                on=local_day(review.cancelled_at),
                 title=f"{name}: cancelled",
                 detail=short(review.cancelled_reason),
+                at=review.cancelled_at,
                 **common,
             )
         elif not entered:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 import pypdf
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +37,7 @@ from escalation.models import (
 from providers.models import IntelligenceKind
 from providers.timeline import SOURCES, Period, Subject, TimelineQuery, timeline
 from qaf.models import Document
+from reviews import services as review_services
 from reviews.models import InformationRequest, InformationRequestItem
 from risk.models import PolicyVersion, RatingChange
 from tests.factories import IntelligenceFactory, ReviewFactory, ServiceFactory
@@ -328,6 +330,22 @@ def test_the_period_includes_both_of_its_days(story, sunrise_house, officer_oliv
     # Only the suspension's lifting falls in April's first half, not its proposal or approval.
     april = _entries(officer_olivia, sunrise_house, start=date(2026, 4, 1), end=date(2026, 4, 10))
     assert [e.title for e in april] == ["Suspension lifted: No new placements"]
+
+
+def test_a_cancelled_review_is_on_the_day_it_was_cancelled(sunrise_house, officer_olivia):
+    with time_machine.travel(_at(date(2026, 3, 2)), tick=False):
+        review = ReviewFactory(
+            service=sunrise_house, status="planned", completed_on=None, rating=""
+        )
+    with time_machine.travel(_at(date(2026, 3, 9), 22), tick=False):  # 10pm: still 9 March
+        review_services.cancel(review, actor=officer_olivia, reason="The home closed")
+    with time_machine.travel(_at(date(2026, 4, 20)), tick=False):
+        review.refresh_from_db()
+        review.save()  # a later save (a correction, say) is not when it was cancelled
+    [entry] = _entries(officer_olivia, sunrise_house)
+    assert entry.title == "Full review: cancelled" and entry.on == date(2026, 3, 9)
+    assert _entries(officer_olivia, sunrise_house, start=date(2026, 3, 9), end=date(2026, 3, 9))
+    assert not _entries(officer_olivia, sunrise_house, start=date(2026, 4, 1))
 
 
 def test_a_late_evening_record_is_on_its_uk_day(sunrise_house, officer_olivia):
