@@ -613,6 +613,35 @@ def test_the_api_gives_the_timeline_with_filters(api_for, story, sunrise_house, 
     assert first["service"] == sunrise_house.pk
 
 
+def test_the_api_says_when_the_limit_left_older_entries_out(
+    api_for, sunrise_house, officer_olivia, monkeypatch
+):
+    for n in range(4):
+        IntelligenceFactory(service=sunrise_house, date=date(2026, 1, 1 + n), summary=f"N{n}")
+    url = f"/api/v1/services/{sunrise_house.pk}/timeline/"
+    api = api_for(officer_olivia)
+    monkeypatch.setattr("providers.api.timeline.LIMIT", 3)
+    body = api.get(url).json()
+    assert body["truncated"] is True and body["count"] == 3
+    assert [r["detail"] for r in body["results"]] == ["N3", "N2", "N1"]
+    monkeypatch.setattr("providers.api.timeline.LIMIT", 4)
+    body = api.get(url).json()
+    assert body["truncated"] is False and body["count"] == 4
+
+
+def test_the_api_schema_describes_truncated():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paged = schema["components"]["schemas"]["PaginatedTimelineEntryList"]
+    assert paged["properties"]["truncated"]["type"] == "boolean"
+    assert "truncated" in paged["required"]
+    operation = schema["paths"]["/api/v1/services/{id}/timeline/"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedTimelineEntryList"
+    }
+
+
 def test_the_api_provider_timeline_names_the_services(api_for, story, sunrise_house, provider_pat):
     url = f"/api/v1/providers/{sunrise_house.provider_id}/timeline/"
     body = (
