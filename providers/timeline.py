@@ -12,6 +12,9 @@ A provider user sees their own organisation's entries only, never confidential o
 scoping of each model already says so (confidential intelligence, suspension proposals,
 revocations before the board's decision, the council's internal records such as ratings,
 concern levels and the board's decisions, which their sources leave out for provider users).
+An entry a staff user sees is marked ``confidential`` ("Not shown to the provider") exactly
+when the same sources, asked as a user of the subject's provider, do not give it: the flag
+comes from the provider users' scoping itself, never from a second copy of its rules.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -85,7 +89,8 @@ class Entry:
     detail: str = ""
     url: str = ""
     service_id: int | None = None
-    # Never shown to provider users: confidential intelligence and the council's own records.
+    # Not shown to the provider: set by ``timeline`` (the same sources, asked as a user of the
+    # subject's provider, do not give this entry); sources leave it alone.
     confidential: bool = False
     at: datetime | None = None
     # The service's name, on a provider's timeline (filled in by ``name_services``).
@@ -142,15 +147,40 @@ def kinds_for(user) -> list[tuple[str, str]]:
 
 def timeline(query: TimelineQuery, kinds: Iterable[str] | None = None) -> tuple[list[Entry], bool]:
     """The entries of the chosen ``kinds`` (every kind the user may see when None), newest
-    first, at most ``query.limit``; and whether there were more (cut off at the limit)."""
+    first, at most ``query.limit``; and whether there were more (cut off at the limit).
+    For a staff user, each entry says whether the provider would see it (``confidential``)."""
     wanted = set(kinds) if kinds else None
+    entries = _entries(query, wanted)
+    if query.staff:
+        seen = {_identity(e) for e in _entries(provider_view(query), wanted)}
+        entries = [replace(e, confidential=_identity(e) not in seen) for e in entries]
+    else:
+        entries = [replace(e, confidential=False) for e in entries]
+    return entries[: query.limit], len(entries) > query.limit
+
+
+def provider_view(query: TimelineQuery) -> TimelineQuery:
+    """``query`` as a user of the subject's provider would ask it (not saved: it is only
+    ever given to the models' scoping, which reads its organisation)."""
+    from qaf.models import User
+
+    stand_in = User(provider_id=query.subject.provider_id, is_active=True)
+    return replace(query, user=stand_in)
+
+
+def _entries(query: TimelineQuery, wanted: set[str] | None) -> list[Entry]:
     entries: list[Entry] = []
     for src in SOURCES:
         if (wanted is not None and src.kind not in wanted) or not src.shown_to(query.user):
             continue
         entries.extend(e for e in src.entries(query) if query.period.contains(e.on))
     entries.sort(key=lambda e: e.sort_key, reverse=True)
-    return entries[: query.limit], len(entries) > query.limit
+    return entries
+
+
+def _identity(entry: Entry) -> tuple:
+    """What makes two entries the same event (a provider user may see less ``detail``)."""
+    return (entry.kind, entry.on, entry.at, entry.title, entry.url, entry.service_id)
 
 
 def name_services(entries: list[Entry], names: dict[int, str]) -> list[Entry]:
@@ -183,11 +213,21 @@ def _staff_only(user) -> bool:
 def reviews(query: TimelineQuery) -> Iterable[Entry]:
     from reviews.models import Review, ReviewStatus
 
+    # When it was cancelled: the history row the workflow wrote with the cancel step (a later
+    # save, an edit of its notes say, moves updated_at but not that).
+    cancelled_at = Subquery(
+        Review.history.filter(id=OuterRef("pk"), status=ReviewStatus.CANCELLED)
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
     rows = newest(
         Review.objects.restrict(query.user)
         .with_visibility(query.user)
         .filter(query.subject.services())
-        .filter(query.period.q("visit_date", "completed_on", "created_at__date")),
+        .annotate(cancelled_at=Coalesce(cancelled_at, "updated_at"))
+        .filter(
+            query.period.q("visit_date", "completed_on", "created_at__date", "cancelled_at__date")
+        ),
         "-created_at",
         "-pk",
         limit=query.limit,
@@ -217,9 +257,10 @@ def reviews(query: TimelineQuery) -> Iterable[Entry]:
             entered = True
         if review.status == ReviewStatus.CANCELLED:
             yield Entry(
-                on=local_day(review.updated_at),
+                on=local_day(review.cancelled_at),
                 title=f"{name}: cancelled",
                 detail=short(review.cancelled_reason),
+                at=review.cancelled_at,
                 **common,
             )
         elif not entered:
@@ -256,7 +297,6 @@ def intelligence(query: TimelineQuery) -> Iterable[Entry]:
             detail=short(entry.summary, INTELLIGENCE_CHARS),
             url=entry.get_absolute_url(),
             service_id=entry.service_id,
-            confidential=entry.confidential,
         )
 
 
@@ -327,7 +367,6 @@ def documents(query: TimelineQuery) -> Iterable[Entry]:
             detail="" if ready else document.get_status_display(),
             url=document.get_absolute_url() if ready else "",
             service_id=document.service_id,
-            confidential=not document.visible_to_provider,
             at=document.issued_at,
         )
 
@@ -358,7 +397,6 @@ def ratings(query: TimelineQuery) -> Iterable[Entry]:
             detail=("Factors that moved: " + "; ".join(factors) + ".") if factors else "",
             url=reverse("providers:service_detail", args=[change.service_id]) + "#risk-heading",
             service_id=change.service_id,
-            confidential=True,
         )
 
 

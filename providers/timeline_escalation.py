@@ -45,7 +45,6 @@ def suspensions(query: TimelineQuery) -> Iterable[Entry]:
                 title=f"Suspension proposed: {what}",
                 detail=short(s.actions_required),
                 at=s.created_at,
-                confidential=True,
                 **common,
             )
         if s.decided_on:
@@ -56,7 +55,6 @@ def suspensions(query: TimelineQuery) -> Iterable[Entry]:
                 if rejected
                 else f"Suspension in force: {what}",
                 detail=short(s.decision_comment) if query.staff else "",
-                confidential=rejected,
                 **common,
             )
         if s.ended_on:
@@ -147,7 +145,6 @@ def cases(query: TimelineQuery) -> Iterable[Entry]:
             detail=short(move.reason),
             url=move.case.get_absolute_url(),
             service_id=move.case.service_id,
-            confidential=True,
         )
 
 
@@ -157,7 +154,6 @@ def cases(query: TimelineQuery) -> Iterable[Entry]:
 @source("meetings", "Quality Improvement Meetings")
 def meetings(query: TimelineQuery) -> Iterable[Entry]:
     from escalation.models import QimStatus, QualityImprovementMeeting
-    from escalation.models.qim import PROVIDER_VISIBLE
 
     rows = newest(
         QualityImprovementMeeting.objects.restrict(query.user)
@@ -182,8 +178,6 @@ def meetings(query: TimelineQuery) -> Iterable[Entry]:
             detail=detail,
             url=qim.get_absolute_url(),
             service_id=qim.case.service_id,
-            # Planned and not yet invited: the council's working, not the provider's.
-            confidential=qim.status not in PROVIDER_VISIBLE and qim.invitation_issued_on is None,
             at=qim.starts_at,
         )
 
@@ -221,7 +215,6 @@ def concern(query: TimelineQuery) -> Iterable[Entry]:
             detail=short(decision.reason),
             url=reverse("providers:service_detail", args=[decision.service_id]) + "#concern-level",
             service_id=decision.service_id,
-            confidential=True,
         )
 
 
@@ -247,7 +240,6 @@ def revocations(query: TimelineQuery) -> Iterable[Entry]:
                 on=r.proposed_on,
                 title="Revocation proposed",
                 detail=short(", ".join(r.reason_labels)),
-                confidential=True,
                 **common,
             )
             if r.meeting_on:
@@ -255,7 +247,6 @@ def revocations(query: TimelineQuery) -> Iterable[Entry]:
                     on=r.meeting_on,
                     title=f"Meeting with the provider: {r.get_meeting_outcome_display()}",
                     detail=short(r.meeting_notes),
-                    confidential=True,
                     **common,
                 )
         if r.decided_on:
@@ -318,7 +309,6 @@ def board(query: TimelineQuery) -> Iterable[Entry]:
             detail=short(decision.reason),
             url=decision.meeting.get_absolute_url(),
             service_id=decision.about_service,
-            confidential=True,
             at=decision.meeting.starts_at,
         )
 

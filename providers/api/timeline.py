@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from providers.timeline import (
+    LIMIT,
     SOURCES,
     Period,
     Subject,
@@ -16,6 +17,7 @@ from providers.timeline import (
     timeline,
 )
 from qaf.api import TypedDateField
+from qaf.drf import Pagination
 
 
 class TimelineFilterSerializer(serializers.Serializer):
@@ -55,9 +57,30 @@ class TimelineEntrySerializer(serializers.Serializer):
         allow_blank=True, help_text="On a provider's timeline: the service's name"
     )
     confidential = serializers.BooleanField(
-        help_text="Never shown to provider users (confidential intelligence, the council's "
-        "internal records)"
+        help_text="Not shown to the provider: the provider's users do not see this entry "
+        "(always false for a provider user)"
     )
+
+
+class TimelinePagination(Pagination):
+    """The usual page, and ``truncated``: whether the 500-entry limit left older entries out."""
+
+    truncated = False
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["truncated"] = self.truncated
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"]["truncated"] = {
+            "type": "boolean",
+            "description": f"True when there were more than {LIMIT} entries: only the newest "
+            f"{LIMIT} are given (a shorter period, date_from and date_to, reaches older ones).",
+        }
+        paged["required"] = [*paged.get("required", []), "truncated"]
+        return paged
 
 
 TIMELINE_SCHEMA = extend_schema(
@@ -74,24 +97,29 @@ class TimelineActionMixin:
     """For the service and provider viewsets: their ``timeline`` action."""
 
     @TIMELINE_SCHEMA
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=TimelinePagination)
     def timeline(self, request, pk=None):
-        """Everything recorded about it, newest first (at most 500 entries; a shorter period
-        reaches further back): reviews and visits, intelligence, information requests and
-        answers, letters, rating changes, suspensions, escalation steps and meetings, concern
-        levels, revocations, board decisions and improvement plans, as this user may see them."""
+        """Everything recorded about it, newest first (at most 500 entries, ``truncated`` true
+        when older ones were left out; a shorter period reaches further back): reviews and
+        visits, intelligence, information requests and answers, letters, rating changes,
+        suspensions, escalation steps and meetings, concern levels, revocations, board
+        decisions and improvement plans, as this user may see them."""
         obj = self.get_object()
         filters = TimelineFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         subject = self.timeline_subject(obj)
-        entries, _more = timeline(
+        entries, more = timeline(
             TimelineQuery(
-                request.user, subject, Period(data.get("date_from"), data.get("date_to"))
+                request.user,
+                subject,
+                Period(data.get("date_from"), data.get("date_to")),
+                limit=LIMIT,
             ),
             data.get("kind") or None,
         )
         page = self.paginate_queryset(entries)
+        self.paginator.truncated = more
         names = self.timeline_service_names(obj, request.user)
         return self.get_paginated_response(
             TimelineEntrySerializer(name_services(page, names), many=True).data

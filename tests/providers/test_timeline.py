@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 import pypdf
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +37,7 @@ from escalation.models import (
 from providers.models import IntelligenceKind
 from providers.timeline import SOURCES, Period, Subject, TimelineQuery, timeline
 from qaf.models import Document
+from reviews import services as review_services
 from reviews.models import InformationRequest, InformationRequestItem
 from risk.models import PolicyVersion, RatingChange
 from tests.factories import IntelligenceFactory, ReviewFactory, ServiceFactory
@@ -270,7 +272,7 @@ def test_the_page_shows_the_entries_with_dates_and_tags(
     html = response.content.decode()
     assert "Wednesday 1 July 2026" in html
     assert "Night staff asleep on shift" in html
-    assert "Confidential" in html
+    assert "Not shown to the provider" in html
     assert html.index("Update on an action") < html.index("Full review: final report")
 
 
@@ -328,6 +330,22 @@ def test_the_period_includes_both_of_its_days(story, sunrise_house, officer_oliv
     # Only the suspension's lifting falls in April's first half, not its proposal or approval.
     april = _entries(officer_olivia, sunrise_house, start=date(2026, 4, 1), end=date(2026, 4, 10))
     assert [e.title for e in april] == ["Suspension lifted: No new placements"]
+
+
+def test_a_cancelled_review_is_on_the_day_it_was_cancelled(sunrise_house, officer_olivia):
+    with time_machine.travel(_at(date(2026, 3, 2)), tick=False):
+        review = ReviewFactory(
+            service=sunrise_house, status="planned", completed_on=None, rating=""
+        )
+    with time_machine.travel(_at(date(2026, 3, 9), 22), tick=False):  # 10pm: still 9 March
+        review_services.cancel(review, actor=officer_olivia, reason="The home closed")
+    with time_machine.travel(_at(date(2026, 4, 20)), tick=False):
+        review.refresh_from_db()
+        review.save()  # a later save (a correction, say) is not when it was cancelled
+    [entry] = _entries(officer_olivia, sunrise_house)
+    assert entry.title == "Full review: cancelled" and entry.on == date(2026, 3, 9)
+    assert _entries(officer_olivia, sunrise_house, start=date(2026, 3, 9), end=date(2026, 3, 9))
+    assert not _entries(officer_olivia, sunrise_house, start=date(2026, 4, 1))
 
 
 def test_a_late_evening_record_is_on_its_uk_day(sunrise_house, officer_olivia):
@@ -456,6 +474,78 @@ def test_drafts_are_the_councils_until_sent(sunrise_house, officer_olivia, provi
     assert _entries(provider_pat, sunrise_house) == []
 
 
+def _more_the_provider_does_not_see(service, officer):
+    """An unannounced visit still to come, a draft information request and a cancelled
+    review: records staff see and the provider's users do not."""
+    ReviewFactory(
+        service=service,
+        status="planned",
+        announced=False,
+        visit_date=date(2026, 8, 3),
+        completed_on=None,
+        rating="",
+    )
+    InformationRequest.objects.create(service=service, title="Menus", created_by=officer)
+    ReviewFactory(
+        service=service,
+        kind="focused",
+        status="cancelled",
+        cancelled_reason="Merged",
+        completed_on=None,
+        rating="",
+    )
+
+
+def _event(entry) -> tuple:
+    return (entry.kind, entry.on, entry.title, entry.url)
+
+
+@pytest.mark.parametrize("on_provider", [False, True])
+def test_every_entry_staff_see_unmarked_the_provider_sees_too(
+    story, sunrise_house, officer_olivia, provider_pat, on_provider
+):
+    _more_the_provider_does_not_see(sunrise_house, officer_olivia)
+    subject = Subject(sunrise_house.provider_id, None if on_provider else sunrise_house.pk)
+    staff, _ = timeline(TimelineQuery(officer_olivia, subject))
+    provider, _ = timeline(TimelineQuery(provider_pat, subject))
+    theirs = {_event(e) for e in provider}
+    unmarked = [e for e in staff if not e.confidential]
+    assert unmarked and all(_event(e) in theirs for e in unmarked)
+
+
+def test_what_the_provider_does_not_see_is_marked_for_staff(story, sunrise_house, officer_olivia):
+    _more_the_provider_does_not_see(sunrise_house, officer_olivia)
+    marked = {e.title for e in _entries(officer_olivia, sunrise_house) if e.confidential}
+    for title in (
+        "Full review: visit planned",  # unannounced
+        "Draft request: Menus",
+        "Focused review: cancelled",
+        "Whistleblowing",
+        story["ratings"],
+        story["concern"],
+        story["board"],
+        story["planned_meeting"],
+        story["revocation_proposed"],
+    ):
+        assert any(t.startswith(title) for t in marked), title
+    assert any(t.startswith("Escalation case") for t in marked)
+    assert any(t.startswith(story["suspension_proposed"]) for t in marked)
+    assert not any(t.startswith(story["intelligence"]) for t in marked)
+
+
+def test_an_announced_visit_to_come_is_not_marked(sunrise_house, officer_olivia):
+    ReviewFactory(
+        service=sunrise_house,
+        status="planned",
+        announced=True,
+        visit_date=date(2026, 8, 3),
+        completed_on=None,
+        rating="",
+    )
+    [entry] = _entries(officer_olivia, sunrise_house)
+    assert entry.title == "Full review: visit planned" and not entry.confidential
+
+
 # --- PDF --------------------------------------------------------------------------------------
 
 
@@ -481,6 +571,8 @@ def test_the_pdf_lists_what_the_page_lists(client_for, story, sunrise_house, off
     assert "From 1 January 2026 to 31 January 2026" in text
     assert "Night staff asleep on shift" in text and "Quarterly meeting" in text
     assert "Staffing rotas" not in text
+    assert "Entries marked “Not shown to the provider”" in text
+    assert text.count("Not shown to the provider") == 2  # the warning, and the whistleblowing
 
 
 def test_a_provider_users_pdf_has_nothing_confidential(
@@ -519,6 +611,35 @@ def test_the_api_gives_the_timeline_with_filters(api_for, story, sunrise_house, 
     first = body["results"][0]
     assert first["on"] == "2026-05-01" and first["kind"] == "concern" and first["confidential"]
     assert first["service"] == sunrise_house.pk
+
+
+def test_the_api_says_when_the_limit_left_older_entries_out(
+    api_for, sunrise_house, officer_olivia, monkeypatch
+):
+    for n in range(4):
+        IntelligenceFactory(service=sunrise_house, date=date(2026, 1, 1 + n), summary=f"N{n}")
+    url = f"/api/v1/services/{sunrise_house.pk}/timeline/"
+    api = api_for(officer_olivia)
+    monkeypatch.setattr("providers.api.timeline.LIMIT", 3)
+    body = api.get(url).json()
+    assert body["truncated"] is True and body["count"] == 3
+    assert [r["detail"] for r in body["results"]] == ["N3", "N2", "N1"]
+    monkeypatch.setattr("providers.api.timeline.LIMIT", 4)
+    body = api.get(url).json()
+    assert body["truncated"] is False and body["count"] == 4
+
+
+def test_the_api_schema_describes_truncated():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    paged = schema["components"]["schemas"]["PaginatedTimelineEntryList"]
+    assert paged["properties"]["truncated"]["type"] == "boolean"
+    assert "truncated" in paged["required"]
+    operation = schema["paths"]["/api/v1/services/{id}/timeline/"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedTimelineEntryList"
+    }
 
 
 def test_the_api_provider_timeline_names_the_services(api_for, story, sunrise_house, provider_pat):
