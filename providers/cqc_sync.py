@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -199,6 +201,7 @@ def rating_summary(old: dict[str, str], new: dict[str, str], report_date: date |
 @dataclass
 class Effects:
     rated: bool = False
+    inherited: bool = False
     deregistered: bool = False
     linked: int = 0
     inspection: bool = False
@@ -331,29 +334,49 @@ def apply_location(
 
 
 def sync(
-    *, now: datetime | None = None, client: CqcClient | None = None, today: date | None = None
+    *,
+    now: datetime | None = None,
+    client: CqcClient | None = None,
+    today: date | None = None,
+    budget: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, int]:
     """One run of the sync; the counts of what it did. Raises ``SyncOff`` without a key, and
-    ``CqcApiError`` when the changes feed cannot be read (nothing moves on)."""
+    ``CqcApiError`` when the changes feed cannot be read in full (nothing moves on).
+
+    A run stops after ``budget`` seconds (``QAF_CQC_SYNC_BUDGET_SECONDS``) with the rest of the
+    locations unread (``cqc_unfinished``); it, or one with a location that failed, is resumed
+    by the next run: the same period, without the locations already done."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     client = client or client_from_settings()
+    budget = settings.QAF_CQC_SYNC_BUDGET_SECONDS if budget is None else budget
+    started = clock()
     state, _ = CqcSyncState.objects.get_or_create(key=STATE_KEY)
     start = state.synced_until or now - timedelta(days=FIRST_SYNC_DAYS)
+    end = state.resume_until or now  # an unfinished period is finished before a new one
+    done: set[str] = set(state.resume_done or []) if state.resume_until else set()
     counts: Counter[str] = Counter()
     problems: list[str] = []
     try:
-        changed = list(dict.fromkeys(client.changed_locations(start, now)))
+        changed = list(dict.fromkeys(client.changed_locations(start, end)))
     except CqcApiError as exc:
         _record(state, now=now, counts=counts, problems=[str(exc)], finished=False)
         raise
     counts["cqc_changed_locations"] = len(changed)
     finished = True
-    for chunk_start in range(0, len(changed), 500):
-        services = _cqc_services(changed[chunk_start : chunk_start + 500])
-        for location_id in changed[chunk_start : chunk_start + 500]:
+    todo = [location_id for location_id in changed if location_id not in done]
+    for chunk_start in range(0, len(todo), 500):
+        chunk = todo[chunk_start : chunk_start + 500]
+        services = _cqc_services(chunk)
+        for location_id in chunk:
             service = services.get(location_id)
             if service is None:
+                done.add(location_id)
+                continue
+            if clock() - started >= budget:
+                counts["cqc_unfinished"] += 1
+                finished = False
                 continue
             counts["cqc_matched"] += 1
             try:
@@ -362,6 +385,7 @@ def sync(
                 problems.append(str(exc))
                 if exc.status == 404:
                     counts["cqc_not_found"] += 1
+                    done.add(location_id)
                 else:
                     counts["cqc_failed"] += 1
                     finished = False  # asked for again next run
@@ -374,23 +398,44 @@ def sync(
                 logger.warning("CQC sync: %s not applied: %s", location_id, exc)
                 problems.append(f"The change to {service.name} ({location_id}) was refused: {exc}")
                 counts["cqc_refused"] += 1
+                done.add(location_id)
                 continue
+            done.add(location_id)
             counts["cqc_new_ratings"] += effects.rated
+            counts["cqc_inherited_ratings"] += effects.inherited
             counts["cqc_deregistered"] += effects.deregistered
             counts["cqc_linked"] += effects.linked
+    if counts["cqc_unfinished"]:
+        problems.append(
+            f"Out of time after {budget:.0f} seconds with {counts['cqc_unfinished']} "
+            "locations still to read: the next run goes on from there."
+        )
     counts["cqc_requests"] = client.requests
-    _record(state, now=now, counts=counts, problems=problems, finished=finished)
+    _record(
+        state,
+        now=now,
+        counts=counts,
+        problems=problems,
+        finished=finished,
+        end=end,
+        done=sorted(done),
+    )
     return dict(counts)
 
 
-def _record(state, *, now, counts, problems: list[str], finished: bool) -> None:
+def _record(
+    state, *, now, counts, problems: list[str], finished: bool, end=None, done=None
+) -> None:
     state.last_run_at = now
     state.last_error = "\n".join(problems)
     state.last_counts = dict(counts)
-    fields = ["last_run_at", "last_error", "last_counts"]
+    fields = ["last_run_at", "last_error", "last_counts", "resume_until", "resume_done"]
     if finished:
-        state.synced_until = now
+        state.synced_until = end or now
+        state.resume_until, state.resume_done = None, []
         fields.append("synced_until")
+    elif done is not None:  # part of the period was read: the next run resumes it
+        state.resume_until, state.resume_done = end, done
     state.save(update_fields=fields)
 
 

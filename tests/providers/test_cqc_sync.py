@@ -609,3 +609,92 @@ def test_the_jobs_page_says_how_to_turn_the_sync_on(manager_maya, client_for):
     assert "Run CQC sync now" not in page
     response = client_for(manager_maya).post(reverse("providers:cqc_sync_run"), follow=True)
     assert "The CQC change sync is off" in response.content.decode()
+
+
+# --- Review fixes: a feed read in full, a run with a time budget ---------------------------
+
+
+def _pages_without(field: str) -> list[dict]:
+    pages = [recorded(f"changes_page_{page}") for page in (1, 2, 3)]
+    for page in pages:
+        page.pop(field)
+    return pages
+
+
+def test_a_next_link_without_a_page_count_is_followed_to_the_end(cqc_server):
+    for number, page in enumerate(_pages_without("totalPages"), 1):
+        cqc_server.json(f"/changes/location?page={number}", page)
+    client = client_for_test(cqc_server.url)
+    ids = list(client.changed_locations(NOW, NOW, per_page=2))
+    assert ids == [SUNRISE, "1-9000000001", OAK, "1-9000000002", OAK_NEW]
+
+
+def test_a_page_count_without_next_links_still_reads_every_page(cqc_server):
+    for number, page in enumerate(_pages_without("nextPageUri"), 1):
+        cqc_server.json(f"/changes/location?page={number}", page)
+    ids = list(client_for_test(cqc_server.url).changed_locations(NOW, NOW, per_page=2))
+    assert ids[-1] == OAK_NEW and len(ids) == 5
+
+
+def test_a_next_link_past_the_page_count_is_followed(cqc_server):
+    # CQC's count said 2 pages but page 2 links to a third: the third is read.
+    pages = [recorded(f"changes_page_{page}") for page in (1, 2, 3)]
+    for number, page in enumerate(pages, 1):
+        page["totalPages"] = 2
+        cqc_server.json(f"/changes/location?page={number}", page)
+    ids = list(client_for_test(cqc_server.url).changed_locations(NOW, NOW, per_page=2))
+    assert OAK_NEW in ids
+
+
+def test_a_feed_that_does_not_end_is_an_unfinished_run(cqc_server, register, monkeypatch):
+    monkeypatch.setattr("providers.cqc_api.MAX_PAGES", 2)
+    for page in (1, 2, 3):
+        cqc_server.json(f"/changes/location?page={page}", recorded(f"changes_page_{page}"))
+    with pytest.raises(CqcApiError, match="not read in full"):
+        run_sync(cqc_server)
+    assert CqcSyncState.objects.get().synced_until is None
+
+
+class Clock:
+    """A clock that moves on ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        value = self.now
+        self.now += self.step
+        return value
+
+
+def test_a_run_out_of_time_stops_and_the_next_resumes_where_it_stopped(
+    week_of_changes, register, settings
+):
+    assert settings.QAF_CQC_SYNC_BUDGET_SECONDS == 15 * 60
+    client = client_for_test(week_of_changes.url)
+    # Read at the start, then before each location: 0, 400, 800, 1200 (past 900).
+    counts = cqc_sync.sync(now=NOW, today=TODAY, client=client, clock=Clock(400))
+    assert counts["cqc_matched"] == 2 and counts["cqc_unfinished"] == 1
+    state = CqcSyncState.objects.get()
+    assert state.synced_until is None  # not read in full: the period is not done
+    assert "Out of time" in state.last_error
+    register["sunrise"].refresh_from_db()
+    assert register["sunrise"].regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+    week_of_changes.requests.clear()
+    later = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    counts = run_sync(week_of_changes, now=later)
+    # The same period, and only the location not read yet.
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(week_of_changes.requests[0][0]).query)
+    assert query["endTimestamp"] == ["2026-12-04T02:00:00Z"]
+    asked = [path for path, _ in week_of_changes.requests if "/locations/" in path]
+    assert asked == [f"/public/v1/locations/{OAK_NEW}"]
+    assert counts["cqc_matched"] == 1 and "cqc_unfinished" not in counts
+    state.refresh_from_db()
+    assert state.synced_until == NOW and state.resume_until is None
+    assert state.last_error == ""
+    # The run after that reads on from there.
+    week_of_changes.requests.clear()
+    run_sync(week_of_changes, now=later)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(week_of_changes.requests[0][0]).query)
+    assert query["startTimestamp"] == ["2026-12-04T02:00:00Z"]
+    assert query["endTimestamp"] == ["2026-12-05T02:00:00Z"]
