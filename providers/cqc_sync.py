@@ -122,6 +122,7 @@ class LocationFacts:
     name: str = ""
     ratings: dict[str, str] = field(default_factory=dict)  # service field -> rating
     report_date: date | None = None
+    rated_at: str | None = None  # the location CQC awarded the rating to, when not this one
     last_inspection: date | None = None
     registered: bool = False  # CQC says "Registered" in so many words
     deregistered: bool = False
@@ -142,6 +143,11 @@ def read_location(detail: dict[str, Any], today: date) -> LocationFacts:
         if rating := _rating(overall.get("rating")):
             facts.ratings["regulator_rating"] = rating
         facts.report_date = _date(overall.get("reportDate")) or _date(current.get("reportDate"))
+        # A location registered again inherits the rating of the one it replaced: CQC names
+        # the location it was awarded to.
+        awarded = str(overall.get("organisationId") or "").strip()
+        if awarded and awarded != facts.location_id:
+            facts.rated_at = awarded
         for question in overall.get("keyQuestionRatings") or []:
             if not isinstance(question, dict):
                 continue
@@ -195,6 +201,25 @@ def rating_summary(old: dict[str, str], new: dict[str, str], report_date: date |
     return f"CQC published a new rating{when}: {'; '.join(parts)}."
 
 
+def inherited_summary(new: dict[str, str], facts: LocationFacts, name: str) -> str:
+    """'This location carries the CQC rating of Oak Lodge (1-...), the location it replaced,
+    published on 14 March 2024: Good overall.'"""
+    labels = dict(RegulatorRating.choices)
+    parts = [
+        f"{labels[new[f]]} overall"
+        if f == "regulator_rating"
+        else f"{FIELD_LABELS[f]} {labels[new[f]]}"
+        for f in RATING_FIELDS
+        if f in new
+    ]
+    where = f"{name} ({facts.rated_at})" if name else facts.rated_at
+    when = f", published on {_day(facts.report_date)}" if facts.report_date else ""
+    return (
+        f"This location carries the CQC rating of {where}, the location it replaced{when}: "
+        f"{'; '.join(parts)}."
+    )
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 
@@ -244,30 +269,65 @@ def _link(successor: Service, predecessor: Service, changes: dict[int, dict[str,
 def apply_location(
     service: Service, facts: LocationFacts, *, today: date, now: datetime
 ) -> Effects:
-    """Write what changed about one service's location, in one transaction."""
+    """Write what changed about one service's location, in one transaction. The service is read
+    again, locked, before comparing: a rating import or another run may have changed it."""
+    with transaction.atomic():
+        service = (
+            Service.objects.select_for_update(of=("self",))
+            .select_related("lead_officer")
+            .get(pk=service.pk)
+        )
+        return _apply(service, facts, today=today, now=now)
+
+
+def _newer_or_same(published: date | None, held: date | None) -> bool:
+    """Whether a rating published on ``published`` may replace the one held (published on
+    ``held``): never an older one, nor one of unknown date over one whose date we know."""
+    if held is None:
+        return True
+    return published is not None and published >= held
+
+
+def _apply(service: Service, facts: LocationFacts, *, today: date, now: datetime) -> Effects:
     effects = Effects()
     changes: dict[int, dict[str, Any]] = {}
     entries: list[Intelligence] = []
     own = changes.setdefault(service.pk, {})
     old = {name: getattr(service, name) for name in RATING_FIELDS}
-    new = {name: value for name, value in facts.ratings.items() if old[name] != value}
+    held = service.rating_published_on
+    new: dict[str, str] = {}
+    if _newer_or_same(facts.report_date, held):
+        new = {name: value for name, value in facts.ratings.items() if old[name] != value}
+        if facts.report_date and facts.report_date != held and (new or facts.ratings):
+            own["rating_published_on"] = facts.report_date
     if new:
         own.update(new)
         own["regulated"] = True
+        if facts.rated_at:
+            # Not news: the rating the location replaced had, carried over by CQC.
+            name = next((n for i, n in facts.predecessors if i == facts.rated_at and n), "")
+            if not name:
+                name = _cqc_services([facts.rated_at]).get(facts.rated_at, Service()).name
+            summary = inherited_summary(new, facts, name)
+            severity = Severity.LOW
+            effects.inherited = True
+        else:
+            summary = rating_summary(old, new, facts.report_date)
+            severity = max(
+                (SEVERITY_OF.get(v, Severity.LOW) for v in new.values()),
+                key=[Severity.LOW, Severity.MEDIUM, Severity.HIGH].index,
+            )
+            effects.rated = True
         entries.append(
             Intelligence(
                 service=service,
                 kind=IntelligenceKind.REGULATOR_INFORMATION,
                 date=facts.report_date or today,
                 source=SOURCE,
-                summary=rating_summary(old, new, facts.report_date),
-                severity=max(
-                    (SEVERITY_OF.get(v, Severity.LOW) for v in new.values()),
-                    key=[Severity.LOW, Severity.MEDIUM, Severity.HIGH].index,
-                ),
+                summary=summary,
+                severity=severity,
             )
         )
-        effects.rated = True
     inspected = service.last_inspection_date
     if facts.last_inspection and (inspected is None or facts.last_inspection > inspected):
         own["last_inspection_date"] = facts.last_inspection
@@ -307,26 +367,25 @@ def apply_location(
     changes = {pk: values for pk, values in changes.items() if values}
     if not changes and not entries:
         return effects
-    with transaction.atomic():
-        bulk.copy_update(Service, changes, now=now)
-        bulk.record_history(
-            Service, list(changes), history_type="~", user=None, reason=CHANGE_REASON, now=now
-        )
-        for entry in entries:
-            entry.full_clean()
-            entry.save()
-        from risk.signals import mark_services_dirty
+    bulk.copy_update(Service, changes, now=now)
+    bulk.record_history(
+        Service, list(changes), history_type="~", user=None, reason=CHANGE_REASON, now=now
+    )
+    for entry in entries:
+        entry.full_clean()
+        entry.save()
+    from risk.signals import mark_services_dirty
 
-        mark_services_dirty(changes)  # re-rated when this commits: tonight's rating has it
-        if effects.deregistered and service.lead_officer and service.lead_officer.is_active:
-            notifications.notify(
-                service.lead_officer,
-                DEREGISTERED_NOTICE,
-                about=service,
-                due=facts.deregistered_on,
-                message=f"CQC deregistered {service.name} on {_day(facts.deregistered_on)}.",
-                now=now,
-            )
+    mark_services_dirty(changes)  # re-rated when this commits: tonight's rating has it
+    if effects.deregistered and service.lead_officer and service.lead_officer.is_active:
+        notifications.notify(
+            service.lead_officer,
+            DEREGISTERED_NOTICE,
+            about=service,
+            due=facts.deregistered_on,
+            message=f"CQC deregistered {service.name} on {_day(facts.deregistered_on)}.",
+            now=now,
+        )
     return effects
 
 

@@ -698,3 +698,38 @@ def test_a_run_out_of_time_stops_and_the_next_resumes_where_it_stopped(
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(week_of_changes.requests[0][0]).query)
     assert query["startTimestamp"] == ["2026-12-04T02:00:00Z"]
     assert query["endTimestamp"] == ["2026-12-05T02:00:00Z"]
+
+
+# --- Review fixes: a rating inherited from the location replaced ---------------------------
+
+
+def test_a_rating_inherited_from_the_location_replaced_is_copied_not_logged_as_new(
+    week_of_changes, register
+):
+    week_of_changes.json(f"/locations/{OAK_NEW}", recorded("location_inherited"))
+    oak_new = register["oak_new"]
+    counts = run_sync(week_of_changes)
+    oak_new.refresh_from_db()
+    assert oak_new.regulator_rating == RegulatorRating.GOOD
+    assert oak_new.rating_safe == RegulatorRating.GOOD
+    assert oak_new.rating_published_on == date(2024, 3, 14)
+    assert counts["cqc_new_ratings"] == 1  # Sunrise House's only
+    assert counts["cqc_inherited_ratings"] == 1
+    entry = Intelligence.objects.get(service=oak_new)
+    assert "new rating" not in entry.summary
+    assert entry.summary == (
+        "This location carries the CQC rating of Oak Lodge (1-3000000002), the location it "
+        "replaced, published on 14 March 2024: Good overall; Safe Good; Effective Good; "
+        "Caring Good; Responsive Good; Well-led Good."
+    )
+    assert entry.severity == Severity.LOW
+    assert entry.date == date(2024, 3, 14)
+
+
+def test_a_rating_awarded_to_the_location_itself_is_a_new_rating():
+    detail = recorded("location_inherited")
+    detail["currentRatings"]["overall"]["organisationId"] = OAK_NEW
+    facts = cqc_sync.read_location(detail, TODAY)
+    assert facts.rated_at is None
+    facts = cqc_sync.read_location(recorded("location_inherited"), TODAY)
+    assert facts.rated_at == OAK
