@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from providers import cqc_sync
@@ -733,3 +734,123 @@ def test_a_rating_awarded_to_the_location_itself_is_a_new_rating():
     assert facts.rated_at is None
     facts = cqc_sync.read_location(recorded("location_inherited"), TODAY)
     assert facts.rated_at == OAK
+
+
+# --- Review fixes: the sync and the ratings import never undo each other -------------------
+
+
+def ratings_file(*rows: tuple[str, str, str, str]):
+    from tests.providers.test_imports import ratings
+
+    return ratings(
+        *([location, "A home", question, rating, day] for location, question, rating, day in rows)
+    )
+
+
+def import_ratings(*rows):
+    from providers.imports.cqc import import_cqc
+
+    return import_cqc(ratings_file(*rows), today=TODAY)
+
+
+def test_the_sync_does_not_replace_a_later_rating_from_the_ratings_file(week_of_changes, register):
+    # The ratings file had Sunrise House's rating of 25 November; CQC's API is a day behind.
+    result = import_ratings((SUNRISE, "Overall", "Outstanding", "25/11/2026"))
+    assert result.saved and result.rating_changes == 1
+    sunrise = register["sunrise"]
+    sunrise.refresh_from_db()
+    assert sunrise.rating_published_on == date(2026, 11, 25)
+    counts = run_sync(week_of_changes)  # its rating was published on 20 November
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.OUTSTANDING
+    assert sunrise.rating_safe == RegulatorRating.GOOD
+    assert counts["cqc_new_ratings"] == 0
+    assert not Intelligence.objects.filter(service=sunrise, summary__contains="new rating")
+
+
+def test_an_older_ratings_file_does_not_undo_the_sync_nor_log_the_rating_again(
+    week_of_changes, register
+):
+    run_sync(week_of_changes)
+    sunrise = register["sunrise"]
+    entries = Intelligence.objects.filter(service=sunrise).count()
+    result = import_ratings(
+        (SUNRISE, "Overall", "Good", "14/03/2024"),
+        (SUNRISE, "Safe", "Good", "14/03/2024"),
+    )
+    assert result.saved and result.rating_changes == 0 and result.unchanged == 2
+    assert "2 rows were older than the rating the register holds" in result.warning
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+    assert sunrise.rating_safe == RegulatorRating.INADEQUATE
+    assert Intelligence.objects.filter(service=sunrise).count() == entries
+    # The same report in the file as the sync read: nothing logged twice.
+    result = import_ratings((SUNRISE, "Overall", "Requires improvement", "20/11/2026"))
+    assert result.rating_changes == 0
+    assert Intelligence.objects.filter(service=sunrise).count() == entries
+
+
+def test_a_later_ratings_file_is_applied_over_the_sync(week_of_changes, register):
+    run_sync(week_of_changes)
+    result = import_ratings((SUNRISE, "Overall", "Good", "01/12/2026"))
+    assert result.rating_changes == 1
+    sunrise = register["sunrise"]
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.GOOD
+    assert sunrise.rating_published_on == date(2026, 12, 1)
+
+
+def test_a_rating_of_the_same_day_that_differs_is_applied(week_of_changes, register):
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(rating_published_on=date(2026, 11, 20))
+    counts = run_sync(week_of_changes)
+    assert counts["cqc_new_ratings"] == 1
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+
+
+def test_a_rating_without_a_date_does_not_replace_a_dated_one(week_of_changes, register):
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(rating_published_on=date(2024, 3, 14))
+    detail = recorded("location_rated")
+    del detail["currentRatings"]["overall"]["reportDate"]
+    del detail["currentRatings"]["reportDate"]
+    week_of_changes.json(f"/locations/{SUNRISE}", detail)
+    assert run_sync(week_of_changes)["cqc_new_ratings"] == 0
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.GOOD
+
+
+def test_the_ratings_import_holds_the_syncs_lock(register):
+    from risk.jobs import CQC_SYNC, LOCK_IDS
+
+    held = []
+
+    def progress(done, total):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND objid = %s",
+                [LOCK_IDS[CQC_SYNC]],
+            )
+            held.append(cursor.fetchone()[0])
+
+    from providers.imports.cqc import import_cqc
+
+    import_cqc(
+        ratings_file((SUNRISE, "Overall", "Good", "14/03/2026")), today=TODAY, progress=progress
+    )
+    assert held and all(held)
+
+
+def test_the_sync_compares_with_the_service_as_saved_not_as_it_was_read(register):
+    # A ratings import saved a later rating after the run read its services.
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(
+        regulator_rating=RegulatorRating.OUTSTANDING, rating_published_on=date(2026, 11, 25)
+    )
+    facts = cqc_sync.read_location(recorded("location_rated"), TODAY)
+    effects = cqc_sync.apply_location(sunrise, facts, today=TODAY, now=NOW)  # the stale copy
+    assert not effects.rated
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.OUTSTANDING
