@@ -105,20 +105,27 @@ class CqcClient:
             for location_id in changes:
                 if isinstance(location_id, str) and location_id:
                     yield location_id
-            total = body.get("totalPages") or 0
+            total = body.get("totalPages")
             next_uri = body.get("nextPageUri")
-            if not isinstance(total, int) or page >= total or page >= MAX_PAGES:
-                return
-            page += 1
-            if next_uri:
+            # A next link is followed whenever there is one, page count or not; without one,
+            # the page count says whether there is more (a page we cannot name is the end).
+            if next_uri and isinstance(next_uri, str):
                 url = self._absolute(next_uri)
-            else:
+            elif isinstance(total, int) and page < total:
                 url = self._url(
                     "/changes/location",
                     startTimestamp=cqc_timestamp(start),
                     endTimestamp=cqc_timestamp(end),
-                    page=page,
+                    page=page + 1,
                     perPage=per_page,
+                )
+            else:
+                return
+            page += 1
+            if page > MAX_PAGES:
+                # Stopping here would lose the rest: the walk is unfinished, not done.
+                raise CqcApiError(
+                    f"The changes feed went on past {MAX_PAGES} pages; not read in full", url=url
                 )
 
     def location(self, location_id: str) -> dict[str, Any]:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -120,6 +122,7 @@ class LocationFacts:
     name: str = ""
     ratings: dict[str, str] = field(default_factory=dict)  # service field -> rating
     report_date: date | None = None
+    rated_at: str | None = None  # the location CQC awarded the rating to, when not this one
     last_inspection: date | None = None
     registered: bool = False  # CQC says "Registered" in so many words
     deregistered: bool = False
@@ -140,6 +143,11 @@ def read_location(detail: dict[str, Any], today: date) -> LocationFacts:
         if rating := _rating(overall.get("rating")):
             facts.ratings["regulator_rating"] = rating
         facts.report_date = _date(overall.get("reportDate")) or _date(current.get("reportDate"))
+        # A location registered again inherits the rating of the one it replaced: CQC names
+        # the location it was awarded to.
+        awarded = str(overall.get("organisationId") or "").strip()
+        if awarded and awarded != facts.location_id:
+            facts.rated_at = awarded
         for question in overall.get("keyQuestionRatings") or []:
             if not isinstance(question, dict):
                 continue
@@ -193,12 +201,32 @@ def rating_summary(old: dict[str, str], new: dict[str, str], report_date: date |
     return f"CQC published a new rating{when}: {'; '.join(parts)}."
 
 
+def inherited_summary(new: dict[str, str], facts: LocationFacts, name: str) -> str:
+    """'This location carries the CQC rating of Oak Lodge (1-...), the location it replaced,
+    published on 14 March 2024: Good overall.'"""
+    labels = dict(RegulatorRating.choices)
+    parts = [
+        f"{labels[new[f]]} overall"
+        if f == "regulator_rating"
+        else f"{FIELD_LABELS[f]} {labels[new[f]]}"
+        for f in RATING_FIELDS
+        if f in new
+    ]
+    where = f"{name} ({facts.rated_at})" if name else facts.rated_at
+    when = f", published on {_day(facts.report_date)}" if facts.report_date else ""
+    return (
+        f"This location carries the CQC rating of {where}, the location it replaced{when}: "
+        f"{'; '.join(parts)}."
+    )
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 
 @dataclass
 class Effects:
     rated: bool = False
+    inherited: bool = False
     deregistered: bool = False
     linked: int = 0
     inspection: bool = False
@@ -241,30 +269,65 @@ def _link(successor: Service, predecessor: Service, changes: dict[int, dict[str,
 def apply_location(
     service: Service, facts: LocationFacts, *, today: date, now: datetime
 ) -> Effects:
-    """Write what changed about one service's location, in one transaction."""
+    """Write what changed about one service's location, in one transaction. The service is read
+    again, locked, before comparing: a rating import or another run may have changed it."""
+    with transaction.atomic():
+        service = (
+            Service.objects.select_for_update(of=("self",))
+            .select_related("lead_officer")
+            .get(pk=service.pk)
+        )
+        return _apply(service, facts, today=today, now=now)
+
+
+def _newer_or_same(published: date | None, held: date | None) -> bool:
+    """Whether a rating published on ``published`` may replace the one held (published on
+    ``held``): never an older one, nor one of unknown date over one whose date we know."""
+    if held is None:
+        return True
+    return published is not None and published >= held
+
+
+def _apply(service: Service, facts: LocationFacts, *, today: date, now: datetime) -> Effects:
     effects = Effects()
     changes: dict[int, dict[str, Any]] = {}
     entries: list[Intelligence] = []
     own = changes.setdefault(service.pk, {})
     old = {name: getattr(service, name) for name in RATING_FIELDS}
-    new = {name: value for name, value in facts.ratings.items() if old[name] != value}
+    held = service.rating_published_on
+    new: dict[str, str] = {}
+    if _newer_or_same(facts.report_date, held):
+        new = {name: value for name, value in facts.ratings.items() if old[name] != value}
+        if facts.report_date and facts.report_date != held and (new or facts.ratings):
+            own["rating_published_on"] = facts.report_date
     if new:
         own.update(new)
         own["regulated"] = True
+        if facts.rated_at:
+            # Not news: the rating the location replaced had, carried over by CQC.
+            name = next((n for i, n in facts.predecessors if i == facts.rated_at and n), "")
+            if not name:
+                name = _cqc_services([facts.rated_at]).get(facts.rated_at, Service()).name
+            summary = inherited_summary(new, facts, name)
+            severity = Severity.LOW
+            effects.inherited = True
+        else:
+            summary = rating_summary(old, new, facts.report_date)
+            severity = max(
+                (SEVERITY_OF.get(v, Severity.LOW) for v in new.values()),
+                key=[Severity.LOW, Severity.MEDIUM, Severity.HIGH].index,
+            )
+            effects.rated = True
         entries.append(
             Intelligence(
                 service=service,
                 kind=IntelligenceKind.REGULATOR_INFORMATION,
                 date=facts.report_date or today,
                 source=SOURCE,
-                summary=rating_summary(old, new, facts.report_date),
-                severity=max(
-                    (SEVERITY_OF.get(v, Severity.LOW) for v in new.values()),
-                    key=[Severity.LOW, Severity.MEDIUM, Severity.HIGH].index,
-                ),
+                summary=summary,
+                severity=severity,
             )
         )
-        effects.rated = True
     inspected = service.last_inspection_date
     if facts.last_inspection and (inspected is None or facts.last_inspection > inspected):
         own["last_inspection_date"] = facts.last_inspection
@@ -304,26 +367,25 @@ def apply_location(
     changes = {pk: values for pk, values in changes.items() if values}
     if not changes and not entries:
         return effects
-    with transaction.atomic():
-        bulk.copy_update(Service, changes, now=now)
-        bulk.record_history(
-            Service, list(changes), history_type="~", user=None, reason=CHANGE_REASON, now=now
-        )
-        for entry in entries:
-            entry.full_clean()
-            entry.save()
-        from risk.signals import mark_services_dirty
+    bulk.copy_update(Service, changes, now=now)
+    bulk.record_history(
+        Service, list(changes), history_type="~", user=None, reason=CHANGE_REASON, now=now
+    )
+    for entry in entries:
+        entry.full_clean()
+        entry.save()
+    from risk.signals import mark_services_dirty
 
-        mark_services_dirty(changes)  # re-rated when this commits: tonight's rating has it
-        if effects.deregistered and service.lead_officer and service.lead_officer.is_active:
-            notifications.notify(
-                service.lead_officer,
-                DEREGISTERED_NOTICE,
-                about=service,
-                due=facts.deregistered_on,
-                message=f"CQC deregistered {service.name} on {_day(facts.deregistered_on)}.",
-                now=now,
-            )
+    mark_services_dirty(changes)  # re-rated when this commits: tonight's rating has it
+    if effects.deregistered and service.lead_officer and service.lead_officer.is_active:
+        notifications.notify(
+            service.lead_officer,
+            DEREGISTERED_NOTICE,
+            about=service,
+            due=facts.deregistered_on,
+            message=f"CQC deregistered {service.name} on {_day(facts.deregistered_on)}.",
+            now=now,
+        )
     return effects
 
 
@@ -331,29 +393,49 @@ def apply_location(
 
 
 def sync(
-    *, now: datetime | None = None, client: CqcClient | None = None, today: date | None = None
+    *,
+    now: datetime | None = None,
+    client: CqcClient | None = None,
+    today: date | None = None,
+    budget: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, int]:
     """One run of the sync; the counts of what it did. Raises ``SyncOff`` without a key, and
-    ``CqcApiError`` when the changes feed cannot be read (nothing moves on)."""
+    ``CqcApiError`` when the changes feed cannot be read in full (nothing moves on).
+
+    A run stops after ``budget`` seconds (``QAF_CQC_SYNC_BUDGET_SECONDS``) with the rest of the
+    locations unread (``cqc_unfinished``); it, or one with a location that failed, is resumed
+    by the next run: the same period, without the locations already done."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     client = client or client_from_settings()
+    budget = settings.QAF_CQC_SYNC_BUDGET_SECONDS if budget is None else budget
+    started = clock()
     state, _ = CqcSyncState.objects.get_or_create(key=STATE_KEY)
     start = state.synced_until or now - timedelta(days=FIRST_SYNC_DAYS)
+    end = state.resume_until or now  # an unfinished period is finished before a new one
+    done: set[str] = set(state.resume_done or []) if state.resume_until else set()
     counts: Counter[str] = Counter()
     problems: list[str] = []
     try:
-        changed = list(dict.fromkeys(client.changed_locations(start, now)))
+        changed = list(dict.fromkeys(client.changed_locations(start, end)))
     except CqcApiError as exc:
         _record(state, now=now, counts=counts, problems=[str(exc)], finished=False)
         raise
     counts["cqc_changed_locations"] = len(changed)
     finished = True
-    for chunk_start in range(0, len(changed), 500):
-        services = _cqc_services(changed[chunk_start : chunk_start + 500])
-        for location_id in changed[chunk_start : chunk_start + 500]:
+    todo = [location_id for location_id in changed if location_id not in done]
+    for chunk_start in range(0, len(todo), 500):
+        chunk = todo[chunk_start : chunk_start + 500]
+        services = _cqc_services(chunk)
+        for location_id in chunk:
             service = services.get(location_id)
             if service is None:
+                done.add(location_id)
+                continue
+            if clock() - started >= budget:
+                counts["cqc_unfinished"] += 1
+                finished = False
                 continue
             counts["cqc_matched"] += 1
             try:
@@ -362,6 +444,7 @@ def sync(
                 problems.append(str(exc))
                 if exc.status == 404:
                     counts["cqc_not_found"] += 1
+                    done.add(location_id)
                 else:
                     counts["cqc_failed"] += 1
                     finished = False  # asked for again next run
@@ -374,23 +457,44 @@ def sync(
                 logger.warning("CQC sync: %s not applied: %s", location_id, exc)
                 problems.append(f"The change to {service.name} ({location_id}) was refused: {exc}")
                 counts["cqc_refused"] += 1
+                done.add(location_id)
                 continue
+            done.add(location_id)
             counts["cqc_new_ratings"] += effects.rated
+            counts["cqc_inherited_ratings"] += effects.inherited
             counts["cqc_deregistered"] += effects.deregistered
             counts["cqc_linked"] += effects.linked
+    if counts["cqc_unfinished"]:
+        problems.append(
+            f"Out of time after {budget:.0f} seconds with {counts['cqc_unfinished']} "
+            "locations still to read: the next run goes on from there."
+        )
     counts["cqc_requests"] = client.requests
-    _record(state, now=now, counts=counts, problems=problems, finished=finished)
+    _record(
+        state,
+        now=now,
+        counts=counts,
+        problems=problems,
+        finished=finished,
+        end=end,
+        done=sorted(done),
+    )
     return dict(counts)
 
 
-def _record(state, *, now, counts, problems: list[str], finished: bool) -> None:
+def _record(
+    state, *, now, counts, problems: list[str], finished: bool, end=None, done=None
+) -> None:
     state.last_run_at = now
     state.last_error = "\n".join(problems)
     state.last_counts = dict(counts)
-    fields = ["last_run_at", "last_error", "last_counts"]
+    fields = ["last_run_at", "last_error", "last_counts", "resume_until", "resume_done"]
     if finished:
-        state.synced_until = now
+        state.synced_until = end or now
+        state.resume_until, state.resume_done = None, []
         fields.append("synced_until")
+    elif done is not None:  # part of the period was read: the next run resumes it
+        state.resume_until, state.resume_done = end, done
     state.save(update_fields=fields)
 
 

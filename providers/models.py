@@ -259,6 +259,14 @@ class Service(VersionedModel):
     last_inspection_date = models.DateField(
         null=True, blank=True, validators=[validate_not_future, validate_plausible_date]
     )
+    # The publication date of the regulator's rating held above: a rating published before it
+    # (an older file imported late, a feed read out of order) never replaces it.
+    rating_published_on = models.DateField(
+        "Rating published on",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     registration_date = models.DateField(
         null=True,
         blank=True,
@@ -753,6 +761,10 @@ class CqcSyncState(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_counts = models.JSONField(default=dict, blank=True)
+    # A run that stopped part way (out of time, or a location that failed): the next run reads
+    # the same period, up to ``resume_until``, and skips the locations in ``resume_done``.
+    resume_until = models.DateTimeField(null=True, blank=True)
+    resume_done = models.JSONField(default=list, blank=True)
 
     history = HistoricalRecords()
 

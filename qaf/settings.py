@@ -414,6 +414,8 @@ if QAF_INVITATION_DAYS < 1:
 # subscription key of CQC's public API (https://api-portal.service.cqc.org.uk) is set.
 QAF_CQC_SUBSCRIPTION_KEY = env.str("QAF_CQC_SUBSCRIPTION_KEY", default="")
 QAF_CQC_API_URL = env.str("QAF_CQC_API_URL", default="https://api.service.cqc.org.uk/public/v1")
+# The longest one CQC sync run goes on for; a run out of time stops and the next one resumes.
+QAF_CQC_SYNC_BUDGET_SECONDS = env.int("QAF_CQC_SYNC_BUDGET_SECONDS", default=15 * 60)
 
 DJANGO_TABLES2_TEMPLATE = "includes/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}

@@ -317,7 +317,12 @@ def import_cqc(
             return _DirectoryImport(table, partial, user, progress, today).run()
         if kind == "cqc_locations":
             return _LocationsImport(table, partial, user, progress, today).run()
-        return _RatingsImport(table, partial, user, progress, today).run()
+        # The CQC change sync writes the same ratings: one at a time, each comparing with what
+        # the other saved (risk.jobs' lock of the sync; a run of it is waited for).
+        from risk.jobs import CQC_SYNC, advisory_lock
+
+        with advisory_lock(CQC_SYNC, wait=True):
+            return _RatingsImport(table, partial, user, progress, today).run()
 
 
 def map_service_type(text: str) -> str:
@@ -602,8 +607,9 @@ class _RatingsImport(_Import):
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.existing = self.cqc_services(tuple(KEY_QUESTION_LABELS))
+        self.existing = self.cqc_services((*KEY_QUESTION_LABELS, "rating_published_on"))
         self.seen: dict[tuple[str, str], int] = {}
+        self.older = 0  # rows older than the rating the register holds
         self.changes: dict[int, dict[str, Any]] = {}
         self.entries: list[dict[str, Any]] = []
 
@@ -663,6 +669,17 @@ class _RatingsImport(_Import):
         self.seen[(location, field)] = number
         self.result.valid += 1
         service_id, current = service
+        held = current["rating_published_on"]  # as it was before this file
+        if held is not None and (published is None or published < held):
+            # The register holds a later rating (from the CQC change sync or a later file).
+            self.result.unchanged += 1
+            self.older += 1
+            return
+        if published and published != held:
+            change = self.changes.setdefault(service_id, {"regulated": True})
+            change["rating_published_on"] = max(
+                published, change.get("rating_published_on", held) or published
+            )
         old = current[field]
         if old == rating:
             self.result.unchanged += 1
@@ -686,6 +703,21 @@ class _RatingsImport(_Import):
         )
         self.result.updated += 1
         self.result.rating_changes += 1
+
+    def run(self) -> ImportResult:
+        result = super().run()
+        if self.older:
+            result.warning = " ".join(
+                filter(
+                    None,
+                    [
+                        result.warning,
+                        f"{self.older} rows were older than the rating the register holds "
+                        "(from the CQC change sync or a later file) and were left as they are.",
+                    ],
+                )
+            )
+        return result
 
     def write(self) -> list[int]:
         self._save_changes(self.changes)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from providers import cqc_sync
@@ -609,3 +610,247 @@ def test_the_jobs_page_says_how_to_turn_the_sync_on(manager_maya, client_for):
     assert "Run CQC sync now" not in page
     response = client_for(manager_maya).post(reverse("providers:cqc_sync_run"), follow=True)
     assert "The CQC change sync is off" in response.content.decode()
+
+
+# --- Review fixes: a feed read in full, a run with a time budget ---------------------------
+
+
+def _pages_without(field: str) -> list[dict]:
+    pages = [recorded(f"changes_page_{page}") for page in (1, 2, 3)]
+    for page in pages:
+        page.pop(field)
+    return pages
+
+
+def test_a_next_link_without_a_page_count_is_followed_to_the_end(cqc_server):
+    for number, page in enumerate(_pages_without("totalPages"), 1):
+        cqc_server.json(f"/changes/location?page={number}", page)
+    client = client_for_test(cqc_server.url)
+    ids = list(client.changed_locations(NOW, NOW, per_page=2))
+    assert ids == [SUNRISE, "1-9000000001", OAK, "1-9000000002", OAK_NEW]
+
+
+def test_a_page_count_without_next_links_still_reads_every_page(cqc_server):
+    for number, page in enumerate(_pages_without("nextPageUri"), 1):
+        cqc_server.json(f"/changes/location?page={number}", page)
+    ids = list(client_for_test(cqc_server.url).changed_locations(NOW, NOW, per_page=2))
+    assert ids[-1] == OAK_NEW and len(ids) == 5
+
+
+def test_a_next_link_past_the_page_count_is_followed(cqc_server):
+    # CQC's count said 2 pages but page 2 links to a third: the third is read.
+    pages = [recorded(f"changes_page_{page}") for page in (1, 2, 3)]
+    for number, page in enumerate(pages, 1):
+        page["totalPages"] = 2
+        cqc_server.json(f"/changes/location?page={number}", page)
+    ids = list(client_for_test(cqc_server.url).changed_locations(NOW, NOW, per_page=2))
+    assert OAK_NEW in ids
+
+
+def test_a_feed_that_does_not_end_is_an_unfinished_run(cqc_server, register, monkeypatch):
+    monkeypatch.setattr("providers.cqc_api.MAX_PAGES", 2)
+    for page in (1, 2, 3):
+        cqc_server.json(f"/changes/location?page={page}", recorded(f"changes_page_{page}"))
+    with pytest.raises(CqcApiError, match="not read in full"):
+        run_sync(cqc_server)
+    assert CqcSyncState.objects.get().synced_until is None
+
+
+class Clock:
+    """A clock that moves on ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        value = self.now
+        self.now += self.step
+        return value
+
+
+def test_a_run_out_of_time_stops_and_the_next_resumes_where_it_stopped(
+    week_of_changes, register, settings
+):
+    assert settings.QAF_CQC_SYNC_BUDGET_SECONDS == 15 * 60
+    client = client_for_test(week_of_changes.url)
+    # Read at the start, then before each location: 0, 400, 800, 1200 (past 900).
+    counts = cqc_sync.sync(now=NOW, today=TODAY, client=client, clock=Clock(400))
+    assert counts["cqc_matched"] == 2 and counts["cqc_unfinished"] == 1
+    state = CqcSyncState.objects.get()
+    assert state.synced_until is None  # not read in full: the period is not done
+    assert "Out of time" in state.last_error
+    register["sunrise"].refresh_from_db()
+    assert register["sunrise"].regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+    week_of_changes.requests.clear()
+    later = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    counts = run_sync(week_of_changes, now=later)
+    # The same period, and only the location not read yet.
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(week_of_changes.requests[0][0]).query)
+    assert query["endTimestamp"] == ["2026-12-04T02:00:00Z"]
+    asked = [path for path, _ in week_of_changes.requests if "/locations/" in path]
+    assert asked == [f"/public/v1/locations/{OAK_NEW}"]
+    assert counts["cqc_matched"] == 1 and "cqc_unfinished" not in counts
+    state.refresh_from_db()
+    assert state.synced_until == NOW and state.resume_until is None
+    assert state.last_error == ""
+    # The run after that reads on from there.
+    week_of_changes.requests.clear()
+    run_sync(week_of_changes, now=later)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(week_of_changes.requests[0][0]).query)
+    assert query["startTimestamp"] == ["2026-12-04T02:00:00Z"]
+    assert query["endTimestamp"] == ["2026-12-05T02:00:00Z"]
+
+
+# --- Review fixes: a rating inherited from the location replaced ---------------------------
+
+
+def test_a_rating_inherited_from_the_location_replaced_is_copied_not_logged_as_new(
+    week_of_changes, register
+):
+    week_of_changes.json(f"/locations/{OAK_NEW}", recorded("location_inherited"))
+    oak_new = register["oak_new"]
+    counts = run_sync(week_of_changes)
+    oak_new.refresh_from_db()
+    assert oak_new.regulator_rating == RegulatorRating.GOOD
+    assert oak_new.rating_safe == RegulatorRating.GOOD
+    assert oak_new.rating_published_on == date(2024, 3, 14)
+    assert counts["cqc_new_ratings"] == 1  # Sunrise House's only
+    assert counts["cqc_inherited_ratings"] == 1
+    entry = Intelligence.objects.get(service=oak_new)
+    assert "new rating" not in entry.summary
+    assert entry.summary == (
+        "This location carries the CQC rating of Oak Lodge (1-3000000002), the location it "
+        "replaced, published on 14 March 2024: Good overall; Safe Good; Effective Good; "
+        "Caring Good; Responsive Good; Well-led Good."
+    )
+    assert entry.severity == Severity.LOW
+    assert entry.date == date(2024, 3, 14)
+
+
+def test_a_rating_awarded_to_the_location_itself_is_a_new_rating():
+    detail = recorded("location_inherited")
+    detail["currentRatings"]["overall"]["organisationId"] = OAK_NEW
+    facts = cqc_sync.read_location(detail, TODAY)
+    assert facts.rated_at is None
+    facts = cqc_sync.read_location(recorded("location_inherited"), TODAY)
+    assert facts.rated_at == OAK
+
+
+# --- Review fixes: the sync and the ratings import never undo each other -------------------
+
+
+def ratings_file(*rows: tuple[str, str, str, str]):
+    from tests.providers.test_imports import ratings
+
+    return ratings(
+        *([location, "A home", question, rating, day] for location, question, rating, day in rows)
+    )
+
+
+def import_ratings(*rows):
+    from providers.imports.cqc import import_cqc
+
+    return import_cqc(ratings_file(*rows), today=TODAY)
+
+
+def test_the_sync_does_not_replace_a_later_rating_from_the_ratings_file(week_of_changes, register):
+    # The ratings file had Sunrise House's rating of 25 November; CQC's API is a day behind.
+    result = import_ratings((SUNRISE, "Overall", "Outstanding", "25/11/2026"))
+    assert result.saved and result.rating_changes == 1
+    sunrise = register["sunrise"]
+    sunrise.refresh_from_db()
+    assert sunrise.rating_published_on == date(2026, 11, 25)
+    counts = run_sync(week_of_changes)  # its rating was published on 20 November
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.OUTSTANDING
+    assert sunrise.rating_safe == RegulatorRating.GOOD
+    assert counts["cqc_new_ratings"] == 0
+    assert not Intelligence.objects.filter(service=sunrise, summary__contains="new rating")
+
+
+def test_an_older_ratings_file_does_not_undo_the_sync_nor_log_the_rating_again(
+    week_of_changes, register
+):
+    run_sync(week_of_changes)
+    sunrise = register["sunrise"]
+    entries = Intelligence.objects.filter(service=sunrise).count()
+    result = import_ratings(
+        (SUNRISE, "Overall", "Good", "14/03/2024"),
+        (SUNRISE, "Safe", "Good", "14/03/2024"),
+    )
+    assert result.saved and result.rating_changes == 0 and result.unchanged == 2
+    assert "2 rows were older than the rating the register holds" in result.warning
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+    assert sunrise.rating_safe == RegulatorRating.INADEQUATE
+    assert Intelligence.objects.filter(service=sunrise).count() == entries
+    # The same report in the file as the sync read: nothing logged twice.
+    result = import_ratings((SUNRISE, "Overall", "Requires improvement", "20/11/2026"))
+    assert result.rating_changes == 0
+    assert Intelligence.objects.filter(service=sunrise).count() == entries
+
+
+def test_a_later_ratings_file_is_applied_over_the_sync(week_of_changes, register):
+    run_sync(week_of_changes)
+    result = import_ratings((SUNRISE, "Overall", "Good", "01/12/2026"))
+    assert result.rating_changes == 1
+    sunrise = register["sunrise"]
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.GOOD
+    assert sunrise.rating_published_on == date(2026, 12, 1)
+
+
+def test_a_rating_of_the_same_day_that_differs_is_applied(week_of_changes, register):
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(rating_published_on=date(2026, 11, 20))
+    counts = run_sync(week_of_changes)
+    assert counts["cqc_new_ratings"] == 1
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.REQUIRES_IMPROVEMENT
+
+
+def test_a_rating_without_a_date_does_not_replace_a_dated_one(week_of_changes, register):
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(rating_published_on=date(2024, 3, 14))
+    detail = recorded("location_rated")
+    del detail["currentRatings"]["overall"]["reportDate"]
+    del detail["currentRatings"]["reportDate"]
+    week_of_changes.json(f"/locations/{SUNRISE}", detail)
+    assert run_sync(week_of_changes)["cqc_new_ratings"] == 0
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.GOOD
+
+
+def test_the_ratings_import_holds_the_syncs_lock(register):
+    from risk.jobs import CQC_SYNC, LOCK_IDS
+
+    held = []
+
+    def progress(done, total):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = pg_backend_pid() AND objid = %s",
+                [LOCK_IDS[CQC_SYNC]],
+            )
+            held.append(cursor.fetchone()[0])
+
+    from providers.imports.cqc import import_cqc
+
+    import_cqc(
+        ratings_file((SUNRISE, "Overall", "Good", "14/03/2026")), today=TODAY, progress=progress
+    )
+    assert held and all(held)
+
+
+def test_the_sync_compares_with_the_service_as_saved_not_as_it_was_read(register):
+    # A ratings import saved a later rating after the run read its services.
+    sunrise = register["sunrise"]
+    Service.objects.filter(pk=sunrise.pk).update(
+        regulator_rating=RegulatorRating.OUTSTANDING, rating_published_on=date(2026, 11, 25)
+    )
+    facts = cqc_sync.read_location(recorded("location_rated"), TODAY)
+    effects = cqc_sync.apply_location(sunrise, facts, today=TODAY, now=NOW)  # the stale copy
+    assert not effects.rated
+    sunrise.refresh_from_db()
+    assert sunrise.regulator_rating == RegulatorRating.OUTSTANDING
