@@ -3,7 +3,7 @@ public pages read.
 
 Publishing and withdrawing are steps of ``reviews.public_workflows.SUMMARY`` with an actor
 (STYLE habit 1), for pages and the API alike. The public pages are cached: each rendered page
-is kept under a key that names the latest change to any summary (``public_stamp``: one indexed
+is kept under a key that counts the changes made to any summary (``public_stamp``: one
 query), so a publish or a withdrawal is seen on the next request by every web machine, with no
 cache to clear and nothing shared between machines but the database.
 """
@@ -122,10 +122,17 @@ def take_step(summary: PublishedSummary, step: str, *, actor: User, **params):
 
 
 def public_stamp() -> str:
-    """Changes whenever any summary is published or withdrawn (or its row otherwise saved)."""
-    facts = PublishedSummary.objects.aggregate(latest=Max("updated_at"), rows=Count("pk"))
-    latest = facts["latest"].isoformat() if facts["latest"] else "-"
-    return f"{latest}:{facts['rows']}"
+    """Changes whenever any summary is published or withdrawn (or its row otherwise saved).
+
+    Read from the summaries' history, not their ``updated_at``: every change writes a history
+    row in the transaction that makes it, so a stamp read after the change commits counts that
+    row. The count goes up by one for every change committed, whatever the order in which
+    changes commit and whatever the clock of the machine that made them (``updated_at`` and
+    history ids are taken before commit, so a change committed later can carry an earlier
+    time or a smaller id). The largest history id is added so that a purge deleting history
+    rows cannot bring back an earlier stamp. One query, on a small table."""
+    facts = PublishedSummary.history.aggregate(rows=Count("pk"), last=Max("pk"))
+    return f"{facts['rows']}:{facts['last'] or 0}"
 
 
 def cached_page(name: str, key: str, render: Callable[[], Any]) -> Any:
