@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from qaf.models import User
 from qaf.workflow import Forbidden, NotNow, WorkflowError
@@ -31,6 +31,7 @@ __all__ = [
     "NotNow",
     "WorkflowError",
     "cached_page",
+    "names_in",
     "public_facts",
     "publish",
     "publish_refusal",
@@ -71,6 +72,26 @@ def public_facts(review: Review) -> dict:
         "rating": review.rating,
         "domains": list(domains.values()),
     }
+
+
+def names_in(text: str, provider) -> list[str]:
+    """The full names of people QAF knows that ``text`` holds, sorted: the council's staff and
+    the users of ``provider`` (a provider, its id, or None for staff only). Any case and any
+    spacing or line breaks count ("OLIVIA   lewis"); a first name alone does not, nor a user
+    of another provider. People who use a service have no accounts: nothing finds their names.
+    Public summaries are refused with any (``reviews.public_workflows``); other text leaving
+    the council (the shared outcomes export) can run the same check."""
+    written = " ".join((text or "").split()).casefold()
+    if not written:
+        return []
+    provider_id = getattr(provider, "pk", provider)
+    people = User.objects.filter(Q(provider__isnull=True) | Q(provider_id=provider_id))
+    names = set()
+    for first, last in people.exclude(last_name="").values_list("first_name", "last_name"):
+        full = " ".join(f"{first} {last}".split())
+        if " " in full and full.casefold() in written:
+            names.add(full)
+    return sorted(names)
 
 
 def summary_of(review: Review) -> PublishedSummary | None:
