@@ -3,7 +3,7 @@ public pages read.
 
 Publishing and withdrawing are steps of ``reviews.public_workflows.SUMMARY`` with an actor
 (STYLE habit 1), for pages and the API alike. The public pages are cached: each rendered page
-is kept under a key that names the latest change to any summary (``public_stamp``: one indexed
+is kept under a key that counts the changes made to any summary (``public_stamp``: one
 query), so a publish or a withdrawal is seen on the next request by every web machine, with no
 cache to clear and nothing shared between machines but the database.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from qaf.models import User
 from qaf.workflow import Forbidden, NotNow, WorkflowError
@@ -31,6 +31,7 @@ __all__ = [
     "NotNow",
     "WorkflowError",
     "cached_page",
+    "names_in",
     "public_facts",
     "publish",
     "publish_refusal",
@@ -71,6 +72,26 @@ def public_facts(review: Review) -> dict:
         "rating": review.rating,
         "domains": list(domains.values()),
     }
+
+
+def names_in(text: str, provider) -> list[str]:
+    """The full names of people QAF knows that ``text`` holds, sorted: the council's staff and
+    the users of ``provider`` (a provider, its id, or None for staff only). Any case and any
+    spacing or line breaks count ("OLIVIA   lewis"); a first name alone does not, nor a user
+    of another provider. People who use a service have no accounts: nothing finds their names.
+    Public summaries are refused with any (``reviews.public_workflows``); other text leaving
+    the council (the shared outcomes export) can run the same check."""
+    written = " ".join((text or "").split()).casefold()
+    if not written:
+        return []
+    provider_id = getattr(provider, "pk", provider)
+    people = User.objects.filter(Q(provider__isnull=True) | Q(provider_id=provider_id))
+    names = set()
+    for first, last in people.exclude(last_name="").values_list("first_name", "last_name"):
+        full = " ".join(f"{first} {last}".split())
+        if " " in full and full.casefold() in written:
+            names.add(full)
+    return sorted(names)
 
 
 def summary_of(review: Review) -> PublishedSummary | None:
@@ -122,10 +143,17 @@ def take_step(summary: PublishedSummary, step: str, *, actor: User, **params):
 
 
 def public_stamp() -> str:
-    """Changes whenever any summary is published or withdrawn (or its row otherwise saved)."""
-    facts = PublishedSummary.objects.aggregate(latest=Max("updated_at"), rows=Count("pk"))
-    latest = facts["latest"].isoformat() if facts["latest"] else "-"
-    return f"{latest}:{facts['rows']}"
+    """Changes whenever any summary is published or withdrawn (or its row otherwise saved).
+
+    Read from the summaries' history, not their ``updated_at``: every change writes a history
+    row in the transaction that makes it, so a stamp read after the change commits counts that
+    row. The count goes up by one for every change committed, whatever the order in which
+    changes commit and whatever the clock of the machine that made them (``updated_at`` and
+    history ids are taken before commit, so a change committed later can carry an earlier
+    time or a smaller id). The largest history id is added so that a purge deleting history
+    rows cannot bring back an earlier stamp. One query, on a small table."""
+    facts = PublishedSummary.history.aggregate(rows=Count("pk"), last=Max("pk"))
+    return f"{facts['rows']}:{facts['last'] or 0}"
 
 
 def cached_page(name: str, key: str, render: Callable[[], Any]) -> Any:

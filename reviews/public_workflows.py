@@ -44,8 +44,9 @@ def _names_nobody(step: Step):
     """A safety net under the form's guidance: the full name of a member of staff, or of a user
     of the provider, in the summary is refused (people who use the service have no accounts:
     the guidance and the preview are what keeps them out)."""
-    text = " ".join(step.text("summary").split()).casefold()
-    named = sorted(name for name in step.facts["names"] if name.casefold() in text)
+    from reviews.public import names_in
+
+    named = names_in(step.text("summary"), step.facts["provider"])
     if named:
         return (
             f"The summary names {', '.join(named)}. A public summary names nobody: "
@@ -54,21 +55,8 @@ def _names_nobody(step: Step):
     return None
 
 
-def people_near(summary: PublishedSummary) -> set[str]:
-    """The full names a summary of this review must not hold: the council's staff and the
-    provider's own users."""
-    from django.db.models import Q
-
-    from qaf.models import User
-
-    provider_id = summary.review.service.provider_id
-    people = User.objects.filter(Q(provider__isnull=True) | Q(provider_id=provider_id))
-    names = set()
-    for first, last in people.exclude(last_name="").values_list("first_name", "last_name"):
-        full = " ".join(f"{first} {last}".split())
-        if " " in full:
-            names.add(full)
-    return names
+def _provider_of(summary: PublishedSummary) -> int:
+    return summary.review.service.provider_id
 
 
 def _reason_given(step: Step):
@@ -113,7 +101,7 @@ SUMMARY = Workflow(
     url_name="summaries:step",
     forbidden=CASEWORK_ONLY,
     not_now=_not_now,
-    facts={"names": people_near},
+    facts={"provider": _provider_of},
     tags={S.DRAFT: "grey", S.PUBLISHED: "green", S.WITHDRAWN: "grey"},
     transitions=[
         # Taken from the publishing page (a form with a preview), not a step page of its own.

@@ -68,7 +68,7 @@ class PublishedSummary(models.Model):
     )
     withdrawal_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The public pages' cache key reads the latest of these (reviews.public).
+    # When the row last changed (the public pages' cache key reads the history instead).
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = PublishedSummaryQuerySet.as_manager()

@@ -188,6 +188,22 @@ def test_a_first_name_alone_or_another_providers_user_is_not_refused(
     assert public.publish(final_review, actor=officer_olivia, summary=text).state == "published"
 
 
+def test_names_in_finds_staff_and_the_providers_users_in_any_text(
+    sunrise, officer_olivia, manager_mo, provider_pat, provider_quinn
+):
+    """The same check, for other code (the shared outcomes export) to run on its own text."""
+    olivia, pat = officer_olivia.get_full_name(), provider_pat.get_full_name()
+    text = (
+        f"{olivia.upper()} met\n{pat.replace(' ', '   ')}; Mo and "
+        f"{provider_quinn.get_full_name()} did not come."
+    )
+    assert public.names_in(text, sunrise) == sorted([olivia, pat])
+    assert public.names_in(text, sunrise.pk) == sorted([olivia, pat])
+    assert public.names_in(text, None) == [olivia]  # staff only
+    assert public.names_in("The manager was helpful.", sunrise) == []
+    assert public.names_in("", sunrise) == []
+
+
 def test_the_preview_says_when_the_summary_names_someone(client, final_review, officer_olivia):
     client.force_login(officer_olivia)
     url = reverse("summaries:publish", args=[final_review.pk])
@@ -245,6 +261,14 @@ def test_the_public_pages_need_no_sign_in(client, published):
 def test_no_personal_data_on_the_public_pages(
     client, sunrise_house, officer_olivia, manager_maya, provider_pat, safeguarding_at_sunrise
 ):
+    # Surnames no page has as a word (random ones can be Green, Page or Foster: "fostering").
+    for person, surname in (
+        (officer_olivia, "Quennell"),
+        (manager_maya, "Abernethy"),
+        (provider_pat, "Pevensey"),
+    ):
+        person.last_name = surname
+        person.save(update_fields=["last_name"])
     review = _scored_final(sunrise_house, officer_olivia, provider_pat)
     row = public.publish(review, actor=officer_olivia, summary=TEXT)
     public.withdraw(row, actor=manager_maya, reason="Pat asked on behalf of Sunrise")
@@ -363,6 +387,31 @@ def test_public_pages_are_cached_and_seen_at_once_after_a_change(
     public.withdraw(published, actor=manager_maya, reason="The provider asked")
     assert client.get(page).status_code == 410
     assert b"Sunrise House" not in client.get(index).content
+
+
+def test_a_withdrawal_stamped_earlier_than_the_latest_change_is_seen_at_once(
+    client, published, sunrise, officer_olivia, manager_maya
+):
+    """A web machine whose clock is behind (or a withdrawal committed after a later-stamped
+    publish) writes an updated_at earlier than the latest: the public pages change anyway."""
+    later = public.publish(
+        ReviewFactory(service=ServiceFactory(provider=sunrise, name="Oak View")),
+        actor=officer_olivia,
+        summary=TEXT,
+    )
+    page = reverse("public:summary", args=[published.pk])
+    index = reverse("public:index")
+    assert client.get(page).status_code == 200
+    assert b"Sunrise House" in client.get(index).content
+    assert client.get(reverse("public:json")).json()["count"] == 2
+    latest = PublishedSummary.objects.get(pk=later.pk).updated_at
+    public.withdraw(published, actor=manager_maya, reason="The provider asked")
+    PublishedSummary.objects.filter(pk=published.pk).update(
+        updated_at=latest - timedelta(minutes=5)
+    )
+    assert client.get(page).status_code == 410
+    assert b"Sunrise House" not in client.get(index).content
+    assert client.get(reverse("public:json")).json()["count"] == 1
 
 
 def test_a_signed_in_visitor_gets_the_same_page_not_kept_by_a_cache(
