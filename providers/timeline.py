@@ -6,7 +6,8 @@ The timeline is a list of SOURCES, one per kind of record. A source is a functio
 reads only what ``visible_to(user)``/``restrict(user)`` (qaf.scoping) lets the user see, in one
 or two queries whatever the number of rows. Another part adds its records with ``@source``.
 The register's and the reviews' sources are here, the escalation app's in
-``providers.timeline_escalation``.
+``providers.timeline_escalation``, public summaries' and early warnings' in
+``providers.timeline_more``.
 
 A provider user sees their own organisation's entries only, never confidential ones: the
 scoping of each model already says so (confidential intelligence, suspension proposals,
@@ -401,4 +402,4 @@ def ratings(query: TimelineQuery) -> Iterable[Entry]:
 
 
 # The escalation app's sources, registered after the ones above (the filter's order).
-from providers import timeline_escalation  # noqa: E402, F401
+from providers import timeline_escalation, timeline_more  # noqa: E402, F401

@@ -38,8 +38,13 @@ from providers.models import IntelligenceKind
 from providers.timeline import SOURCES, Period, Subject, TimelineQuery, timeline
 from qaf.models import Document
 from reviews import services as review_services
-from reviews.models import InformationRequest, InformationRequestItem
-from risk.models import PolicyVersion, RatingChange
+from reviews.models import (
+    InformationRequest,
+    InformationRequestItem,
+    PublishedSummary,
+    SummaryState,
+)
+from risk.models import EarlyWarning, PolicyVersion, RatingChange
 from tests.factories import IntelligenceFactory, ReviewFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,7 +206,31 @@ def everything(service, officer, manager, provider_user) -> dict[str, str]:
         action=act, text="Half the staff trained", status="in_progress", author=provider_user
     )
     _stamp(PlanUpdate, update.pk, "created_at", date(2026, 7, 1))
+    PublishedSummary.objects.create(
+        review=service.reviews.get(),
+        state=SummaryState.WITHDRAWN,
+        summary="Clean and friendly",
+        rating="green",
+        published_at=_at(date(2026, 6, 15)),
+        published_by=officer,
+        withdrawn_at=_at(date(2026, 6, 16)),
+        withdrawn_by=manager,
+        withdrawal_reason="The provider asked for it to come down",
+    )
+    warning = EarlyWarning.objects.create(
+        service=service,
+        flagged=True,
+        flagged_since=date(2026, 6, 20),
+        reason="4 complaints in the last 90 days, against none in the year before",
+        size_band="small",
+        computed_for=date(2026, 6, 20),
+        policy_version=PolicyVersion.current(),
+    )
+    warning.history.update(history_date=_at(date(2026, 6, 20)))
     return {
+        "public_summary": "Public summary of the review published",
+        "public_summary_withdrawn": "Public summary withdrawn",
+        "early_warning": "Early warning: getting worse",
         "reviews": "Full review: final report, rated Green",
         "intelligence": "Contract meeting",
         "confidential": "Whistleblowing",
@@ -424,6 +453,7 @@ def test_a_provider_user_sees_only_what_is_theirs_and_not_confidential(
         "documents",
         "suspensions",
         "meetings",
+        "public_summary",
     ):
         assert any(t.startswith(story[shown]) for t in titles), shown
     for hidden in (
@@ -435,6 +465,8 @@ def test_a_provider_user_sees_only_what_is_theirs_and_not_confidential(
         "concern",
         "revocation_proposed",
         "board",
+        "public_summary_withdrawn",
+        "early_warning",
     ):
         assert not any(t.startswith(story[hidden]) for t in titles), hidden
     assert not any(e.confidential for e in _entries(provider_pat, sunrise_house))
@@ -526,11 +558,14 @@ def test_what_the_provider_does_not_see_is_marked_for_staff(story, sunrise_house
         story["board"],
         story["planned_meeting"],
         story["revocation_proposed"],
+        story["public_summary_withdrawn"],
+        story["early_warning"],
     ):
         assert any(t.startswith(title) for t in marked), title
     assert any(t.startswith("Escalation case") for t in marked)
     assert any(t.startswith(story["suspension_proposed"]) for t in marked)
     assert not any(t.startswith(story["intelligence"]) for t in marked)
+    assert not any(t.startswith(story["public_summary"]) for t in marked)  # it is public
 
 
 def test_an_announced_visit_to_come_is_not_marked(sunrise_house, officer_olivia):
@@ -701,3 +736,34 @@ def test_the_number_of_queries_does_not_grow_with_the_entries(
         IntelligenceFactory(service=service, date=date(2026, 9, 1 + n))
         ReviewFactory(service=service, completed_on=date(2026, 9, 1 + n))
     assert _queries(client, url) == few
+
+
+def test_an_early_warning_raised_and_cleared_is_on_the_timeline_each_time(
+    sunrise_house, officer_olivia
+):
+    """The flag's history keeps a row when the decision changes: raised, cleared, raised
+    again are three entries (not one per night)."""
+    warning = EarlyWarning.objects.create(
+        service=sunrise_house,
+        flagged=True,
+        reason="Rising",
+        size_band="small",
+        computed_for=date(2026, 3, 1),
+        policy_version=PolicyVersion.current(),
+    )
+    for flagged, reason in ((False, "Back to usual"), (True, "Rising again")):
+        warning.flagged, warning.reason = flagged, reason
+        warning.save()
+    titles = [e.title for e in _entries(officer_olivia, sunrise_house) if e.kind == "early_warning"]
+    assert titles == [
+        "Early warning: getting worse",
+        "Early warning cleared",
+        "Early warning: getting worse",
+    ]
+
+
+def test_a_published_summary_links_to_its_public_page(story, sunrise_house, provider_pat):
+    (entry,) = [e for e in _entries(provider_pat, sunrise_house) if e.kind == "public_summaries"]
+    summary = PublishedSummary.objects.get(review__service=sunrise_house)
+    assert entry.url == summary.get_public_url()
+    assert entry.detail == "Overall rating Green."
