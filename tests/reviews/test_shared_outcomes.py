@@ -505,3 +505,14 @@ def test_the_commands_export_and_import(tmp_path, scored_review, capsys):
         call_command("import_outcomes", str(bad))
     with pytest.raises(CommandError, match="not a date"):
         call_command("export_outcomes", "--from", "June")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/shared-outcomes/import/", "/api/v1/information-requests/"]
+)
+def test_api_a_body_nested_too_deep_is_a_400_with_its_reason(api_for, officer_olivia, url):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_for(officer_olivia).post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deep" in response.json()["detail"]
+    assert not SharedOutcome.objects.exists()
