@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -35,6 +35,7 @@ from reviews.models import Review, ReviewKind, ReviewStatus, SharedOutcome
 FORMAT = "qaf-shared-outcomes"
 FORMAT_VERSION = "1.0"
 SUPPORTED_MAJOR = "1"
+MAX_VERSION_LENGTH = 16  # SharedOutcome.format_version; the schema's maxLength
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "shared-outcomes.schema.json"
 
 SEVERITY_OF = {"green": Severity.LOW, "amber": Severity.MEDIUM, "red": Severity.HIGH}
@@ -255,6 +256,11 @@ def check_document(document: Any) -> dict[int, list[str]]:
             f"{SUPPORTED_MAJOR}.x (1.0 is the current one). Ask the council for a file in "
             "version 1."
         )
+    if len(version) > MAX_VERSION_LENGTH:
+        raise OutcomesFileError(
+            f"The file's format_version is {len(version)} characters long; it may be at most "
+            f"{MAX_VERSION_LENGTH} characters (MAJOR.MINOR, such as 1.0)."
+        )
     by_outcome: dict[int, list[str]] = {}
     whole: list[str] = []
     for error in sorted(validator().iter_errors(document), key=lambda e: list(e.path)):
@@ -323,6 +329,9 @@ def _record(
         intelligence=entry,
         imported_by=actor,
     )
+    # Uniqueness is left to the database (an IntegrityError: recorded by someone else since
+    # the import began); every field's own limits are checked here, not met as a 500.
+    record.full_clean(validate_unique=False, validate_constraints=False)
     record.save()
     lead = service.lead_officer
     if supplier and lead is not None and lead.is_active:
@@ -428,6 +437,9 @@ def import_document(document: Any, *, actor=None) -> ImportReport:
             # Recorded by someone else since this import began.
             row.status = ALREADY_RECORDED
             row.message = f"{council}'s review {row.review_id} is already recorded: unchanged."
+            continue
+        except DatabaseError as exc:
+            row.message = f"The outcome could not be stored ({str(exc).strip()[:200]})."
             continue
         held.add(row.review_id)
         row.status = RECORDED

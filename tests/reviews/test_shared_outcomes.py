@@ -516,3 +516,45 @@ def test_api_a_body_nested_too_deep_is_a_400_with_its_reason(api_for, officer_ol
     assert response.status_code == 400
     assert "nested too deep" in response.json()["detail"]
     assert not SharedOutcome.objects.exists()
+
+
+@pytest.mark.parametrize(("length", "refused"), [(16, False), (17, True), (22, True)])
+def test_a_format_version_longer_than_16_characters_is_refused_with_its_reason(
+    api_for, officer_olivia, sunrise_house, length, refused
+):
+    version = "1." + "0" * (length - 2)
+    response = api_for(officer_olivia).post(
+        "/api/v1/shared-outcomes/import/",
+        _document(_outcome(sunrise_house.regulator_id), version=version),
+        format="json",
+    )
+    if refused:
+        assert response.status_code == 400
+        assert "format_version" in response.json()["detail"]
+        assert "16 characters" in response.json()["detail"]
+        assert not SharedOutcome.objects.exists()
+    else:
+        assert response.status_code == 200, response.json()
+        assert SharedOutcome.objects.get().format_version == version
+    assert "maxLength" in _schema()["properties"]["format_version"]
+
+
+def test_an_outcome_the_database_cannot_hold_is_an_invalid_row_and_the_rest_recorded(
+    sunrise_house, sunrise_lodge, monkeypatch
+):
+    from django.db import DataError
+
+    real = SharedOutcome.save
+
+    def save(self, *args, **kwargs):
+        if self.their_review_id == "bad":
+            raise DataError("value too long for type character varying(16)")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SharedOutcome, "save", save)
+    report = shared.import_document(
+        _document(_outcome(sunrise_lodge.regulator_id, "bad"), _outcome(sunrise_house.regulator_id))
+    )
+    assert [row.status for row in report.rows] == ["invalid", "recorded"]
+    assert "could not be stored" in report.rows[0].message
+    assert SharedOutcome.objects.count() == Intelligence.objects.count() == 1
