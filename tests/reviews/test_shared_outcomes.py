@@ -558,3 +558,65 @@ def test_an_outcome_the_database_cannot_hold_is_an_invalid_row_and_the_rest_reco
     assert [row.status for row in report.rows] == ["invalid", "recorded"]
     assert "could not be stored" in report.rows[0].message
     assert SharedOutcome.objects.count() == Intelligence.objects.count() == 1
+
+
+# --- A provider's copy and the council's own ------------------------------------------------
+
+
+def test_a_provider_copy_never_blocks_the_councils_own_import_and_the_lead_is_told_they_differ(
+    provider_pat, sunrise_house, officer_olivia, manager_maya
+):
+    sunrise_house.lead_officer = officer_olivia
+    sunrise_house.save()
+    forged = _outcome(sunrise_house.regulator_id, "77", overall_rating="green")
+    shared.import_document(_document(forged, council="brookshire  council"), actor=provider_pat)
+    provider_copy = SharedOutcome.objects.get()
+    # The council's own file, imported by staff: recorded, and the provider's copy superseded.
+    report = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77", overall_rating="red")),
+        actor=manager_maya,
+    )
+    assert [row.status for row in report.rows] == ["recorded"]
+    own = SharedOutcome.objects.get(supplied_by=None)
+    assert own.rating == "red" and own.source_council == "Brookshire Council"
+    provider_copy.refresh_from_db()
+    assert provider_copy.superseded_by == own
+    # The service page shows the council's copy only.
+    assert list(shared.service_outcomes(sunrise_house, officer_olivia)) == [own]
+    notice = Notification.objects.get(user=officer_olivia, kind="shared_outcome_differs")
+    assert "differs from the copy Sunrise Care Ltd sent in" in notice.message
+    assert "overall Red (Sunrise Care Ltd's copy: Green)" in notice.message
+    # Importing the council's file again changes nothing; the provider sending it again neither.
+    again = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77", overall_rating="red")),
+        actor=manager_maya,
+    )
+    assert [row.status for row in again.rows] == ["already_recorded"]
+    later = shared.import_document(
+        _document(forged, council="BROOKSHIRE COUNCIL"), actor=provider_pat
+    )
+    assert [row.status for row in later.rows] == ["already_recorded"]
+    assert SharedOutcome.objects.count() == 2
+
+
+def test_the_same_copy_from_the_provider_and_the_council_tells_the_lead_nothing(
+    provider_pat, sunrise_house, officer_olivia
+):
+    sunrise_house.lead_officer = officer_olivia
+    sunrise_house.save()
+    outcome = _outcome(sunrise_house.regulator_id, "77")
+    shared.import_document(_document(outcome), actor=provider_pat)
+    report = shared.import_document(_document(outcome, council=" Brookshire   Council "))
+    assert [row.status for row in report.rows] == ["recorded"]
+    assert SharedOutcome.objects.filter(superseded_by__isnull=False).count() == 1
+    assert not Notification.objects.filter(kind="shared_outcome_differs").exists()
+
+
+def test_council_names_match_case_folded_with_spaces_normalised(sunrise_house):
+    shared.import_document(_document(_outcome(sunrise_house.regulator_id, "77")))
+    again = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77"), council="brookshire  COUNCIL")
+    )
+    assert [row.status for row in again.rows] == ["already_recorded"]
+    with pytest.raises(shared.OutcomesFileError, match="own outcomes"):
+        shared.import_document(_document(council="avonmere   council"))
