@@ -29,12 +29,13 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
 from providers.models import Intelligence, IntelligenceKind, Service, Severity
+from qaf.names import named_for_provider, names_near
 from qaf.rag import LABELS, ORDER
 from reviews.models import Review, ReviewKind, ReviewStatus, SharedOutcome
 from reviews.models.shared import council_key
 
 FORMAT = "qaf-shared-outcomes"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 added summary_withheld (optional)
 SUPPORTED_MAJOR = "1"
 MAX_VERSION_LENGTH = 16  # SharedOutcome.format_version; the schema's maxLength
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "shared-outcomes.schema.json"
@@ -118,7 +119,9 @@ def outcomes(reviews) -> list[dict]:
 
     by_toolkit: dict[int, list] = {}
     rows = []
-    for review in reviews.prefetch_related("answers"):
+    reviews = list(reviews.prefetch_related("answers"))
+    names = names_near({review.service.provider_id for review in reviews})
+    for review in reviews:
         if not review.toolkit_id:
             questions = []  # a historic review, recorded with its rating only
         elif review.kind == ReviewKind.FOCUSED:
@@ -127,11 +130,28 @@ def outcomes(reviews) -> list[dict]:
             if review.toolkit_id not in by_toolkit:
                 by_toolkit[review.toolkit_id] = list(questions_of(review))
             questions = by_toolkit[review.toolkit_id]
-        rows.append(outcome_of(review, questions))
+        named = named_for_provider(review.summary, review.service.provider_id, names)
+        rows.append(outcome_of(review, questions, withhold_summary=bool(named)))
     return rows
 
 
-def outcome_of(review: Review, questions: list) -> dict:
+def withheld(reviews) -> list[tuple[Review, list[str]]]:
+    """The reviews whose summary of findings the export holds back, each with the names it
+    holds (staff, or the provider's users), for the officer to see on the export page."""
+    reviews = list(reviews)
+    names = names_near({review.service.provider_id for review in reviews})
+    found = []
+    for review in reviews:
+        named = named_for_provider(review.summary, review.service.provider_id, names)
+        if named:
+            found.append((review, named))
+    return found
+
+
+def outcome_of(review: Review, questions: list, *, withhold_summary: bool = False) -> dict:
+    """One review's outcome. ``withhold_summary`` (the summary names a member of staff or one
+    of the provider's users): the outcome goes, its summary of findings empty and
+    ``summary_withheld`` true (format 1.1)."""
     service = review.service
     return {
         "review_id": str(review.pk),
@@ -148,7 +168,8 @@ def outcome_of(review: Review, questions: list) -> dict:
         "completed_on": review.completed_on.isoformat(),
         "overall_rating": review.rating,
         "domains": _domains(review, questions),
-        "summary_of_findings": review.summary,
+        "summary_of_findings": "" if withhold_summary else review.summary,
+        "summary_withheld": withhold_summary,
     }
 
 

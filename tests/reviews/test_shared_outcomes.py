@@ -124,7 +124,7 @@ def _outcome(regulator_id: str, review_id: str = "77", **overrides) -> dict:
 def test_the_export_validates_against_the_schema_in_docs(scored_review):
     document = shared.export_document(shared.outcomes_queryset())
     assert _valid(document) == []
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     assert document["council"] == {"name": "Avonmere Council"}
     [outcome] = document["outcomes"]
     service = scored_review.service
@@ -157,7 +157,8 @@ def test_the_export_reads_a_bounded_number_of_queries(
             toolkit=scored_review.toolkit,
             completed_on=date(2026, 7, n + 1),
         )
-    with django_assert_max_num_queries(3):  # the reviews, their answers, the questions
+    # The reviews, their answers, the questions, the names their summaries must not hold.
+    with django_assert_max_num_queries(4):
         document = shared.export_document(shared.outcomes_queryset())
     assert len(document["outcomes"]) == 6
     assert all(len(o["domains"]) == 2 for o in document["outcomes"])
@@ -620,3 +621,53 @@ def test_council_names_match_case_folded_with_spaces_normalised(sunrise_house):
     assert [row.status for row in again.rows] == ["already_recorded"]
     with pytest.raises(shared.OutcomesFileError, match="own outcomes"):
         shared.import_document(_document(council="avonmere   council"))
+
+
+# --- Names in a summary of findings ---------------------------------------------------------
+
+
+def _final(service, summary, **kwargs):
+    return ReviewFactory(service=service, summary=summary, completed_on=date(2026, 7, 1), **kwargs)
+
+
+def test_a_summary_naming_staff_or_the_providers_users_is_held_back_from_the_export(
+    sunrise_house, oak_lodge_home, officer_olivia, provider_pat, provider_quinn
+):
+    staff = " ".join(officer_olivia.get_full_name().upper().split())
+    pat = provider_pat.get_full_name().lower()
+    quinn = provider_quinn.get_full_name()
+    naming_staff = _final(sunrise_house, f"Good.  {staff.replace(' ', '  ')} saw the rota.")
+    naming_pat = _final(sunrise_house, f"The manager, {pat}, was helpful.")
+    # Quinn works for another provider: the name of someone at Oak Lodge's provider is checked
+    # on Oak Lodge's reviews only. A first name alone is no full name.
+    other_provider = _final(sunrise_house, f"We met {quinn} from another home.")
+    first_only = _final(oak_lodge_home, "Olivia and Pat were kind.")
+    document = shared.export_document(shared.outcomes_queryset())
+    assert _valid(document) == []
+    assert document["format_version"] == "1.1"
+    by_id = {o["review_id"]: o for o in document["outcomes"]}
+    for review in (naming_staff, naming_pat):
+        held = by_id[str(review.pk)]
+        assert held["summary_of_findings"] == "" and held["summary_withheld"] is True
+        assert held["overall_rating"] == review.rating  # the outcome itself still goes
+    for review in (other_provider, first_only):
+        sent = by_id[str(review.pk)]
+        assert sent["summary_of_findings"] == review.summary
+        assert sent["summary_withheld"] is False
+    assert "summary_withheld" in _schema()["$defs"]["outcome"]["properties"]
+
+
+def test_the_export_page_lists_the_outcomes_whose_summary_is_held_back(
+    client_for, partner_pia, sunrise_house, officer_olivia
+):
+    _final(sunrise_house, "Nothing of note.")
+    named = _final(sunrise_house, f"{officer_olivia.get_full_name()} checked the MAR charts.")
+    page = client_for(partner_pia).get("/shared-outcomes/export/").content.decode()
+    assert "1 outcome goes without its summary of findings" in page
+    assert f"/reviews/{named.pk}/" in page
+    assert officer_olivia.get_full_name() in page
+
+
+def test_the_export_page_says_when_no_summary_is_held_back(client_for, partner_pia):
+    page = client_for(partner_pia).get("/shared-outcomes/export/").content.decode()
+    assert "goes without its summary" not in page
