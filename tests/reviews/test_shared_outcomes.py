@@ -565,7 +565,7 @@ def test_an_outcome_the_database_cannot_hold_is_an_invalid_row_and_the_rest_reco
 
 
 def test_a_provider_copy_never_blocks_the_councils_own_import_and_the_lead_is_told_they_differ(
-    provider_pat, sunrise_house, officer_olivia, manager_maya
+    provider_pat, sunrise_house, officer_olivia, manager_maya, client_for
 ):
     sunrise_house.lead_officer = officer_olivia
     sunrise_house.save()
@@ -582,8 +582,12 @@ def test_a_provider_copy_never_blocks_the_councils_own_import_and_the_lead_is_to
     assert own.rating == "red" and own.source_council == "Brookshire Council"
     provider_copy.refresh_from_db()
     assert provider_copy.superseded_by == own
-    # The service page shows the council's copy only.
+    # The service page shows the council's copy only; the list marks the provider's.
     assert list(shared.service_outcomes(sunrise_house, officer_olivia)) == [own]
+    listed = client_for(officer_olivia).get("/shared-outcomes/").content.decode()
+    assert "Superseded by the council&#x27;s own copy" in listed or (
+        "Superseded by the council's own copy" in listed
+    )
     notice = Notification.objects.get(user=officer_olivia, kind="shared_outcome_differs")
     assert "differs from the copy Sunrise Care Ltd sent in" in notice.message
     assert "overall Red (Sunrise Care Ltd's copy: Green)" in notice.message
