@@ -22,11 +22,19 @@ class Pagination(PageNumberPagination):
 class StrictJSONParser(JSONParser):
     """JSON bodies with text nothing can store (NUL, a lone surrogate such as ``"\\ud800"``)
     or a number beyond any field (``1e309``) are a 400 naming the field, for every endpoint:
-    before, DRF quoted the surrogate back in its error and could not encode its own answer."""
+    before, DRF quoted the surrogate back in its error and could not encode its own answer.
+    A body nested deeper than Python's JSON reader can follow (``[[[[...]]]]``) is a 400 too,
+    not a 500."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        problem = problem_in(data)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            problem = problem_in(data)
+        except RecursionError as exc:
+            raise exceptions.ParseError(
+                "JSON parse error - the body is nested too deep (arrays or objects within "
+                "each other); send a flatter document."
+            ) from exc
         if problem:
             raise exceptions.ParseError(problem)
         return data

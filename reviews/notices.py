@@ -16,6 +16,10 @@ REQUEST_OVERDUE = notifications.register_kind("request_overdue", "Information re
 SHARED_OUTCOME_SUPPLIED = notifications.register_kind(
     "shared_outcome_supplied", "Another council's outcome sent in by the provider"
 ).name
+# Staff imported the council's own copy of an outcome a provider had sent in, and the two differ.
+SHARED_OUTCOME_DIFFERS = notifications.register_kind(
+    "shared_outcome_differs", "A provider's copy of another council's outcome differs"
+).name
 
 
 def overdue_request_notices(today: date, now: datetime) -> Iterator[dict]:

@@ -24,17 +24,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
 from providers.models import Intelligence, IntelligenceKind, Service, Severity
+from qaf.names import named_for_provider, names_near
 from qaf.rag import LABELS, ORDER
 from reviews.models import Review, ReviewKind, ReviewStatus, SharedOutcome
+from reviews.models.shared import council_key
 
 FORMAT = "qaf-shared-outcomes"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1 added summary_withheld (optional)
 SUPPORTED_MAJOR = "1"
+MAX_VERSION_LENGTH = 16  # SharedOutcome.format_version; the schema's maxLength
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "shared-outcomes.schema.json"
 
 SEVERITY_OF = {"green": Severity.LOW, "amber": Severity.MEDIUM, "red": Severity.HIGH}
@@ -116,7 +119,9 @@ def outcomes(reviews) -> list[dict]:
 
     by_toolkit: dict[int, list] = {}
     rows = []
-    for review in reviews.prefetch_related("answers"):
+    reviews = list(reviews.prefetch_related("answers"))
+    names = names_near({review.service.provider_id for review in reviews})
+    for review in reviews:
         if not review.toolkit_id:
             questions = []  # a historic review, recorded with its rating only
         elif review.kind == ReviewKind.FOCUSED:
@@ -125,11 +130,28 @@ def outcomes(reviews) -> list[dict]:
             if review.toolkit_id not in by_toolkit:
                 by_toolkit[review.toolkit_id] = list(questions_of(review))
             questions = by_toolkit[review.toolkit_id]
-        rows.append(outcome_of(review, questions))
+        named = named_for_provider(review.summary, review.service.provider_id, names)
+        rows.append(outcome_of(review, questions, withhold_summary=bool(named)))
     return rows
 
 
-def outcome_of(review: Review, questions: list) -> dict:
+def withheld(reviews) -> list[tuple[Review, list[str]]]:
+    """The reviews whose summary of findings the export holds back, each with the names it
+    holds (staff, or the provider's users), for the officer to see on the export page."""
+    reviews = list(reviews)
+    names = names_near({review.service.provider_id for review in reviews})
+    found = []
+    for review in reviews:
+        named = named_for_provider(review.summary, review.service.provider_id, names)
+        if named:
+            found.append((review, named))
+    return found
+
+
+def outcome_of(review: Review, questions: list, *, withhold_summary: bool = False) -> dict:
+    """One review's outcome. ``withhold_summary`` (the summary names a member of staff or one
+    of the provider's users): the outcome goes, its summary of findings empty and
+    ``summary_withheld`` true (format 1.1)."""
     service = review.service
     return {
         "review_id": str(review.pk),
@@ -146,7 +168,8 @@ def outcome_of(review: Review, questions: list) -> dict:
         "completed_on": review.completed_on.isoformat(),
         "overall_rating": review.rating,
         "domains": _domains(review, questions),
-        "summary_of_findings": review.summary,
+        "summary_of_findings": "" if withhold_summary else review.summary,
+        "summary_withheld": withhold_summary,
     }
 
 
@@ -255,6 +278,11 @@ def check_document(document: Any) -> dict[int, list[str]]:
             f"{SUPPORTED_MAJOR}.x (1.0 is the current one). Ask the council for a file in "
             "version 1."
         )
+    if len(version) > MAX_VERSION_LENGTH:
+        raise OutcomesFileError(
+            f"The file's format_version is {len(version)} characters long; it may be at most "
+            f"{MAX_VERSION_LENGTH} characters (MAJOR.MINOR, such as 1.0)."
+        )
     by_outcome: dict[int, list[str]] = {}
     whole: list[str] = []
     for error in sorted(validator().iter_errors(document), key=lambda e: list(e.path)):
@@ -268,7 +296,7 @@ def check_document(document: Any) -> dict[int, list[str]]:
             "The file does not match the shared-outcomes schema: " + "; ".join(whole[:5])
         )
     council = document["council"]["name"].strip()
-    if council.casefold() == settings.COUNCIL_NAME.casefold():
+    if council_key(council) == council_key(settings.COUNCIL_NAME):
         raise OutcomesFileError(
             f"This file holds {council}'s own outcomes (this council): nothing to import."
         )
@@ -323,7 +351,12 @@ def _record(
         intelligence=entry,
         imported_by=actor,
     )
+    # Uniqueness is left to the database (an IntegrityError: recorded by someone else since
+    # the import began); every field's own limits are checked here, not met as a 500.
+    record.full_clean(validate_unique=False, validate_constraints=False)
     record.save()
+    if supplier is None:
+        _supersede_provider_copies(record)
     lead = service.lead_officer
     if supplier and lead is not None and lead.is_active:
         from qaf import notifications
@@ -338,6 +371,85 @@ def _record(
             f"(overall {LABELS[record.rating]}, completed {entry.date:%-d %B %Y}).",
         )
     return record
+
+
+COMPARED = [
+    ("service", "service", lambda record: record.service.name),
+    ("kind", "kind", lambda record: record.kind or "-"),
+    ("visit_date", "visit date", lambda record: _day(record.visit_date)),
+    ("completed_on", "completed", lambda record: _day(record.completed_on)),
+    ("rating", "overall", lambda record: LABELS.get(record.rating, record.rating)),
+    ("ratings", "domain and standard ratings", None),
+    ("summary", "summary of findings", None),
+]
+
+
+def _day(value) -> str:
+    if not value:
+        return "-"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value:%-d %B %Y}"
+
+
+def differences(own: SharedOutcome, copy: SharedOutcome) -> list[str]:
+    """Where a provider's copy differs from the council's own, as "overall Red (X's copy:
+    Green)"; empty when they agree."""
+    found = []
+    supplier = copy.supplied_by.name if copy.supplied_by_id else "the provider"
+    for name, label, shown in COMPARED:
+        ours, theirs = getattr(own, name), getattr(copy, name)
+        if name == "service":
+            ours, theirs = own.service_id, copy.service_id
+        elif name in ("visit_date", "completed_on"):
+            ours, theirs = _day(ours), _day(theirs)
+        elif name == "summary":
+            ours, theirs = " ".join(ours.split()), " ".join(theirs.split())
+        if ours == theirs:
+            continue
+        if shown is None:
+            found.append(f"{label} differ")
+        else:
+            found.append(f"{label} {shown(own)} ({supplier}'s copy: {shown(copy)})")
+    return found
+
+
+def _supersede_provider_copies(record: SharedOutcome) -> None:
+    """The council's own copy, imported by staff, replaces what providers sent in of the same
+    review: theirs are kept (with their history) but marked superseded, and the service's lead
+    officer is told where a provider's copy differed."""
+    from qaf import notifications
+    from reviews.notices import SHARED_OUTCOME_DIFFERS
+
+    copies = SharedOutcome.objects.filter(
+        council_key=record.council_key,
+        their_review_id=record.their_review_id,
+        supplied_by__isnull=False,
+        superseded_by__isnull=True,
+    ).select_related("service__lead_officer", "supplied_by")
+    for copy in copies:
+        copy.superseded_by = record
+        copy.save(update_fields=["superseded_by"])
+        found = differences(record, copy)
+        if not found:
+            continue
+        message = (
+            f"{record.source_council}'s own copy of its review {record.their_review_id} "
+            f"differs from the copy {copy.supplied_by.name} sent in: " + "; ".join(found) + "."
+        )
+        leads = {
+            lead.pk: lead
+            for lead in (record.service.lead_officer, copy.service.lead_officer)
+            if lead is not None and lead.is_active
+        }
+        for lead in leads.values():
+            notifications.notify(
+                lead,
+                SHARED_OUTCOME_DIFFERS,
+                about=copy,
+                due=timezone.localdate(),
+                message=message[:1000],
+            )
 
 
 def import_document(document: Any, *, actor=None) -> ImportReport:
@@ -370,12 +482,16 @@ def import_document(document: Any, *, actor=None) -> ImportReport:
         for s in services.filter(regulator_id__in={rid for _, rid in wanted})
         if (s.regulator, s.regulator_id) in wanted
     }
-    held = set(
-        SharedOutcome.objects.filter(
-            source_council=council,
+    # Held already: the council's own copy (imported by staff) stands for everyone; a
+    # provider's copy only for that provider, never blocking staff importing the council's.
+    held = {
+        review_id
+        for review_id, supplied_by in SharedOutcome.objects.filter(
+            council_key=council_key(council),
             their_review_id__in=[str(o.get("review_id")) for o in outcomes if isinstance(o, dict)],
-        ).values_list("their_review_id", flat=True)
-    )
+        ).values_list("their_review_id", "supplied_by_id")
+        if supplied_by is None or (supplier is not None and supplied_by == supplier.pk)
+    }
     seen: set[str] = set()
     for index, outcome in enumerate(outcomes):
         row = RowResult(row=index + 1, status=INVALID, message="")
@@ -429,6 +545,9 @@ def import_document(document: Any, *, actor=None) -> ImportReport:
             row.status = ALREADY_RECORDED
             row.message = f"{council}'s review {row.review_id} is already recorded: unchanged."
             continue
+        except DatabaseError as exc:
+            row.message = f"The outcome could not be stored ({str(exc).strip()[:200]})."
+            continue
         held.add(row.review_id)
         row.status = RECORDED
         row.shared_outcome, row.intelligence = record.pk, record.intelligence_id
@@ -445,6 +564,6 @@ def service_outcomes(service: Service, user):
     them)."""
     return (
         SharedOutcome.objects.restrict(user, "view")
-        .filter(service=service)
+        .filter(service=service, superseded_by__isnull=True)
         .select_related("supplied_by")[:10]
     )

@@ -147,7 +147,19 @@ def outcome_export(request):
         )
         response["Content-Disposition"] = f'attachment; filename="{shared.export_filename()}"'
         return response
-    return TemplateResponse(request, "reviews/shared/export.html", {"form": form})
+    # The outcomes that go without their summary (it names someone), for the period asked.
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "services": data["services"],
+        }
+    withheld = shared.withheld(shared.outcomes_queryset(request.user, **filters))
+    return TemplateResponse(
+        request, "reviews/shared/export.html", {"form": form, "withheld": withheld}
+    )
 
 
 @login_required

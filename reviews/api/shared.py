@@ -28,6 +28,7 @@ class SharedOutcomeSerializer(ModelSerializer):
             "service",
             "source_council",
             "supplied_by",
+            "superseded_by",
             "source",
             "their_review_id",
             "format_version",

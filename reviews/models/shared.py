@@ -15,6 +15,12 @@ from qaf.rag import Rag
 from qaf.scoping import ScopedQuerySet
 
 
+def council_key(name: str) -> str:
+    """A council's name as compared: case-folded, its spaces normalised ("brookshire  council"
+    is "Brookshire Council")."""
+    return " ".join(str(name).split()).casefold()
+
+
 class SharedOutcomeQuerySet(ScopedQuerySet):
     provider_field = "service__provider_id"
 
@@ -26,6 +32,12 @@ class SharedOutcome(models.Model):
     source_council = models.CharField(
         max_length=200, help_text="The council that carried out the review"
     )
+    council_key = models.CharField(
+        max_length=200,
+        editable=False,
+        default="",
+        help_text="source_council case-folded, spaces normalised: what matching compares",
+    )
     their_review_id = models.CharField(
         "The other council's review id", max_length=100, help_text="As it is in their file"
     )
@@ -36,6 +48,15 @@ class SharedOutcome(models.Model):
         blank=True,
         related_name="+",
         help_text="The provider that sent the file in, when it did not come from the council",
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The council's own copy of this outcome, imported by its staff after a "
+        "provider sent this one in",
     )
     format_version = models.CharField(max_length=16)
     kind = models.CharField(max_length=16, blank=True, help_text="full or focused")
@@ -62,15 +83,27 @@ class SharedOutcome(models.Model):
     class Meta:
         ordering = ["-completed_on", "-pk"]
         constraints = [
-            # The same outcome imported twice (or sent by the council and by the provider) is
-            # one record.
+            # The same outcome imported twice is one record. What a provider sends in never
+            # blocks the council's own copy imported by staff (that one supersedes it), and one
+            # provider's copy never blocks another's.
             models.UniqueConstraint(
-                fields=["source_council", "their_review_id"], name="shared_outcome_once"
+                fields=["council_key", "their_review_id"],
+                condition=models.Q(supplied_by__isnull=True),
+                name="shared_outcome_once_from_the_council",
+            ),
+            models.UniqueConstraint(
+                fields=["council_key", "their_review_id", "supplied_by"],
+                condition=models.Q(supplied_by__isnull=False),
+                name="shared_outcome_once_per_supplier",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.source_council}'s review of {self.service} ({self.completed_on:%d %B %Y})"
+
+    def save(self, *args, **kwargs):
+        self.council_key = council_key(self.source_council)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return self.intelligence.get_absolute_url()

@@ -124,7 +124,7 @@ def _outcome(regulator_id: str, review_id: str = "77", **overrides) -> dict:
 def test_the_export_validates_against_the_schema_in_docs(scored_review):
     document = shared.export_document(shared.outcomes_queryset())
     assert _valid(document) == []
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == "1.1"
     assert document["council"] == {"name": "Avonmere Council"}
     [outcome] = document["outcomes"]
     service = scored_review.service
@@ -157,7 +157,8 @@ def test_the_export_reads_a_bounded_number_of_queries(
             toolkit=scored_review.toolkit,
             completed_on=date(2026, 7, n + 1),
         )
-    with django_assert_max_num_queries(3):  # the reviews, their answers, the questions
+    # The reviews, their answers, the questions, the names their summaries must not hold.
+    with django_assert_max_num_queries(4):
         document = shared.export_document(shared.outcomes_queryset())
     assert len(document["outcomes"]) == 6
     assert all(len(o["domains"]) == 2 for o in document["outcomes"])
@@ -505,3 +506,172 @@ def test_the_commands_export_and_import(tmp_path, scored_review, capsys):
         call_command("import_outcomes", str(bad))
     with pytest.raises(CommandError, match="not a date"):
         call_command("export_outcomes", "--from", "June")
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/shared-outcomes/import/", "/api/v1/information-requests/"]
+)
+def test_api_a_body_nested_too_deep_is_a_400_with_its_reason(api_for, officer_olivia, url):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_for(officer_olivia).post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deep" in response.json()["detail"]
+    assert not SharedOutcome.objects.exists()
+
+
+@pytest.mark.parametrize(("length", "refused"), [(16, False), (17, True), (22, True)])
+def test_a_format_version_longer_than_16_characters_is_refused_with_its_reason(
+    api_for, officer_olivia, sunrise_house, length, refused
+):
+    version = "1." + "0" * (length - 2)
+    response = api_for(officer_olivia).post(
+        "/api/v1/shared-outcomes/import/",
+        _document(_outcome(sunrise_house.regulator_id), version=version),
+        format="json",
+    )
+    if refused:
+        assert response.status_code == 400
+        assert "format_version" in response.json()["detail"]
+        assert "16 characters" in response.json()["detail"]
+        assert not SharedOutcome.objects.exists()
+    else:
+        assert response.status_code == 200, response.json()
+        assert SharedOutcome.objects.get().format_version == version
+    assert "maxLength" in _schema()["properties"]["format_version"]
+
+
+def test_an_outcome_the_database_cannot_hold_is_an_invalid_row_and_the_rest_recorded(
+    sunrise_house, sunrise_lodge, monkeypatch
+):
+    from django.db import DataError
+
+    real = SharedOutcome.save
+
+    def save(self, *args, **kwargs):
+        if self.their_review_id == "bad":
+            raise DataError("value too long for type character varying(16)")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SharedOutcome, "save", save)
+    report = shared.import_document(
+        _document(_outcome(sunrise_lodge.regulator_id, "bad"), _outcome(sunrise_house.regulator_id))
+    )
+    assert [row.status for row in report.rows] == ["invalid", "recorded"]
+    assert "could not be stored" in report.rows[0].message
+    assert SharedOutcome.objects.count() == Intelligence.objects.count() == 1
+
+
+# --- A provider's copy and the council's own ------------------------------------------------
+
+
+def test_a_provider_copy_never_blocks_the_councils_own_import_and_the_lead_is_told_they_differ(
+    provider_pat, sunrise_house, officer_olivia, manager_maya, client_for
+):
+    sunrise_house.lead_officer = officer_olivia
+    sunrise_house.save()
+    forged = _outcome(sunrise_house.regulator_id, "77", overall_rating="green")
+    shared.import_document(_document(forged, council="brookshire  council"), actor=provider_pat)
+    provider_copy = SharedOutcome.objects.get()
+    # The council's own file, imported by staff: recorded, and the provider's copy superseded.
+    report = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77", overall_rating="red")),
+        actor=manager_maya,
+    )
+    assert [row.status for row in report.rows] == ["recorded"]
+    own = SharedOutcome.objects.get(supplied_by=None)
+    assert own.rating == "red" and own.source_council == "Brookshire Council"
+    provider_copy.refresh_from_db()
+    assert provider_copy.superseded_by == own
+    # The service page shows the council's copy only; the list marks the provider's.
+    assert list(shared.service_outcomes(sunrise_house, officer_olivia)) == [own]
+    listed = client_for(officer_olivia).get("/shared-outcomes/").content.decode()
+    assert "Superseded by the council&#x27;s own copy" in listed or (
+        "Superseded by the council's own copy" in listed
+    )
+    notice = Notification.objects.get(user=officer_olivia, kind="shared_outcome_differs")
+    assert "differs from the copy Sunrise Care Ltd sent in" in notice.message
+    assert "overall Red (Sunrise Care Ltd's copy: Green)" in notice.message
+    # Importing the council's file again changes nothing; the provider sending it again neither.
+    again = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77", overall_rating="red")),
+        actor=manager_maya,
+    )
+    assert [row.status for row in again.rows] == ["already_recorded"]
+    later = shared.import_document(
+        _document(forged, council="BROOKSHIRE COUNCIL"), actor=provider_pat
+    )
+    assert [row.status for row in later.rows] == ["already_recorded"]
+    assert SharedOutcome.objects.count() == 2
+
+
+def test_the_same_copy_from_the_provider_and_the_council_tells_the_lead_nothing(
+    provider_pat, sunrise_house, officer_olivia
+):
+    sunrise_house.lead_officer = officer_olivia
+    sunrise_house.save()
+    outcome = _outcome(sunrise_house.regulator_id, "77")
+    shared.import_document(_document(outcome), actor=provider_pat)
+    report = shared.import_document(_document(outcome, council=" Brookshire   Council "))
+    assert [row.status for row in report.rows] == ["recorded"]
+    assert SharedOutcome.objects.filter(superseded_by__isnull=False).count() == 1
+    assert not Notification.objects.filter(kind="shared_outcome_differs").exists()
+
+
+def test_council_names_match_case_folded_with_spaces_normalised(sunrise_house):
+    shared.import_document(_document(_outcome(sunrise_house.regulator_id, "77")))
+    again = shared.import_document(
+        _document(_outcome(sunrise_house.regulator_id, "77"), council="brookshire  COUNCIL")
+    )
+    assert [row.status for row in again.rows] == ["already_recorded"]
+    with pytest.raises(shared.OutcomesFileError, match="own outcomes"):
+        shared.import_document(_document(council="avonmere   council"))
+
+
+# --- Names in a summary of findings ---------------------------------------------------------
+
+
+def _final(service, summary, **kwargs):
+    return ReviewFactory(service=service, summary=summary, completed_on=date(2026, 7, 1), **kwargs)
+
+
+def test_a_summary_naming_staff_or_the_providers_users_is_held_back_from_the_export(
+    sunrise_house, oak_lodge_home, officer_olivia, provider_pat, provider_quinn
+):
+    staff = " ".join(officer_olivia.get_full_name().upper().split())
+    pat = provider_pat.get_full_name().lower()
+    quinn = provider_quinn.get_full_name()
+    naming_staff = _final(sunrise_house, f"Good.  {staff.replace(' ', '  ')} saw the rota.")
+    naming_pat = _final(sunrise_house, f"The manager, {pat}, was helpful.")
+    # Quinn works for another provider: the name of someone at Oak Lodge's provider is checked
+    # on Oak Lodge's reviews only. A first name alone is no full name.
+    other_provider = _final(sunrise_house, f"We met {quinn} from another home.")
+    first_only = _final(oak_lodge_home, "Olivia and Pat were kind.")
+    document = shared.export_document(shared.outcomes_queryset())
+    assert _valid(document) == []
+    assert document["format_version"] == "1.1"
+    by_id = {o["review_id"]: o for o in document["outcomes"]}
+    for review in (naming_staff, naming_pat):
+        held = by_id[str(review.pk)]
+        assert held["summary_of_findings"] == "" and held["summary_withheld"] is True
+        assert held["overall_rating"] == review.rating  # the outcome itself still goes
+    for review in (other_provider, first_only):
+        sent = by_id[str(review.pk)]
+        assert sent["summary_of_findings"] == review.summary
+        assert sent["summary_withheld"] is False
+    assert "summary_withheld" in _schema()["$defs"]["outcome"]["properties"]
+
+
+def test_the_export_page_lists_the_outcomes_whose_summary_is_held_back(
+    client_for, partner_pia, sunrise_house, officer_olivia
+):
+    _final(sunrise_house, "Nothing of note.")
+    named = _final(sunrise_house, f"{officer_olivia.get_full_name()} checked the MAR charts.")
+    page = client_for(partner_pia).get("/shared-outcomes/export/").content.decode()
+    assert "1 outcome goes without its summary of findings" in page
+    assert f"/reviews/{named.pk}/" in page
+    assert officer_olivia.get_full_name() in page
+
+
+def test_the_export_page_says_when_no_summary_is_held_back(client_for, partner_pia):
+    page = client_for(partner_pia).get("/shared-outcomes/export/").content.decode()
+    assert "goes without its summary" not in page
