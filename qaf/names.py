@@ -1,7 +1,7 @@
 """The full names free text written about a provider must not hold: the council's staff and the
 provider's own users (people who use the service have no accounts, so guidance is what keeps
 their names out). Shared by every place that sends such text outside the council: the
-shared-outcomes export (reviews.shared_outcomes); the public summaries can use it too.
+shared-outcomes export (reviews.shared_outcomes) and the public summaries (reviews.public.names_in).
 
 A full name is the user's first and last name, spaces normalised; it is found in the text
 case-insensitively, spaces normalised too, so "OLIVIA  SMITH" is Olivia Smith.

@@ -17,8 +17,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 
+from qaf import names
 from qaf.models import User
 from qaf.workflow import Forbidden, NotNow, WorkflowError
 from reviews.models import PublishedSummary, Review, SummaryState
@@ -79,19 +80,12 @@ def names_in(text: str, provider) -> list[str]:
     the users of ``provider`` (a provider, its id, or None for staff only). Any case and any
     spacing or line breaks count ("OLIVIA   lewis"); a first name alone does not, nor a user
     of another provider. People who use a service have no accounts: nothing finds their names.
-    Public summaries are refused with any (``reviews.public_workflows``); other text leaving
-    the council (the shared outcomes export) can run the same check."""
-    written = " ".join((text or "").split()).casefold()
-    if not written:
-        return []
+    Public summaries are refused with any (``reviews.public_workflows``); the shared-outcomes
+    export holds back a summary with any. The one check is ``qaf.names``."""
     provider_id = getattr(provider, "pk", provider)
-    people = User.objects.filter(Q(provider__isnull=True) | Q(provider_id=provider_id))
-    names = set()
-    for first, last in people.exclude(last_name="").values_list("first_name", "last_name"):
-        full = " ".join(f"{first} {last}".split())
-        if " " in full and full.casefold() in written:
-            names.add(full)
-    return sorted(names)
+    ids = [] if provider_id is None else [provider_id]
+    near = names.names_near(ids)
+    return names.named_in(text or "", near[names.STAFF] | near.get(provider_id, set()))
 
 
 def summary_of(review: Review) -> PublishedSummary | None:

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('providers', '0012_service_type_area_index'),
-        ('reviews', '0008_shared_outcomes'),
+        ('reviews', '0009_published_summary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
