@@ -30,9 +30,16 @@ def test_api_docs_load_from_local_static_files(page, login, axe_check, shoot, of
     expect(page).to_have_url(f"{page.url.split('/api/')[0]}/api/docs/")
     # The schema is generated on request (a few seconds on a busy machine): wait for it.
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("QAF API", timeout=30_000)
-    # The schema was fetched and drawn: the operations of the register are listed.
-    expect(page.locator(".opblock-tag-section").first).to_be_visible()
-    expect(page.get_by_text("/api/v1/services/", exact=True).first).to_be_visible()
+    # The schema was fetched and drawn: the operations of the register are listed. Swagger UI
+    # draws a long list of operations (over 150) only as it scrolls into view: scroll to them.
+    expect(page.locator(".opblock").first).to_be_visible()
+    services = page.get_by_text("/api/v1/services/", exact=True)
+    for _ in range(100):
+        if services.count():
+            break
+        page.mouse.wheel(0, 1500)
+        page.wait_for_timeout(50)
+    expect(services.first).to_be_visible()
     axe_check(page, allow=SWAGGER_UI_VIOLATIONS)
     shoot(page, "desktop-api-docs")
 
