@@ -110,7 +110,10 @@ def cqc_server():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for serve_forever to notice it (0.5 s a test by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     replay.url = f"http://127.0.0.1:{server.server_address[1]}/public/v1"
     yield replay
