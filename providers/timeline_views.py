@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -22,6 +21,7 @@ from providers.timeline import (
     name_services,
     timeline,
 )
+from qaf.forms import check_period
 from qaf.generic import get_scoped_or_404
 from qaf.pdf import render_pdf
 from qaf.validators import validate_plausible_date
@@ -55,9 +55,7 @@ class TimelineFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise ValidationError({"date_to": "To must be the same as or after From"})
+        check_period(self, "To must be the same as or after From")
         return data
 
 

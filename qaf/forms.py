@@ -244,3 +244,10 @@ def add_model_errors(form: forms.Form, exc) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def check_period(form: forms.Form, message: str, start="date_from", end="date_to") -> None:
+    """A period's end may not come before its start: ``message`` on the end field."""
+    first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if first and last and last < first:
+        form.add_error(end, message)

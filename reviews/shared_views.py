@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 
 from providers.models import Service
 from qaf.files import human_size, max_upload_bytes
+from qaf.forms import check_period
 from qaf.scoping import can, require
 from qaf.validators import validate_plausible_date
 from reviews import shared_outcomes as shared
@@ -58,9 +59,7 @@ class ExportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end of the period must be on or after its start")
+        check_period(self, "The end of the period must be on or after its start")
         ids = [i for i in re.split(r"[\s,;]+", cleaned.get("regulator_ids") or "") if i]
         services = list(cleaned.get("service") or [])
         if ids:

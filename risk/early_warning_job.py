@@ -185,7 +185,7 @@ def _decisions(services: list[_Service], thresholds: Thresholds) -> dict[int, tu
     return out
 
 
-def _money(value: Fraction | None) -> Decimal | None:
+def _rate_stored(value: Fraction | None) -> Decimal | None:
     return None if value is None else rate_to_tenth(value)
 
 
@@ -244,8 +244,8 @@ def _apply(warning, pk, counts: Counts, decision: Decision, weekly, today, polic
     warning.recent = counts.total
     warning.recent_by_kind = {k: n for k, n in counts.recent.items() if n}
     warning.previous = counts.previous
-    warning.own_rate = _money(decision.own_rate)
-    warning.peer_rate = _money(decision.peer_rate)
+    warning.own_rate = _rate_stored(decision.own_rate)
+    warning.peer_rate = _rate_stored(decision.peer_rate)
     warning.peers = counts.peers
     warning.size_band = counts.size_band
     warning.policy_version = policy
